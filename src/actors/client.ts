@@ -1,0 +1,428 @@
+/**
+ * The client machine (DESIGN §1). Pure: it names effects (`emit`) and the simulation performs
+ * them. Per step, U-shaped: FE forward → encode F1 → send features.s1 → (features.s2) decode →
+ * BE forward/backward with the labels → encode G2 → send gradients.s2 → (gradients.s1) decode →
+ * FE backward. Label-sharing: FE1 forward → encode → send features + labels → (gradients.s1)
+ * decode → FE1 backward. A step whose reply never comes (lossy network) is skipped after
+ * `stepTimeoutS`; a newer round's weights abort whatever the client was doing.
+ */
+import { assign, setup } from 'xstate';
+import type { ActorEvent, BlobRef, Effect } from '../protocol/messages.js';
+import { clientName, compute, controlOp, isDone, isMessage, send } from './common.js';
+
+export interface ClientInput {
+  id: number;
+  topology: 'u-shaped' | 'label-sharing';
+  variant: 'sflv1' | 'sflv2';
+  /** Local steps per round (epochs × batches). */
+  steps: number;
+  samples: number;
+  stepTimeoutS: number;
+}
+
+export interface ClientContext extends ClientInput {
+  name: string;
+  round: number;
+  step: number;
+  nextTaskId: number;
+  /** Raw FE output (u-shaped: f1) awaiting encode, then the skip tensor and its gradient. */
+  skip: BlobRef | null;
+  gskip: BlobRef | null;
+  labels: BlobRef | null;
+  lastLoss: number | null;
+}
+
+type DoneEvent = Extract<ActorEvent, { type: 'compute.done' }>;
+
+function next(ctx: ClientContext): number {
+  return ctx.nextTaskId;
+}
+
+export const clientMachine = setup({
+  types: {
+    context: {} as ClientContext,
+    events: {} as ActorEvent,
+    input: {} as ClientInput,
+  },
+  actions: {
+    /** Hand effects to the simulation; implemented by effects.ts. */
+    emit: (_: unknown, _effects: Effect[]) => {},
+  },
+  guards: {
+    newRound: ({ context, event }) => isMessage(event, 'weights.down') && event.msg.round > context.round,
+  },
+}).createMachine({
+  id: 'client',
+  context: ({ input }) => ({
+    ...input,
+    name: clientName(input.id),
+    round: -1,
+    step: 0,
+    nextTaskId: 0,
+    skip: null,
+    gskip: null,
+    labels: null,
+    lastLoss: null,
+  }),
+  initial: 'idle',
+  on: {
+    // A newer round always wins: a straggler drops what it was doing and rejoins.
+    message: {
+      guard: 'newRound',
+      target: '.loading',
+      actions: [
+        assign(({ context, event }) => ({
+          round: (event as Extract<ActorEvent, { type: 'message' }>).msg.round,
+          step: 0,
+          nextTaskId: context.nextTaskId + 1,
+          skip: null,
+          gskip: null,
+          labels: null,
+        })),
+        {
+          type: 'emit',
+          params: ({ context, event }) => {
+            const msg = (event as Extract<ActorEvent, { type: 'message' }>).msg;
+            const blob = msg.kind === 'weights.down' ? msg.blob : null;
+            const effects: Effect[] = [];
+            const held = [context.skip, context.gskip, context.labels].filter((b): b is BlobRef => b !== null);
+            if (held.length > 0) effects.push({ type: 'release', blobs: held.map((b) => b.id) });
+            effects.push(
+              compute(context.name, context.nextTaskId, 'weights.load', {
+                client: context.id,
+                round: msg.round,
+                step: -1,
+                inputs: blob ? [blob] : [],
+              }),
+            );
+            return effects;
+          },
+        },
+      ],
+    },
+  },
+  states: {
+    idle: {},
+    loading: {
+      on: {
+        'compute.done': [
+          {
+            guard: ({ context, event }) => isDone(event, 'weights.load') && context.variant === 'sflv2',
+            target: 'waitingTurn',
+          },
+          { guard: ({ event }) => isDone(event, 'weights.load'), target: 'forward' },
+        ],
+      },
+    },
+    waitingTurn: {
+      on: {
+        message: {
+          guard: ({ context, event }) => controlOp(event) === 'turn' && isMessage(event, 'control', context.round),
+          target: 'forward',
+        },
+      },
+    },
+    forward: {
+      entry: [
+        assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+        {
+          type: 'emit',
+          params: ({ context }) => [
+            compute(context.name, next(context), 'fe.forward', { client: context.id, round: context.round, step: context.step }),
+          ],
+        },
+      ],
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'fe.forward'),
+          target: 'encodingF1',
+          actions: [
+            assign(({ context, event }) => {
+              const out = (event as DoneEvent).outputs;
+              // u-shaped: [f1, skip]; label-sharing: [f1, labels]
+              return context.topology === 'u-shaped'
+                ? { skip: out[1] ?? null, nextTaskId: context.nextTaskId + 1 }
+                : { labels: out[1] ?? null, nextTaskId: context.nextTaskId + 1 };
+            }),
+            {
+              type: 'emit',
+              params: ({ context, event }) => [
+                compute(context.name, next(context), 'encode', {
+                  client: context.id,
+                  round: context.round,
+                  step: context.step,
+                  slot: 'F1',
+                  inputs: [(event as DoneEvent).outputs[0] as BlobRef],
+                }),
+              ],
+            },
+          ],
+        },
+      },
+    },
+    encodingF1: {
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'encode'),
+          target: 'awaitingReply',
+          actions: {
+            type: 'emit',
+            params: ({ context, event }) => {
+              const wire = (event as DoneEvent).outputs[0] as BlobRef;
+              const effects: Effect[] = [
+                send(context.name, 'server', { kind: 'features.s1', round: context.round, step: context.step, blob: wire }),
+              ];
+              if (context.topology === 'label-sharing' && context.labels !== null) {
+                // Vanilla split learning: the labels travel to the server with the features.
+                effects.push(
+                  send(context.name, 'server', {
+                    kind: 'control',
+                    round: context.round,
+                    control: { op: 'labels', step: context.step, blob: context.labels },
+                  }),
+                );
+              }
+              effects.push({
+                type: 'timer',
+                actor: context.name,
+                delay: context.stepTimeoutS,
+                name: 'step',
+                round: context.round,
+                step: context.step,
+              });
+              return effects;
+            },
+          },
+        },
+      },
+    },
+    awaitingReply: {
+      on: {
+        message: [
+          {
+            guard: ({ context, event }) =>
+              context.topology === 'u-shaped' && isMessage(event, 'features.s2', context.round, context.step),
+            target: 'decodingF2',
+            actions: [
+              assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+              {
+                type: 'emit',
+                params: ({ context, event }) => [
+                  compute(context.name, next(context), 'decode', {
+                    client: context.id,
+                    round: context.round,
+                    step: context.step,
+                    slot: 'F2',
+                    inputs: [(event as Extract<ActorEvent, { type: 'message' }>).msg as unknown as { blob: BlobRef }].map(
+                      (m) => m.blob,
+                    ),
+                  }),
+                ],
+              },
+            ],
+          },
+          {
+            guard: ({ context, event }) =>
+              context.topology === 'label-sharing' && isMessage(event, 'gradients.s1', context.round, context.step),
+            target: 'decodingG1',
+            actions: [
+              assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+              {
+                type: 'emit',
+                params: ({ context, event }) => [decodeG1(context, event)],
+              },
+            ],
+          },
+        ],
+        timer: { guard: ({ context, event }) => stepTimedOut(context, event), target: 'skipStep' },
+      },
+    },
+    decodingF2: {
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'decode'),
+          target: 'training',
+          actions: [
+            assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+            {
+              type: 'emit',
+              params: ({ context, event }) => [
+                compute(context.name, next(context), 'be.train', {
+                  client: context.id,
+                  round: context.round,
+                  step: context.step,
+                  inputs: [(event as DoneEvent).outputs[0] as BlobRef, context.skip as BlobRef],
+                }),
+              ],
+            },
+          ],
+        },
+      },
+    },
+    training: {
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'be.train'),
+          target: 'encodingG2',
+          actions: [
+            assign(({ context, event }) => ({
+              gskip: (event as DoneEvent).outputs[1] ?? null,
+              skip: null,
+              lastLoss: (event as DoneEvent).loss ?? null,
+              nextTaskId: context.nextTaskId + 1,
+            })),
+            {
+              type: 'emit',
+              params: ({ context, event }) => [
+                compute(context.name, next(context), 'encode', {
+                  client: context.id,
+                  round: context.round,
+                  step: context.step,
+                  slot: 'G2',
+                  inputs: [(event as DoneEvent).outputs[0] as BlobRef],
+                }),
+              ],
+            },
+          ],
+        },
+      },
+    },
+    encodingG2: {
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'encode'),
+          target: 'awaitingGradient',
+          actions: {
+            type: 'emit',
+            params: ({ context, event }) => [
+              send(context.name, 'server', {
+                kind: 'gradients.s2',
+                round: context.round,
+                step: context.step,
+                blob: (event as DoneEvent).outputs[0] as BlobRef,
+              }),
+            ],
+          },
+        },
+      },
+    },
+    awaitingGradient: {
+      on: {
+        message: {
+          guard: ({ context, event }) => isMessage(event, 'gradients.s1', context.round, context.step),
+          target: 'decodingG1',
+          actions: [
+            assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+            { type: 'emit', params: ({ context, event }) => [decodeG1(context, event)] },
+          ],
+        },
+        timer: { guard: ({ context, event }) => stepTimedOut(context, event), target: 'skipStep' },
+      },
+    },
+    decodingG1: {
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'decode'),
+          target: 'backward',
+          actions: [
+            assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+            {
+              type: 'emit',
+              params: ({ context, event }) => {
+                const g1 = (event as DoneEvent).outputs[0] as BlobRef;
+                const inputs = context.gskip !== null ? [g1, context.gskip] : [g1];
+                return [
+                  compute(context.name, next(context), 'fe.backward', {
+                    client: context.id,
+                    round: context.round,
+                    step: context.step,
+                    inputs,
+                  }),
+                ];
+              },
+            },
+          ],
+        },
+      },
+    },
+    backward: {
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'fe.backward'),
+          target: 'stepDone',
+          actions: assign({ gskip: null, labels: null }),
+        },
+      },
+    },
+    skipStep: {
+      // The reply was lost: drop this batch's state and carry on with the next one.
+      entry: [
+        {
+          type: 'emit',
+          params: ({ context }) => {
+            const held = [context.skip, context.gskip, context.labels].filter((b): b is BlobRef => b !== null);
+            return held.length > 0 ? [{ type: 'release', blobs: held.map((b) => b.id) }] : [];
+          },
+        },
+        assign({ skip: null, gskip: null, labels: null }),
+      ],
+      always: 'stepDone',
+    },
+    stepDone: {
+      entry: assign(({ context }) => ({ step: context.step + 1 })),
+      always: [
+        { guard: ({ context }) => context.step < context.steps, target: 'forward' },
+        { target: 'packing' },
+      ],
+    },
+    packing: {
+      entry: [
+        assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+        {
+          type: 'emit',
+          params: ({ context }) => [
+            compute(context.name, next(context), 'weights.pack', { client: context.id, round: context.round, step: -1 }),
+          ],
+        },
+      ],
+      on: {
+        'compute.done': {
+          guard: ({ event }) => isDone(event, 'weights.pack'),
+          target: 'idle',
+          actions: {
+            type: 'emit',
+            params: ({ context, event }) => {
+              const effects: Effect[] = [
+                send(context.name, 'federator', {
+                  kind: 'weights.up',
+                  round: context.round,
+                  blob: (event as DoneEvent).outputs[0] as BlobRef,
+                  samples: context.samples,
+                }),
+              ];
+              if (context.variant === 'sflv2') {
+                effects.push(send(context.name, 'server', { kind: 'control', round: context.round, control: { op: 'turn.done' } }));
+              }
+              return effects;
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+function decodeG1(context: ClientContext, event: ActorEvent): Effect {
+  const msg = (event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef };
+  return compute(context.name, context.nextTaskId, 'decode', {
+    client: context.id,
+    round: context.round,
+    step: context.step,
+    slot: 'G1',
+    inputs: [msg.blob],
+  });
+}
+
+function stepTimedOut(context: ClientContext, event: ActorEvent): boolean {
+  return event.type === 'timer' && event.name === 'step' && event.round === context.round && event.step === context.step;
+}

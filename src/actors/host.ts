@@ -1,0 +1,38 @@
+/**
+ * An actor host: several actors in one thread (so thousands of clients need not mean
+ * thousands of threads). The simulation delivers one instant's events per call and gets back
+ * the effects, in delivery order.
+ */
+import type { ActorEvent, Effect } from '../protocol/messages.js';
+import { deliver, startActor, type ActorSpec, type HostedActor } from './effects.js';
+
+/** One event for one actor. */
+export interface Addressed {
+  to: string;
+  event: ActorEvent;
+}
+
+/** The RPC surface of a host (exposed over comlink by hostWorker.ts). */
+export interface HostApi {
+  init(specs: ActorSpec[]): void;
+  deliver(batch: Addressed[]): Effect[];
+}
+
+export class ActorHost implements HostApi {
+  private readonly actors = new Map<string, HostedActor>();
+  private readonly outbox: Effect[] = [];
+
+  init(specs: ActorSpec[]): void {
+    for (const spec of specs) this.actors.set(spec.id, startActor(spec, this.outbox));
+  }
+
+  deliver(batch: Addressed[]): Effect[] {
+    this.outbox.length = 0;
+    for (const { to, event } of batch) {
+      const actor = this.actors.get(to);
+      if (actor === undefined) throw new Error(`actor host: no actor "${to}"`);
+      deliver(actor, event);
+    }
+    return this.outbox.splice(0);
+  }
+}

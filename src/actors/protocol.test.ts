@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import type { ActorEvent, BlobRef, Effect, WireMessage } from '../protocol/messages.js';
+import { ActorHost } from './host.js';
+import type { ActorSpec } from './effects.js';
+
+/**
+ * A stand-in world: compute finishes instantly with fake blobs, every message arrives after
+ * 1 s unless `drop` says otherwise. Enough to run the real machines through whole rounds.
+ */
+function runProtocol(opts: {
+  clients: number;
+  variant: 'sflv1' | 'sflv2';
+  topology?: 'u-shaped' | 'label-sharing';
+  rounds: number;
+  steps: number;
+  drop?: (msg: WireMessage, to: string) => boolean;
+  deadline?: number;
+}): { sent: Array<{ from: string; to: string; msg: WireMessage; t: number }>; completed: Array<{ round: number; participants: number[] }>; finished: boolean; tasks: string[] } {
+  const topology = opts.topology ?? 'u-shaped';
+  const specs: ActorSpec[] = [
+    {
+      id: 'federator',
+      kind: 'federator',
+      input: { clients: opts.clients, clientsPerRound: opts.clients, rounds: opts.rounds, roundDeadlineS: opts.deadline ?? 1000, seed: 1 },
+    },
+    { id: 'server', kind: 'server', input: { topology, variant: opts.variant, turnTimeoutS: 50 } },
+  ];
+  for (let k = 0; k < opts.clients; k++) {
+    specs.push({
+      id: `client-${k}`,
+      kind: 'client',
+      input: { id: k, topology, variant: opts.variant, steps: opts.steps, samples: 10 + k, stepTimeoutS: 20 },
+    });
+  }
+  const host = new ActorHost();
+  host.init(specs);
+  let blobId = 1;
+  const blob = (): BlobRef => ({ id: blobId++, bytes: 16, rawBytes: 16, codec: 'none' });
+  const queue: Array<{ t: number; seq: number; to: string; event: ActorEvent }> = [];
+  let seq = 0;
+  const push = (t: number, to: string, event: ActorEvent): void => {
+    queue.push({ t, seq: seq++, to, event });
+  };
+  const sent: Array<{ from: string; to: string; msg: WireMessage; t: number }> = [];
+  const completed: Array<{ round: number; participants: number[] }> = [];
+  const tasks: string[] = [];
+  let finished = false;
+  push(0, 'federator', { type: 'start' });
+  let guard = 0;
+  while (queue.length > 0 && !finished && guard++ < 100000) {
+    queue.sort((a, b) => a.t - b.t || a.seq - b.seq);
+    const { t, to, event } = queue.shift() as (typeof queue)[number];
+    const effects: Effect[] = host.deliver([{ to, event }]);
+    for (const e of effects) {
+      if (e.type === 'send') {
+        sent.push({ from: e.from, to: e.to, msg: e.msg, t });
+        if (!opts.drop?.(e.msg, e.to)) push(t + 1, e.to, { type: 'message', from: e.from, msg: e.msg });
+      } else if (e.type === 'compute') {
+        tasks.push(`${e.actor}:${e.task}`);
+        const outputs = e.task === 'fe.forward' || e.task === 'be.train' ? [blob(), blob()] : [blob()];
+        push(t + 0.5, e.actor, { type: 'compute.done', taskId: e.taskId, task: e.task, outputs, loss: 0.5 });
+      } else if (e.type === 'timer') {
+        push(t + e.delay, e.actor, { type: 'timer', name: e.name, round: e.round, step: e.step });
+      } else if (e.type === 'round.complete') {
+        completed.push({ round: e.round, participants: e.participants });
+      } else if (e.type === 'finished') {
+        finished = true;
+      }
+    }
+  }
+  return { sent, completed, finished, tasks };
+}
+
+describe('protocol machines (stand-in compute)', () => {
+  it('SFLV1 u-shaped: every client runs every step, every round completes with everyone', () => {
+    const r = runProtocol({ clients: 3, variant: 'sflv1', rounds: 2, steps: 4 });
+    expect(r.finished).toBe(true);
+    expect(r.completed).toEqual([
+      { round: 0, participants: [0, 1, 2] },
+      { round: 1, participants: [0, 1, 2] },
+    ]);
+    const kinds = (kind: string): number => r.sent.filter((s) => s.msg.kind === kind).length;
+    expect(kinds('features.s1')).toBe(3 * 2 * 4);
+    expect(kinds('features.s2')).toBe(3 * 2 * 4);
+    expect(kinds('gradients.s2')).toBe(3 * 2 * 4);
+    expect(kinds('gradients.s1')).toBe(3 * 2 * 4);
+    expect(kinds('weights.down')).toBe(3 * 2);
+    expect(kinds('weights.up')).toBe(3 * 2);
+    // Labels never leave a client in the U-shaped topology.
+    expect(r.sent.some((s) => s.msg.kind === 'control' && s.msg.control.op === 'labels')).toBe(false);
+  });
+
+  it('SFLV2 serves clients one after another', () => {
+    const r = runProtocol({ clients: 3, variant: 'sflv2', rounds: 1, steps: 3 });
+    expect(r.finished).toBe(true);
+    const order = r.sent.filter((s) => s.msg.kind === 'features.s1').map((s) => s.from);
+    expect(order).toEqual(['client-0', 'client-0', 'client-0', 'client-1', 'client-1', 'client-1', 'client-2', 'client-2', 'client-2']);
+  });
+
+  it('label-sharing sends labels with the features and gets gradients back', () => {
+    const r = runProtocol({ clients: 2, variant: 'sflv1', topology: 'label-sharing', rounds: 1, steps: 2 });
+    expect(r.finished).toBe(true);
+    expect(r.sent.filter((s) => s.msg.kind === 'control' && s.msg.control.op === 'labels')).toHaveLength(4);
+    expect(r.sent.filter((s) => s.msg.kind === 'features.s2')).toHaveLength(0);
+    expect(r.sent.filter((s) => s.msg.kind === 'gradients.s1')).toHaveLength(4);
+  });
+
+  it('a client whose update never arrives is left out at the deadline and rejoins next round', () => {
+    const r = runProtocol({
+      clients: 3,
+      variant: 'sflv1',
+      rounds: 2,
+      steps: 2,
+      deadline: 100,
+      drop: (msg, to) => msg.kind === 'weights.down' && to === 'client-1' && msg.round === 0,
+    });
+    expect(r.finished).toBe(true);
+    expect(r.completed).toEqual([
+      { round: 0, participants: [0, 2] },
+      { round: 1, participants: [0, 1, 2] },
+    ]);
+  });
+
+  it('a lost feature reply makes the client skip that batch, not hang', () => {
+    let dropped = 0;
+    const r = runProtocol({
+      clients: 2,
+      variant: 'sflv1',
+      rounds: 1,
+      steps: 3,
+      drop: (msg) => msg.kind === 'features.s2' && msg.step === 1 && dropped++ === 0,
+    });
+    expect(r.finished).toBe(true);
+    expect(r.completed[0]?.participants).toEqual([0, 1]);
+    expect(r.sent.filter((s) => s.msg.kind === 'gradients.s2')).toHaveLength(5);
+  });
+});

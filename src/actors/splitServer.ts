@@ -1,0 +1,255 @@
+/**
+ * The split server machine (DESIGN §1). It serves each client's batches through its model part
+ * (M, or S for label-sharing): decode → forward → encode → reply, then decode gradient →
+ * backward (with its own optimiser step) → encode → reply. SFLV1 keeps one copy of M per
+ * client and serves clients concurrently; SFLV2 keeps one M and gives clients turns, one
+ * after another, passing the turn on when a client finishes or stays silent `turnTimeoutS`.
+ */
+import { assign, setup } from 'xstate';
+import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
+import { clientIndex, clientName, compute, send } from './common.js';
+
+export interface ServerInput {
+  topology: 'u-shaped' | 'label-sharing';
+  variant: 'sflv1' | 'sflv2';
+  turnTimeoutS: number;
+}
+
+interface Stash {
+  step: number;
+  f1hat: BlobRef | null;
+  labels: BlobRef | null;
+}
+
+interface Pending {
+  client: number;
+  step: number;
+  phase: 'fwd' | 'bwd';
+}
+
+export interface ServerContext extends ServerInput {
+  round: number;
+  nextTaskId: number;
+  stash: Record<number, Stash>;
+  pending: Record<number, Pending>;
+  turnQueue: number[];
+  turnHolder: number;
+  turnEpoch: number;
+  /** Effects of the last reaction, handed to `emit` right after the context update. */
+  lastEffects: Effect[];
+}
+
+type MessageEvent = Extract<ActorEvent, { type: 'message' }>;
+type DoneEvent = Extract<ActorEvent, { type: 'compute.done' }>;
+
+interface Step {
+  context: Partial<ServerContext>;
+  effects: Effect[];
+}
+
+/** All of the server's reactions, as a pure function of (context, event). */
+export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
+  const effects: Effect[] = [];
+  const patch: Partial<ServerContext> = {};
+  let taskId = ctx.nextTaskId;
+  const stash = { ...ctx.stash };
+  const pending = { ...ctx.pending };
+  const run = (task: TaskName, client: number, step: number, phase: Pending['phase'], extra: object): void => {
+    taskId += 1;
+    pending[taskId] = { client, step, phase };
+    effects.push(compute('server', taskId, task, { client, round: ctx.round, step, ...extra }));
+  };
+  const releaseAll = (...blobs: (BlobRef | null | undefined)[]): void => {
+    const ids = blobs.filter((b): b is BlobRef => b != null).map((b) => b.id);
+    if (ids.length > 0) effects.push({ type: 'release', blobs: ids });
+  };
+
+  if (event.type === 'message') {
+    const { msg, from } = event as MessageEvent;
+    const k = clientIndex(from);
+    if (msg.round < ctx.round) {
+      // A late message from an earlier round: ignored, its bytes freed.
+      releaseAll(blobOf(msg));
+      return { context: {}, effects };
+    }
+    if (msg.round > ctx.round) patch.round = msg.round;
+    const round = patch.round ?? ctx.round;
+    switch (msg.kind) {
+      case 'features.s1': {
+        if (ctx.variant === 'sflv2' && k !== ctx.turnHolder) {
+          releaseAll(msg.blob);
+          break;
+        }
+        const old = stash[k];
+        if (old !== undefined) releaseAll(old.f1hat, old.step === msg.step ? null : old.labels);
+        stash[k] = { step: msg.step, f1hat: null, labels: old?.step === msg.step ? old.labels : null };
+        run('decode', k, msg.step, 'fwd', { slot: 'F1', inputs: [msg.blob] });
+        if (ctx.variant === 'sflv2') armTurnTimer(ctx, effects, round, (patch.turnEpoch = ctx.turnEpoch + 1));
+        break;
+      }
+      case 'gradients.s2': {
+        const s = stash[k];
+        if (s === undefined || s.step !== msg.step || s.f1hat === null) {
+          releaseAll(msg.blob);
+          break;
+        }
+        run('decode', k, msg.step, 'bwd', { slot: 'G2', inputs: [msg.blob] });
+        break;
+      }
+      case 'control': {
+        const c = msg.control;
+        if (c.op === 'labels') {
+          const s = stash[k];
+          if (s !== undefined && s.step === c.step) {
+            stash[k] = { ...s, labels: c.blob };
+            if (s.f1hat !== null) run('s.train', k, c.step, 'bwd', { inputs: [s.f1hat, c.blob] });
+          } else {
+            if (s !== undefined) releaseAll(s.f1hat, s.labels);
+            stash[k] = { step: c.step, f1hat: null, labels: c.blob };
+          }
+        } else if (c.op === 'round.start') {
+          patch.round = msg.round;
+          if (ctx.variant === 'sflv2') {
+            patch.turnQueue = c.participants.slice(1);
+            patch.turnHolder = c.participants[0] ?? -1;
+            patch.turnEpoch = ctx.turnEpoch + 1;
+            if (patch.turnHolder >= 0) {
+              effects.push(send('server', clientName(patch.turnHolder), { kind: 'control', round: msg.round, control: { op: 'turn' } }));
+              armTurnTimer(ctx, effects, msg.round, patch.turnEpoch);
+            }
+          }
+        } else if (c.op === 'turn.done' && ctx.variant === 'sflv2' && k === ctx.turnHolder) {
+          Object.assign(patch, passTurn(ctx, effects, round));
+        } else if (c.op === 'aggregate') {
+          for (const s of Object.values(stash)) releaseAll(s.f1hat, s.labels);
+          for (const key of Object.keys(stash)) delete stash[Number(key)];
+          taskId += 1;
+          effects.push(
+            compute('server', taskId, 'm.aggregate', {
+              round: msg.round,
+              step: -1,
+              participants: c.participants,
+              samples: c.samples,
+            }),
+          );
+          pending[taskId] = { client: -1, step: -1, phase: 'fwd' };
+        }
+        break;
+      }
+      default:
+        releaseAll(blobOf(msg));
+    }
+  } else if (event.type === 'compute.done') {
+    const done = event as DoneEvent;
+    const p = pending[done.taskId];
+    if (p !== undefined) {
+      delete pending[done.taskId];
+      const s = stash[p.client];
+      const out = done.outputs[0];
+      switch (done.task) {
+        case 'decode':
+          if (p.phase === 'fwd') {
+            if (s === undefined || s.step !== p.step) {
+              releaseAll(out);
+              break;
+            }
+            stash[p.client] = { ...s, f1hat: out ?? null };
+            if (ctx.topology === 'u-shaped') run('m.forward', p.client, p.step, 'fwd', { inputs: [out] });
+            else if (s.labels !== null) run('s.train', p.client, p.step, 'bwd', { inputs: [out, s.labels] });
+          } else if (s !== undefined && s.f1hat !== null && s.step === p.step) {
+            run('m.backward', p.client, p.step, 'bwd', { inputs: [s.f1hat, out] });
+          } else {
+            releaseAll(out);
+          }
+          break;
+        case 'm.forward':
+          run('encode', p.client, p.step, 'fwd', { slot: 'F2', inputs: [out] });
+          break;
+        case 'm.backward':
+        case 's.train':
+          // The task consumed f1hat (and the labels); forget them.
+          if (s !== undefined && s.step === p.step) stash[p.client] = { step: p.step, f1hat: null, labels: null };
+          run('encode', p.client, p.step, 'bwd', { slot: 'G1', inputs: [out] });
+          break;
+        case 'encode': {
+          const kind = p.phase === 'fwd' ? 'features.s2' : 'gradients.s1';
+          effects.push(send('server', clientName(p.client), { kind, round: ctx.round, step: p.step, blob: out as BlobRef }));
+          break;
+        }
+        case 'm.aggregate':
+          effects.push(send('server', 'federator', { kind: 'control', round: ctx.round, control: { op: 'aggregated' } }));
+          break;
+        default:
+          break;
+      }
+    }
+  } else if (event.type === 'timer' && event.name === 'turn') {
+    if (ctx.variant === 'sflv2' && event.round === ctx.round && event.step === ctx.turnEpoch) {
+      Object.assign(patch, passTurn(ctx, effects, ctx.round));
+    }
+  }
+  return { context: { ...patch, stash, pending, nextTaskId: taskId }, effects };
+}
+
+function blobOf(msg: WireMessage): BlobRef | null {
+  if ('blob' in msg) return msg.blob;
+  if (msg.kind === 'control' && msg.control.op === 'labels') return msg.control.blob;
+  return null;
+}
+
+function armTurnTimer(ctx: ServerContext, effects: Effect[], round: number, epoch: number): void {
+  effects.push({ type: 'timer', actor: 'server', delay: ctx.turnTimeoutS, name: 'turn', round, step: epoch });
+}
+
+function passTurn(ctx: ServerContext, effects: Effect[], round: number): Partial<ServerContext> {
+  const [nextHolder, ...rest] = ctx.turnQueue;
+  const turnEpoch = ctx.turnEpoch + 1;
+  if (nextHolder === undefined) return { turnQueue: [], turnHolder: -1, turnEpoch };
+  effects.push(send('server', clientName(nextHolder), { kind: 'control', round, control: { op: 'turn' } }));
+  armTurnTimer(ctx, effects, round, turnEpoch);
+  return { turnQueue: rest, turnHolder: nextHolder, turnEpoch };
+}
+
+export const splitServerMachine = setup({
+  types: {
+    context: {} as ServerContext,
+    events: {} as ActorEvent,
+    input: {} as ServerInput,
+  },
+  actions: {
+    emit: (_: unknown, _effects: Effect[]) => {},
+  },
+}).createMachine({
+  id: 'splitServer',
+  context: ({ input }) => ({
+    ...input,
+    round: 0,
+    nextTaskId: 0,
+    stash: {},
+    pending: {},
+    turnQueue: [],
+    turnHolder: -1,
+    turnEpoch: 0,
+    lastEffects: [],
+  }),
+  initial: 'serving',
+  states: {
+    serving: {
+      on: {
+        '*': {
+          actions: [
+            // Compute the reaction once, then apply context and emit effects from it.
+            assign(({ context, event }) => {
+              const step = serverReact(context, event);
+              return { ...step.context, lastEffects: step.effects };
+            }),
+            {
+              type: 'emit',
+              params: ({ context }) => context.lastEffects,
+            },
+          ],
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,110 @@
+/**
+ * Throughput and efficiency of the rANS coder on a discretised Laplacian source — the shape
+ * of quantised latents in learned codecs. Benchmarks may read the wall clock (STYLE.md §2).
+ */
+import { performance } from 'node:perf_hooks';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
+import { Rng } from '../../sim/rng.js';
+import { buildCdf, ransDecode, ransEncode, ransIdealBits, type CdfTable } from './rans.js';
+import { CodecError } from '../errors.js';
+
+/** Bench parameters; defaults in `BENCH_DEFAULTS`. */
+export interface BenchOptions {
+  /** Stream length for speed and overhead. */
+  symbols?: number;
+  /** Prefix of the stream compared against Brotli (quality 11 is slow). */
+  brotliSymbols?: number;
+  /** Laplacian scale b of the source, in quantisation steps. */
+  scale?: number;
+  /** Table covers values −range..range; the rest takes the escape path. */
+  range?: number;
+  seed?: number;
+  /** Timed runs of encode and of decode; the best is reported. */
+  repeats?: number;
+}
+
+/** What `benchCoder` measures. */
+export interface BenchResult {
+  coderEncodeMsymPerS: number;
+  coderDecodeMsymPerS: number;
+  /** Coded bits ÷ ideal bits under the table's own quantised frequencies (target ≤ 1.005). */
+  coderOverheadVsIdeal: number;
+  /** Coder bytes ÷ Brotli-11 bytes on the same symbols stored as int8 (or int16). */
+  coderVsBrotli: number;
+}
+
+/** Defaults of `BenchOptions`. */
+export const BENCH_DEFAULTS: Required<BenchOptions> = {
+  symbols: 10_000_000,
+  brotliSymbols: 1_000_000,
+  scale: 2,
+  range: 16,
+  seed: 1,
+  repeats: 3,
+};
+
+/** P(round(X) = k) for X ~ Laplace(0, b), k = −range..range. */
+export function laplacePmf(b: number, range: number): Float64Array {
+  const cdf = (x: number): number => (x < 0 ? 0.5 * Math.exp(x / b) : 1 - 0.5 * Math.exp(-x / b));
+  const pmf = new Float64Array(2 * range + 1);
+  for (let k = -range; k <= range; k++) pmf[k + range] = cdf(k + 0.5) - cdf(k - 0.5);
+  return pmf;
+}
+
+/** `n` draws of round(Laplace(0, b)) from a seeded stream. */
+export function laplaceSymbols(n: number, b: number, seed: number): Int32Array {
+  const rng = new Rng(seed, 'codecs/entropy/bench');
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = rng.uniform() - 0.5;
+    out[i] = Math.round(-b * Math.sign(u) * Math.log(1 - 2 * Math.abs(u)));
+  }
+  return out;
+}
+
+/** Result of `f` and its best wall time in seconds over `repeats` runs (best-of filters noise). */
+function timed<T>(f: () => T, repeats: number): [T, number] {
+  let best = Infinity;
+  let r: T | undefined;
+  for (let k = 0; k < repeats; k++) {
+    const t0 = performance.now();
+    r = f();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return [r as T, best];
+}
+
+/** Measures the coder; see `BenchResult`. */
+export function benchCoder(options: BenchOptions = {}): BenchResult {
+  const o = { ...BENCH_DEFAULTS, ...options };
+  const table: CdfTable = buildCdf(laplacePmf(o.scale, o.range), -o.range);
+  const tables = [table];
+  const symbols = laplaceSymbols(o.symbols, o.scale, o.seed);
+  // Warm-up so the timed runs measure optimised code.
+  const warm = symbols.subarray(0, Math.min(symbols.length, 200_000));
+  ransDecode(ransEncode(warm, null, tables), warm.length, null, tables);
+
+  const [bytes, encodeS] = timed(() => ransEncode(symbols, null, tables), o.repeats);
+  const [decoded, decodeS] = timed(() => ransDecode(bytes, symbols.length, null, tables), o.repeats);
+  for (let i = 0; i < symbols.length; i++) {
+    if (decoded[i] !== symbols[i]) throw new CodecError(`bench: round trip failed at symbol ${i}`);
+  }
+
+  const head = symbols.subarray(0, Math.min(symbols.length, o.brotliSymbols));
+  let fitsInt8 = true;
+  for (let i = 0; i < head.length; i++) if (head[i] < -128 || head[i] > 127) fitsInt8 = false;
+  const raw = fitsInt8 ? new Int8Array(head) : new Int16Array(head);
+  const brotli = brotliCompressSync(new Uint8Array(raw.buffer), {
+    params: {
+      [zlib.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.BROTLI_PARAM_LGWIN]: 24,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: raw.byteLength,
+    },
+  });
+  return {
+    coderEncodeMsymPerS: symbols.length / encodeS / 1e6,
+    coderDecodeMsymPerS: symbols.length / decodeS / 1e6,
+    coderOverheadVsIdeal: (8 * bytes.length) / ransIdealBits(symbols, null, tables),
+    coderVsBrotli: ransEncode(head, null, tables).length / brotli.length,
+  };
+}

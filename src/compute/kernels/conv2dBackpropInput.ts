@@ -1,0 +1,171 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  asTensor,
+  conv2dWithPads,
+  resolveConvGeometry,
+  type ConvGeometry,
+  type ConvPad,
+  type DimRoundingMode,
+} from './convGeometry.js';
+
+/**
+ * One spatial axis of the phase decomposition of dx. For output phase r (p = s*u + r):
+ *   dx[s*u + r] = sum_{m=mMin..mMax} dy[u - m] * w[r + pad + s*m]   (w is 0 outside [0,k)),
+ * a stride-1 correlation of dy with taps j = mMax - m, so dy is padded by mMax in front.
+ */
+interface PhaseAxis {
+  /** Taps per phase (T' = mMax - mMin + 1); ceil(k/s) or one more. */
+  taps: number;
+  /** Phase-grid length ceil(in/s): the conv's output length along the axis. */
+  cells: number;
+  /** dy padding (negative crops) before and after, for a stride-1 'valid' conv. */
+  padBefore: number;
+  padAfter: number;
+  /** Filter index of (tap j, phase r), or -1 where the tap falls outside the filter. */
+  index: (j: number, r: number) => number;
+}
+
+function phaseAxis(inSize: number, outSize: number, k: number, s: number, pad: number): PhaseAxis {
+  const mMin = -Math.floor((s - 1 + pad) / s);
+  const mMax = Math.floor((k - 1 - pad) / s);
+  const taps = mMax - mMin + 1;
+  const cells = Math.ceil(inSize / s);
+  return {
+    taps,
+    cells,
+    padBefore: mMax,
+    padAfter: cells + taps - 1 - outSize - mMax,
+    index: (j, r) => {
+      const a = r + pad + s * (mMax - j);
+      return a >= 0 && a < k ? a : -1;
+    },
+  };
+}
+
+/**
+ * The sub-pixel filter [Th, Tw, co, sh*sw*ci]: entry [jh, jw, o, (rh, rw, c)] is
+ * w[ah(jh, rh), aw(jw, rw), c, o] from {@link phaseAxis}, or 0. It is the filter rotated
+ * 180° with in/out swapped, split into the s*s phases of the strided forward conv;
+ * built by one gather from [kh*kw + 1 (a zero row), co*ci].
+ */
+function subPixelFilter(filter: tf.Tensor4D, g: ConvGeometry, ah: PhaseAxis, aw: PhaseAxis): tf.Tensor4D {
+  const sh = g.strideHeight;
+  const sw = g.strideWidth;
+  const kk = g.filterHeight * g.filterWidth;
+  const indices = new Int32Array(ah.taps * aw.taps * sh * sw);
+  let q = 0;
+  for (let jh = 0; jh < ah.taps; jh++) {
+    for (let jw = 0; jw < aw.taps; jw++) {
+      for (let rh = 0; rh < sh; rh++) {
+        for (let rw = 0; rw < sw; rw++) {
+          const a = ah.index(jh, rh);
+          const b = aw.index(jw, rw);
+          indices[q++] = a < 0 || b < 0 ? kk : a * g.filterWidth + b;
+        }
+      }
+    }
+  }
+  const ci = g.inChannels;
+  const co = g.outChannels;
+  const rows = tf.pad(tf.reshape(tf.transpose(filter, [0, 1, 3, 2]), [kk, co * ci]), [
+    [0, 1],
+    [0, 0],
+  ]);
+  const picked = tf.gather(rows, tf.tensor1d(indices, 'int32'));
+  const grouped = tf.transpose(tf.reshape(picked, [ah.taps * aw.taps, sh * sw, co, ci]), [0, 2, 1, 3]);
+  return tf.reshape(grouped, [ah.taps, aw.taps, co, sh * sw * ci]);
+}
+
+/**
+ * dx of an NHWC conv2d by the sub-pixel (phase) decomposition: one stride-1 conv of dy
+ * with {@link subPixelFilter} gives all s*s output phases as channels, and a
+ * depth-to-space puts them in place. For stride 1 it is the classic conv of dy with the
+ * rotated filter. Its cost is the forward conv's times (T*s/k)^2 (1.44 for 5x5 stride 2).
+ */
+export function inputGradBySubPixel(dy: tf.Tensor4D, filter: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return tf.tidy(() => {
+    const sh = g.strideHeight;
+    const sw = g.strideWidth;
+    const ci = g.inChannels;
+    const ah = phaseAxis(g.inHeight, g.outHeight, g.filterHeight, sh, g.pad.top);
+    const aw = phaseAxis(g.inWidth, g.outWidth, g.filterWidth, sw, g.pad.left);
+    const phases = conv2dWithPads(
+      dy,
+      subPixelFilter(filter, g, ah, aw),
+      { top: ah.padBefore, bottom: ah.padAfter, left: aw.padBefore, right: aw.padAfter },
+      [1, 1],
+    );
+    if (sh === 1 && sw === 1) return phases;
+    // Depth-to-space as a rank-4 transpose: wasm's DepthToSpace measured ~15x slower,
+    // and its rank-6 Transpose takes a slow generic path.
+    const rowsFirst = tf.reshape(phases, [g.batch * ah.cells, aw.cells, sh, sw * ci]);
+    const full = tf.reshape(tf.transpose(rowsFirst, [0, 2, 1, 3]), [g.batch, ah.cells * sh, aw.cells * sw, ci]) as tf.Tensor4D;
+    return cropTrailing(full, g.inHeight, g.inWidth);
+  });
+}
+
+/** Drops trailing rows/columns (only when the input size is not a multiple of the stride). */
+function cropTrailing(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
+  const [n, fullH, fullW, c] = x.shape;
+  if (fullW !== w) return tf.slice(x, [0, 0, 0, 0], [n, h, w, c]);
+  if (fullH === h) return x;
+  // Rows only: slice [n, rows, W*c] so each copied run is a whole image row.
+  return tf.reshape(tf.slice(tf.reshape(x, [n, fullH, fullW * c]), [0, 0, 0], [n, h, fullW * c]), [n, h, w, c]);
+}
+
+/** Input gradient of an NHWC conv2d on any backend, by the sub-pixel decomposition. */
+export function conv2dInputGrad(
+  inputShape: [number, number, number, number],
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  strides: [number, number] | number,
+  pad: ConvPad,
+  dimRoundingMode?: DimRoundingMode,
+): tf.Tensor4D {
+  const g = resolveConvGeometry('Conv2DBackpropInput', inputShape, filter.shape, strides, pad, dimRoundingMode, 'NHWC');
+  if (dy.shape[0] !== g.batch || dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== g.outChannels) {
+    throw new Error(
+      `Conv2DBackpropInput: dy must have shape [${g.batch},${g.outHeight},${g.outWidth},${g.outChannels}], got [${dy.shape.join(',')}]`,
+    );
+  }
+  return inputGradBySubPixel(dy, filter, g);
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/**
+ * Builds the wasm `Conv2DBackpropInput` that replaces the built-in one, which is a
+ * scalar loop and 5-10x slower than XNNPACK's conv. `builtin` is kept for the shapes
+ * where the rewrite does not pay (see {@link preferBuiltinInputGrad}).
+ */
+export function makeConv2dBackpropInputConfig(builtin: tf.KernelConfig | undefined): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    if (builtin !== undefined && preferBuiltinInputGrad(attrs)) {
+      return builtin.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+    }
+    const dy = asTensor<tf.Rank.R4>(args.inputs['dy']!);
+    const filter = asTensor<tf.Rank.R4>(args.inputs['filter']!);
+    try {
+      resolveConvGeometry('Conv2DBackpropInput', attrs.inputShape, filter.t.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
+      return conv2dInputGrad(attrs.inputShape, dy.t, filter.t, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+    } finally {
+      if (dy.owned) dy.t.dispose();
+      if (filter.owned) filter.t.dispose();
+    }
+  };
+  const config: tf.KernelConfig = {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+  };
+  // The built-in's setup binds its wasm export; it must run even though the built-in
+  // is no longer the registered kernel when the backend initialises.
+  if (builtin?.setupFunc !== undefined) config.setupFunc = builtin.setupFunc;
+  return config;
+}
+
+/** True where the built-in wasm kernel measured faster than the sub-pixel conv. */
+export function preferBuiltinInputGrad(_attrs: tf.Conv2DBackpropInputAttrs): boolean {
+  return false;
+}

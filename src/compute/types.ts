@@ -1,0 +1,77 @@
+/** Message shapes between the simulation and the compute pool's workers (one place, as piscina does). */
+import type { CodecOptions } from '../codecs/types.js';
+import type { AdamOptions } from '../model/adam.js';
+import type { PartName, Topology, UNetConfig } from '../model/types.js';
+import type { PartState } from './paramStore.js';
+
+/** A dense fp32 tensor crossing threads (its buffer is transferred when the sender gives it up). */
+export interface TensorMsg {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** Class-id labels [N, H, W]. */
+export interface LabelsMsg {
+  data: Uint8Array;
+  shape: number[];
+}
+
+/** Which model a task runs: workers build (and cache) it from this description. */
+export interface ModelKey {
+  config: UNetConfig;
+  topology: Topology;
+}
+
+/** Named pool tasks (STYLE principle 7: names and buffers, never closures). */
+export type PoolRequest =
+  | { task: 'part.forward'; model: ModelKey; part: PartName; params: Float32Array; inputs: TensorMsg[] }
+  | {
+      task: 'part.backward';
+      model: ModelKey;
+      part: PartName;
+      state: PartState;
+      adam: AdamOptions;
+      inputs: TensorMsg[];
+      dOutputs: (TensorMsg | null)[];
+      /** Whether the gradients of the inputs are needed (not for the first part). */
+      inputGrads: boolean;
+    }
+  | {
+      task: 'part.train';
+      model: ModelKey;
+      part: PartName;
+      state: PartState;
+      adam: AdamOptions;
+      inputs: TensorMsg[];
+      labels: LabelsMsg;
+    }
+  | { task: 'encode'; codec: CodecOptions; tensor: TensorMsg }
+  | { task: 'decode'; bytes: Uint8Array }
+  | {
+      task: 'evaluate';
+      model: ModelKey;
+      params: Partial<Record<PartName, Float32Array>>;
+      images: TensorMsg;
+      labels: LabelsMsg;
+      /** Codecs the split tensors pass through at inference (F1, and F2 for u-shaped). */
+      codecs: { F1: CodecOptions; F2: CodecOptions };
+    }
+  | { task: 'ping' };
+
+export type PoolTaskName = PoolRequest['task'];
+
+/** What a task returns. */
+export interface PoolResult {
+  outputs: TensorMsg[];
+  bytes?: Uint8Array;
+  loss?: number;
+  /** evaluate: classes × classes confusion counts. */
+  confusion?: Float64Array;
+  /** ping: the backend the worker runs. */
+  backend?: string;
+}
+
+/** Settings each worker starts with. */
+export interface WorkerSettings {
+  backend: string;
+}

@@ -1,0 +1,264 @@
+/**
+ * Real data from folders of images and masks.
+ *
+ * Layout (either):
+ *
+ *   root/images/NAME.png|jpg|jpeg       root/masks/NAME.png            (one pool, site '.')
+ *
+ *   root/<site>/images/NAME.png|jpg     root/<site>/masks/NAME.png     (one folder per site,
+ *                                                                        e.g. per hospital)
+ *
+ * A mask pixel is the class id (greyscale PNG of any bit depth, value = id; or a palette PNG,
+ * palette index = id), or with maskMode 'binary' a 0/255 image mapped to 0/1 (≥ half of the
+ * bit depth's range counts as foreground; for palette PNGs any non-zero index). Files in
+ * images/ with other extensions are ignored; sub-folders of root without images/ are ignored
+ * in the per-site layout. Images and masks are resized to size×size (bilinear, nearest).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { resizeBilinear, resizeNearest } from './resize.js';
+import type { Dataset, Sample } from './types.js';
+
+/** Options of loadFolder. */
+export interface FolderOptions {
+  /** Output side in pixels: every image and mask is resized to size×size. */
+  size: number;
+  /** Number of classes; a mask id ≥ classes is an error. Default: largest id + 1 (2 for 'binary'). */
+  classes?: number;
+  /** 'index' (default): pixel value = class id. 'binary': 0/255 → 0/1. */
+  maskMode?: 'index' | 'binary';
+  /** 1 or 3. Default: 1 when every pixel of every image has R = G = B, else 3. */
+  channels?: 1 | 3;
+}
+
+/** A folder dataset: a Dataset plus where each sample came from. */
+export interface FolderDataset extends Dataset {
+  /** The site of each sample: the sub-folder name, or '.' for the one-pool layout. */
+  sites: string[];
+  /** Each sample's image path relative to root, e.g. `hospital-a/images/0001.png`. */
+  files: string[];
+}
+
+/** The site name of the one-pool layout (root/images, root/masks). */
+export const POOL_SITE = '.';
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function reason(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Decodes a PNG or JPEG into 8-bit RGBA. */
+function decodeImage(buf: Buffer, path: string): { width: number; height: number; rgba: Uint8Array } {
+  const ext = extname(path).toLowerCase();
+  try {
+    if (ext === '.png') {
+      const png = PNG.sync.read(buf);
+      return { width: png.width, height: png.height, rgba: png.data };
+    }
+    const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
+    return { width: img.width, height: img.height, rgba: img.data };
+  } catch (e) {
+    throw new Error(`loadFolder: cannot read image ${path}: ${reason(e)}`);
+  }
+}
+
+/** Decodes a mask PNG into raw per-pixel values (class ids before any binary mapping). */
+function decodeMask(
+  buf: Buffer,
+  path: string,
+  mode: 'index' | 'binary',
+): { width: number; height: number; ids: Uint16Array } {
+  let png: ReturnType<typeof PNG.sync.read>;
+  try {
+    // skipRescale keeps 1/2/4/16-bit grey values as they are: they are class ids, not intensities.
+    png = PNG.sync.read(buf, { skipRescale: true });
+  } catch (e) {
+    throw new Error(`loadFolder: cannot read mask ${path}: ${reason(e)}`);
+  }
+  const { width, height, colorType, depth } = png;
+  const data = png.data as ArrayLike<number>;
+  const ids = new Uint16Array(width * height);
+  const paletted = colorType === (3 as number);
+  if (paletted) {
+    // pngjs expands palette entries to RGBA; map each colour back to its (first) index.
+    const palette = (png as unknown as { palette: number[][] }).palette;
+    const index = new Map<number, number>();
+    palette.forEach((c, i) => {
+      const key = (((c[0] as number) << 24) | ((c[1] as number) << 16) | ((c[2] as number) << 8) | (c[3] as number)) >>> 0;
+      if (!index.has(key)) index.set(key, i);
+    });
+    for (let i = 0; i < ids.length; i++) {
+      const p = i * 4;
+      const key = (((data[p] as number) << 24) | ((data[p + 1] as number) << 16) | ((data[p + 2] as number) << 8) | (data[p + 3] as number)) >>> 0;
+      ids[i] = index.get(key) ?? 0;
+    }
+  } else {
+    for (let i = 0; i < ids.length; i++) {
+      const p = i * 4;
+      const r = data[p] as number;
+      if (colorType === 2 || colorType === 6) {
+        if (data[p + 1] !== r || data[p + 2] !== r) {
+          throw new Error(
+            `loadFolder: mask ${path} is a colour image (R, G, B differ at pixel (${i % width}, ${Math.floor(i / width)})); ` +
+              `masks must be greyscale or palette PNGs whose value is the class id`,
+          );
+        }
+      }
+      ids[i] = r;
+    }
+  }
+  if (mode === 'binary') {
+    const maxValue = paletted ? 1 : 2 ** depth - 1;
+    for (let i = 0; i < ids.length; i++) ids[i] = paletted ? Number(ids[i] !== 0) : Number(2 * (ids[i] as number) > maxValue);
+  }
+  return { width, height, ids };
+}
+
+interface Entry {
+  site: string;
+  rel: string; // image path relative to root
+  image: string;
+  mask: string;
+}
+
+/** Lists (image, mask) pairs of one site folder, sorted by file name. */
+async function listSite(root: string, siteDir: string, site: string): Promise<Entry[]> {
+  const imagesDir = join(root, siteDir, 'images');
+  const names = (await readdir(imagesDir)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
+  if (names.length === 0) throw new Error(`loadFolder: no .png/.jpg/.jpeg images in ${imagesDir}`);
+  const seen = new Map<string, string>();
+  const entries: Entry[] = [];
+  for (const f of names) {
+    const stem = basename(f, extname(f));
+    const other = seen.get(stem);
+    if (other !== undefined) {
+      throw new Error(`loadFolder: ${join(imagesDir, other)} and ${join(imagesDir, f)} share the name '${stem}'; one mask cannot serve both`);
+    }
+    seen.set(stem, f);
+    const mask = join(root, siteDir, 'masks', `${stem}.png`);
+    try {
+      await stat(mask);
+    } catch {
+      throw new Error(`loadFolder: missing mask for ${join(imagesDir, f)} (expected ${mask})`);
+    }
+    entries.push({ site, rel: join(siteDir, 'images', f), image: join(imagesDir, f), mask });
+  }
+  return entries;
+}
+
+/** Category proxy for real data: foreground fraction bucket (<5 %, <15 %, <30 %, ≥30 %). */
+function foregroundBucket(mask: Uint8Array): number {
+  let fg = 0;
+  for (const v of mask) if (v !== 0) fg++;
+  const f = fg / mask.length;
+  return f < 0.05 ? 0 : f < 0.15 ? 1 : f < 0.3 ? 2 : 3;
+}
+
+/**
+ * Loads a folder of images and masks (layout in this file's header and src/data/README.md).
+ * Errors name the file: a missing mask, an unreadable file, an image/mask size mismatch,
+ * a class id ≥ classes. Samples are in site order, then file-name order.
+ * @example const ds = await loadFolder('data/ham', { size: 64, maskMode: 'binary' });
+ */
+export async function loadFolder(root: string, opts: FolderOptions): Promise<FolderDataset> {
+  const { size } = opts;
+  const mode = opts.maskMode ?? 'index';
+  if (!Number.isInteger(size) || size < 1 || size > 4096) {
+    throw new Error(`loadFolder.size: must be an integer in [1, 4096], got ${size}`);
+  }
+  if (mode !== 'index' && mode !== 'binary') {
+    throw new Error(`loadFolder.maskMode: must be 'index' | 'binary', got ${JSON.stringify(mode)}`);
+  }
+  if (opts.classes !== undefined && (!Number.isInteger(opts.classes) || opts.classes < 2 || opts.classes > 256)) {
+    throw new Error(`loadFolder.classes: must be an integer in [2, 256], got ${opts.classes}`);
+  }
+  if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3) {
+    throw new Error(`loadFolder.channels: must be 1 or 3, got ${opts.channels}`);
+  }
+  if (!(await isDir(root))) throw new Error(`loadFolder: ${root} is not a folder`);
+
+  let entries: Entry[];
+  if (await isDir(join(root, 'images'))) {
+    entries = await listSite(root, '', POOL_SITE);
+  } else {
+    const subdirs = (await readdir(root)).filter((d) => !d.startsWith('.')).sort();
+    entries = [];
+    for (const d of subdirs) {
+      if (await isDir(join(root, d, 'images'))) entries.push(...(await listSite(root, d, d)));
+    }
+    if (entries.length === 0) {
+      throw new Error(`loadFolder: ${root} has neither images/ nor <site>/images/ folders`);
+    }
+  }
+
+  const classLimit = opts.classes ?? (mode === 'binary' ? 2 : 256);
+  const rgbImages: Float32Array[] = [];
+  const masks: Uint8Array[] = [];
+  let allGrey = true;
+  let maxId = 0;
+  for (const e of entries) {
+    const img = decodeImage(await readFile(e.image), e.image);
+    const m = decodeMask(await readFile(e.mask), e.mask, mode);
+    if (m.width !== img.width || m.height !== img.height) {
+      throw new Error(`loadFolder: mask ${e.mask} is ${m.width}x${m.height} but its image ${e.image} is ${img.width}x${img.height}`);
+    }
+    for (let i = 0; i < m.ids.length; i++) {
+      const id = m.ids[i] as number;
+      if (id >= classLimit) {
+        const what = opts.classes !== undefined ? `classes is ${opts.classes}` : 'class ids must be < 256';
+        throw new Error(`loadFolder: mask ${e.mask} has class id ${id} at pixel (${i % m.width}, ${Math.floor(i / m.width)}), but ${what}`);
+      }
+      if (id > maxId) maxId = id;
+    }
+    const rgb = new Float32Array(img.width * img.height * 3);
+    for (let i = 0, p = 0; i < rgb.length; i += 3, p += 4) {
+      const r = img.rgba[p] as number;
+      const g = img.rgba[p + 1] as number;
+      const b = img.rgba[p + 2] as number;
+      if (r !== g || g !== b) allGrey = false;
+      rgb[i] = r / 255;
+      rgb[i + 1] = g / 255;
+      rgb[i + 2] = b / 255;
+    }
+    rgbImages.push(resizeBilinear(rgb, img.height, img.width, 3, size, size));
+    masks.push(resizeNearest(m.ids, m.height, m.width, size, size));
+  }
+
+  const channels = opts.channels ?? (allGrey ? 1 : 3);
+  const classes = opts.classes ?? (mode === 'binary' ? 2 : Math.max(2, maxId + 1));
+  const samples: Sample[] = rgbImages.map((rgb, n) => {
+    const mask = masks[n] as Uint8Array;
+    let image = rgb;
+    if (channels === 1) {
+      image = new Float32Array(size * size);
+      // Rec. 601 luma; for grey images R = G = B so this is exact.
+      for (let i = 0; i < image.length; i++) {
+        image[i] = 0.299 * (rgb[3 * i] as number) + 0.587 * (rgb[3 * i + 1] as number) + 0.114 * (rgb[3 * i + 2] as number);
+      }
+    }
+    return { image, mask, category: foregroundBucket(mask) };
+  });
+  const classNames = mode === 'binary' ? ['background', 'foreground'] : Array.from({ length: classes }, (_, k) => (k === 0 ? 'background' : `class ${k}`));
+  return {
+    name: basename(root) || root,
+    height: size,
+    width: size,
+    channels,
+    classes,
+    classNames,
+    samples,
+    sites: entries.map((e) => e.site),
+    files: entries.map((e) => e.rel),
+  };
+}

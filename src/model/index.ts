@@ -1,0 +1,18 @@
+/** The task model: a functional U-Net cut into parts, its loss, gradients, optimiser and metrics. */
+export type {
+  ModelPart,
+  ParamSpec,
+  PartName,
+  SplitModel,
+  Topology,
+  UNetConfig,
+} from './types.js';
+export { buildSplitUNet, getPart, partNames, validateUNetConfig } from './unet.js';
+export { flattenTensors, initModelParams, initParams, namedParams, paramsFromNamed, toTensors } from './params.js';
+export { DICE_SMOOTH, diceCrossEntropy } from './loss.js';
+export { partBackward, partForward, partLossBackward, predict } from './grads.js';
+export { Adam } from './adam.js';
+export type { AdamOptions, AdamState } from './adam.js';
+export { confusion, iouDice } from './metrics.js';
+export type { IouDice } from './metrics.js';
+export { fedAvg } from './fedavg.js';

@@ -1,0 +1,53 @@
+/**
+ * Held-out evaluation of the global model after a round: an observer's act (it costs no
+ * virtual time and sends nothing), run on the pool in chunks, split tensors passed through
+ * the run's feature codecs as a deployed model would.
+ */
+import type { ComputePool } from '../compute/pool.js';
+import type { ModelKey } from '../compute/types.js';
+import { makeBatch } from '../data/index.js';
+import { iouDice } from '../model/index.js';
+import type { PartName } from '../model/types.js';
+import type { CodecOptions } from '../codecs/types.js';
+import type { Dataset } from '../data/types.js';
+
+export interface Evaluation {
+  meanIoU: number;
+  meanDice: number;
+  iou: number[];
+  dice: number[];
+}
+
+const CHUNK = 16;
+
+export async function evaluateModel(
+  pool: ComputePool,
+  model: ModelKey,
+  params: Partial<Record<PartName, Float32Array>>,
+  test: Dataset,
+  codecs: { F1: CodecOptions; F2: CodecOptions },
+): Promise<Evaluation> {
+  const classes = test.classes;
+  const jobs: Promise<Float64Array>[] = [];
+  for (let i = 0; i < test.samples.length; i += CHUNK) {
+    const idx = Array.from({ length: Math.min(CHUNK, test.samples.length - i) }, (_, j) => i + j);
+    const b = makeBatch(test, idx);
+    const [n, h, w] = b.shape;
+    jobs.push(
+      pool
+        .run({
+          task: 'evaluate',
+          model,
+          params,
+          images: { data: b.x, shape: [...b.shape] },
+          labels: { data: b.y, shape: [n, h, w] },
+          codecs,
+        })
+        .then((r) => r.confusion as Float64Array),
+    );
+  }
+  const total = new Float64Array(classes * classes);
+  for (const c of await Promise.all(jobs)) for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (c[i] as number);
+  const m = iouDice(total, classes);
+  return { meanIoU: m.meanIoU, meanDice: m.meanDice, iou: m.iou, dice: m.dice };
+}

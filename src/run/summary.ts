@@ -1,0 +1,101 @@
+/** The run summary (docs/formats.md): what a run cost and what it reached. */
+import type { Scenario } from '../scenario/schema.js';
+import type { TrafficTotals } from './trafficLog.js';
+
+export interface RoundRecord {
+  round: number;
+  /** Held-out mean IoU over foreground classes; null for rounds not evaluated. */
+  meanIoU: number | null;
+  meanDice: number | null;
+  /** Mean training loss of the round's batches; null when no batch finished. */
+  loss: number | null;
+  /** Virtual time at the end of the round. */
+  simulatedSeconds: number;
+  participants: number;
+  /** Clients left out of the round's average (offline or late). */
+  dropped: number[];
+  iou: number[];
+  dice: number[];
+}
+
+export interface RunSummary {
+  splitwire: string;
+  scenario: string;
+  backend: string;
+  seed: number;
+  topology: string;
+  variant: string;
+  codec: { name: string; bits?: number; scheme: string };
+  network: string;
+  clients: number;
+  rounds: RoundRecord[];
+  final: { meanIoU: number | null; meanDice: number | null; iou: number[]; dice: number[] };
+  totals: {
+    rawBytes: number;
+    wireBytes: number;
+    compressionRatio: number | null;
+    bytesByKind: Record<string, { raw: number; wire: number; messages: number }>;
+    bytesByDirection: { up: number; down: number };
+    allWireBytes: number;
+    droppedMessages: number;
+  };
+  timeToAccuracy: Array<{ meanIoU: number; simulatedSeconds: number | null }>;
+  simulatedSeconds: number;
+  wallSeconds: number;
+  /** Share of wall time when no compute task was running (start-up, orchestration). */
+  orchestrationOverhead: number;
+}
+
+export const VERSION = '0.1.0';
+
+export function buildSummary(input: {
+  scenario: Scenario;
+  backend: string;
+  rounds: RoundRecord[];
+  totals: TrafficTotals;
+  simulatedSeconds: number;
+  wallSeconds: number;
+  poolBusySeconds: number;
+  clients: number;
+}): RunSummary {
+  const s = input.scenario;
+  const t = input.totals;
+  const evaluated = input.rounds.filter((r) => r.meanIoU !== null);
+  const last = evaluated[evaluated.length - 1];
+  const byKind: RunSummary['totals']['bytesByKind'] = {};
+  for (const k of Object.keys(t.byKind).sort()) byKind[k] = { ...(t.byKind[k] as { raw: number; wire: number; messages: number }) };
+  return {
+    splitwire: VERSION,
+    scenario: s.name,
+    backend: input.backend,
+    seed: s.seed,
+    topology: s.protocol.topology,
+    variant: s.protocol.variant,
+    codec: s.codec.name === 'quant' ? { name: s.codec.name, bits: s.codec.bits, scheme: s.codec.scheme } : { name: s.codec.name, scheme: s.codec.scheme },
+    network: s.network.profile,
+    clients: input.clients,
+    rounds: input.rounds,
+    final: {
+      meanIoU: last?.meanIoU ?? null,
+      meanDice: last?.meanDice ?? null,
+      iou: last?.iou ?? [],
+      dice: last?.dice ?? [],
+    },
+    totals: {
+      rawBytes: t.splitRaw,
+      wireBytes: t.splitWire,
+      compressionRatio: t.splitWire > 0 ? t.splitRaw / t.splitWire : null,
+      bytesByKind: byKind,
+      bytesByDirection: { up: t.up, down: t.down },
+      allWireBytes: t.all,
+      droppedMessages: t.dropped,
+    },
+    timeToAccuracy: s.evaluation.targets.map((target) => ({
+      meanIoU: target,
+      simulatedSeconds: evaluated.find((r) => (r.meanIoU as number) >= target)?.simulatedSeconds ?? null,
+    })),
+    simulatedSeconds: input.simulatedSeconds,
+    wallSeconds: input.wallSeconds,
+    orchestrationOverhead: input.wallSeconds > 0 ? Math.max(0, 1 - input.poolBusySeconds / input.wallSeconds) : 0,
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * Turns the protocol's named compute tasks into work: pool tasks for tensors (model parts,
+ * codecs), local bookkeeping for weights (pack, load, FedAvg). Each task also has a FLOP count
+ * for the cost model, so its virtual duration does not depend on this machine's load.
+ */
+import { createCodec, decodeAny } from '../codecs/index.js';
+import type { CodecOptions } from '../codecs/types.js';
+import type { ComputePool } from '../compute/pool.js';
+import type { LabelsMsg, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
+import { makeBatch } from '../data/index.js';
+import { fedAvg } from '../model/index.js';
+import type { PartName } from '../model/types.js';
+import type { BlobRef, CodecSlot, TaskArgs, TaskName } from '../protocol/messages.js';
+import { Rng } from '../sim/rng.js';
+import type { Blob, BlobStore } from '../compute/blobStore.js';
+import { stateKey, type World } from './world.js';
+
+/** What a finished task produced. */
+export interface TaskOutcome {
+  outputs: Blob[];
+  loss?: number;
+}
+
+/** FLOPs per element of encoding or decoding with a codec (rough, from the operations it does). */
+const CODEC_FLOPS_PER_ELEMENT: Record<string, number> = { none: 1, fp16: 4, quant: 6, topk: 12 };
+/** Adam: about 10 FLOPs per parameter per step. */
+const ADAM_FLOPS_PER_PARAM = 10;
+
+export class TaskRunner {
+  private readonly modelKey: ModelKey;
+  private readonly codecs: Record<CodecSlot, CodecOptions>;
+  private readonly adam: { lr: number; beta1: number; beta2: number };
+
+  constructor(
+    private readonly world: World,
+    private readonly pool: ComputePool,
+    private readonly blobs: BlobStore,
+  ) {
+    const s = world.scenario;
+    this.modelKey = { config: world.model.config, topology: world.model.topology };
+    const chosen: CodecOptions =
+      s.codec.name === 'quant' ? { name: 'quant', bits: s.codec.bits } : { name: s.codec.name };
+    const none: CodecOptions = { name: 'none' };
+    const feat = s.codec.scheme !== 'gradients' ? chosen : none;
+    const grad = s.codec.scheme !== 'features' ? chosen : none;
+    this.codecs = { F1: feat, F2: feat, G2: grad, G1: grad };
+    this.adam = { lr: s.optimizer.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
+  }
+
+  /** The codec options of a slot (evaluation uses F1 and F2 too). */
+  codecOf(slot: CodecSlot): CodecOptions {
+    return this.codecs[slot];
+  }
+
+  /** Label written in the traffic log for a codec. */
+  static codecLabel(c: CodecOptions): string {
+    return c.name === 'quant' ? `quant${c.bits ?? 8}` : c.name;
+  }
+
+  /** Sample indices of client k's batch for (round, step): a seeded shuffle per epoch. */
+  batchIndices(k: number, round: number, step: number): number[] {
+    const idx = this.world.data.clientIndices[k] as number[];
+    const bs = this.world.scenario.protocol.batchSize;
+    const perEpoch = Math.ceil(idx.length / bs);
+    const epoch = Math.floor(step / perEpoch);
+    const order = new Rng(this.world.scenario.seed, `batches/client-${k}/round-${round}/epoch-${epoch}`).shuffle(idx.slice());
+    const b = step % perEpoch;
+    return order.slice(b * bs, (b + 1) * bs);
+  }
+
+  private batch(k: number, round: number, step: number): { x: TensorMsg; y: LabelsMsg } {
+    const b = makeBatch(this.world.data.dataset, this.batchIndices(k, round, step));
+    const [n, h, w] = b.shape;
+    return { x: { data: b.x, shape: [...b.shape] }, y: { data: b.y, shape: [n, h, w] } };
+  }
+
+  private part(name: PartName): NonNullable<World['model']['parts'][PartName]> {
+    const p = this.world.model.parts[name];
+    if (p === undefined) throw new Error(`model has no part ${name}`);
+    return p;
+  }
+
+  private tensor(ref: BlobRef | undefined, consume: boolean): TensorMsg {
+    if (ref === undefined) throw new Error('task input missing');
+    const b = consume ? this.blobs.take(ref.id) : this.blobs.get(ref.id);
+    if (b.kind !== 'tensor') throw new Error(`blob ${ref.id} is ${b.kind}, expected a tensor`);
+    return consume ? { data: b.data, shape: b.shape } : { data: b.data.slice(), shape: b.shape };
+  }
+
+  private bytes(ref: BlobRef | undefined): Extract<Blob, { kind: 'bytes' }> {
+    if (ref === undefined) throw new Error('task input missing');
+    const b = this.blobs.take(ref.id);
+    if (b.kind !== 'bytes') throw new Error(`blob ${ref.id} is ${b.kind}, expected bytes`);
+    return b;
+  }
+
+  private labels(ref: BlobRef | undefined): LabelsMsg {
+    if (ref === undefined) throw new Error('task input missing');
+    const b = this.blobs.take(ref.id);
+    if (b.kind !== 'labels') throw new Error(`blob ${ref.id} is ${b.kind}, expected labels`);
+    return { data: b.data, shape: b.shape };
+  }
+
+  private async pooled(req: PoolRequest): Promise<TaskOutcome> {
+    const r = await this.pool.run(req);
+    const outputs: Blob[] = r.outputs.map((o) => ({ kind: 'tensor', data: o.data, shape: o.shape }));
+    return r.loss !== undefined ? { outputs, loss: r.loss } : { outputs };
+  }
+
+  /**
+   * Starts task `task` now; returns its FLOPs (for the cost model) and the job. Inputs are
+   * resolved (and consumed) immediately, so the blob store is consistent when this returns.
+   */
+  start(task: TaskName, args: TaskArgs): { flops: number; job: Promise<TaskOutcome> } {
+    const s = this.world.scenario;
+    const variant = s.protocol.variant;
+    const roles = this.world.roles;
+    const k = args.client ?? -1;
+    const inputs = args.inputs ?? [];
+    switch (task) {
+      case 'fe.forward': {
+        const part = this.part(roles.front);
+        const { x, y } = this.batch(k, args.round, args.step);
+        const n = x.shape[0] as number;
+        const req: PoolRequest = {
+          task: 'part.forward',
+          model: this.modelKey,
+          part: roles.front,
+          params: this.world.store.get(stateKey(k, roles.front, variant)).params,
+          inputs: [x],
+        };
+        const job = this.pooled(req).then((o) =>
+          // Label-sharing: the labels travel with the features, so they become a blob too.
+          roles.back === null ? { outputs: [...o.outputs, { kind: 'labels', data: y.data, shape: y.shape } as Blob] } : o,
+        );
+        return { flops: part.forwardFlops(n), job };
+      }
+      case 'fe.backward': {
+        const part = this.part(roles.front);
+        const { x } = this.batch(k, args.round, args.step);
+        const n = x.shape[0] as number;
+        const d = inputs.map((r) => this.tensor(r, true));
+        const req: PoolRequest = {
+          task: 'part.backward',
+          model: this.modelKey,
+          part: roles.front,
+          state: this.world.store.get(stateKey(k, roles.front, variant)),
+          adam: this.adam,
+          inputs: [x],
+          dOutputs: d,
+          inputGrads: false,
+        };
+        return { flops: 2 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
+      }
+      case 'm.forward': {
+        const part = this.part(roles.server);
+        const f1 = this.tensor(inputs[0], false);
+        const req: PoolRequest = {
+          task: 'part.forward',
+          model: this.modelKey,
+          part: roles.server,
+          params: this.world.store.get(stateKey(k, roles.server, variant)).params,
+          inputs: [f1],
+        };
+        return { flops: part.forwardFlops(f1.shape[0] as number), job: this.pooled(req) };
+      }
+      case 'm.backward': {
+        const part = this.part(roles.server);
+        const f1 = this.tensor(inputs[0], true);
+        const g2 = this.tensor(inputs[1], true);
+        const req: PoolRequest = {
+          task: 'part.backward',
+          model: this.modelKey,
+          part: roles.server,
+          state: this.world.store.get(stateKey(k, roles.server, variant)),
+          adam: this.adam,
+          inputs: [f1],
+          dOutputs: [g2],
+          inputGrads: true,
+        };
+        const n = f1.shape[0] as number;
+        return { flops: 2 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
+      }
+      case 'be.train':
+      case 's.train': {
+        const name = task === 'be.train' ? (roles.back as PartName) : roles.server;
+        const part = this.part(name);
+        const owner = task === 'be.train' ? stateKey(k, name, variant) : stateKey(k, name, variant);
+        const tensors =
+          task === 'be.train' ? inputs.map((r) => this.tensor(r, true)) : [this.tensor(inputs[0], true)];
+        const y = task === 'be.train' ? this.batch(k, args.round, args.step).y : this.labels(inputs[1]);
+        const req: PoolRequest = {
+          task: 'part.train',
+          model: this.modelKey,
+          part: name,
+          state: this.world.store.get(owner),
+          adam: this.adam,
+          inputs: tensors,
+          labels: y,
+        };
+        const n = tensors[0]?.shape[0] as number;
+        return { flops: 3 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
+      }
+      case 'encode': {
+        const codec = this.codecs[args.slot ?? 'F1'];
+        const t = this.tensor(inputs[0], true);
+        const elements = t.data.length;
+        const job = this.pool.run({ task: 'encode', codec, tensor: t }).then((r) => ({
+          outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes: elements * 4, codec: TaskRunner.codecLabel(codec) } as Blob],
+        }));
+        return { flops: elements * (CODEC_FLOPS_PER_ELEMENT[codec.name] ?? 4), job };
+      }
+      case 'decode': {
+        const b = this.bytes(inputs[0]);
+        const elements = b.rawBytes / 4;
+        const perElement = CODEC_FLOPS_PER_ELEMENT[b.codec.replace(/\d+$/, '')] ?? 4;
+        return { flops: elements * perElement, job: this.pooled({ task: 'decode', bytes: b.data }) };
+      }
+      case 'weights.pack':
+      case 'global.pack': {
+        const owner = task === 'global.pack' ? 'global' : k;
+        const parts = roles.client.map((p) => this.world.store.get(stateKey(owner, p, variant)).params);
+        const total = parts.reduce((a, p) => a + p.length, 0);
+        const flat = new Float32Array(total);
+        let off = 0;
+        for (const p of parts) {
+          flat.set(p, off);
+          off += p.length;
+        }
+        const bytes = createCodec({ name: 'none' }).encode({ data: flat, shape: [total] });
+        const blob: Blob = { kind: 'bytes', data: bytes, rawBytes: total * 4, codec: 'none' };
+        return { flops: total, job: Promise.resolve({ outputs: [blob] }) };
+      }
+      case 'weights.load': {
+        const ref = inputs[0];
+        if (ref === undefined) throw new Error('weights.load: no weights blob');
+        const b = this.blobs.get(ref.id);
+        if (b.kind !== 'bytes') throw new Error(`weights.load: blob ${ref.id} is ${b.kind}`);
+        const flat = decodeAny(b.data).data;
+        this.unpackInto(k, flat);
+        return { flops: flat.length, job: Promise.resolve({ outputs: [] }) };
+      }
+      case 'aggregate': {
+        const updates = inputs.map((r, i) => ({
+          params: decodeAny(this.bytes(r).data).data,
+          samples: args.samples?.[i] ?? 1,
+        }));
+        let flops = 0;
+        if (updates.length > 0) {
+          const avg = fedAvg(updates);
+          this.unpackInto('global', avg);
+          flops = 2 * avg.length * updates.length;
+        }
+        return { flops, job: Promise.resolve({ outputs: [] }) };
+      }
+      case 'm.aggregate': {
+        const part = roles.server;
+        const globalKey = stateKey('global', part, variant);
+        const participants = args.participants ?? [];
+        let flops = 0;
+        if (variant === 'sflv1') {
+          if (participants.length > 0) {
+            const avg = fedAvg(
+              participants.map((c, i) => ({
+                params: this.world.store.get(stateKey(c, part, variant)).params,
+                samples: args.samples?.[i] ?? 1,
+              })),
+            );
+            this.world.store.setParams(globalKey, avg);
+            flops = 2 * avg.length * participants.length;
+          }
+          // Every copy restarts from the aggregate, participants or not.
+          const global = this.world.store.get(globalKey).params;
+          for (let c = 0; c < s.protocol.clients; c++) this.world.store.setParams(stateKey(c, part, variant), global);
+        } else {
+          this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
+        }
+        return { flops, job: Promise.resolve({ outputs: [] }) };
+      }
+    }
+  }
+
+  /** Splits a packed client-side weight vector into the owner's parts. */
+  private unpackInto(owner: 'global' | number, flat: Float32Array): void {
+    const variant = this.world.scenario.protocol.variant;
+    let off = 0;
+    for (const p of this.world.roles.client) {
+      const key = stateKey(owner, p, variant);
+      const n = this.world.store.get(key).params.length;
+      if (off + n > flat.length) throw new Error(`weights: packed vector too short for ${key}`);
+      this.world.store.setParams(key, flat.subarray(off, off + n));
+      off += n;
+    }
+    if (off !== flat.length) throw new Error(`weights: packed vector has ${flat.length} values, parts need ${off}`);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Everything a run is made of, built from a validated scenario: data per client, the split
+ * model and its initial weights, model state in shared memory, network, devices, actors.
+ */
+import type { ActorSpec } from '../actors/effects.js';
+import { clientName } from '../actors/common.js';
+import { buildClientData, type ClientData } from '../data/index.js';
+import { buildSplitUNet, initModelParams } from '../model/index.js';
+import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
+import { ParamStore } from '../compute/paramStore.js';
+import { clientLinks } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
+import { Availability, Device, DEVICE_PROFILES, Network } from '../sim/index.js';
+import { Rng } from '../sim/rng.js';
+
+/** The parts a client holds, and the one the server holds, per topology. */
+export interface PartRoles {
+  client: PartName[];
+  /** The client part that takes the images. */
+  front: PartName;
+  /** The client part that computes the loss (u-shaped), or null. */
+  back: PartName | null;
+  server: PartName;
+}
+
+export function partRoles(topology: Scenario['protocol']['topology']): PartRoles {
+  return topology === 'u-shaped'
+    ? { client: ['FE', 'BE'], front: 'FE', back: 'BE', server: 'M' }
+    : { client: ['FE1'], front: 'FE1', back: null, server: 'S' };
+}
+
+export interface World {
+  scenario: Scenario;
+  rng: Rng;
+  data: ClientData;
+  model: SplitModel;
+  roles: PartRoles;
+  store: ParamStore;
+  network: Network;
+  availability: Availability;
+  clientDevices: Device[];
+  serverDevice: Device;
+  federatorDevice: Device;
+  /** Local steps per round of each client. */
+  steps: number[];
+  actors: ActorSpec[];
+}
+
+/** Key of a part state in the store. */
+export function stateKey(owner: 'global' | number, part: PartName, variant: 'sflv1' | 'sflv2'): string {
+  if (owner === 'global') return `global/${part}`;
+  const roles = part === 'M' || part === 'S';
+  if (roles) return variant === 'sflv1' ? `server/${part}/${owner}` : `server/${part}`;
+  return `${clientName(owner)}/${part}`;
+}
+
+export async function buildWorld(s: Scenario): Promise<World> {
+  const rng = new Rng(s.seed);
+  const clients = s.protocol.clients;
+  const data = await buildClientData({
+    kind: s.data.kind,
+    ...(s.data.path !== undefined ? { path: s.data.path } : {}),
+    size: s.data.size,
+    samplesPerClient: s.data.samplesPerClient,
+    testSamples: s.data.testSamples,
+    clients,
+    partition: s.data.partition,
+    alpha: s.data.alpha,
+    styleShift: s.data.styleShift,
+    seed: s.seed,
+  });
+  const cfg: UNetConfig = {
+    inChannels: data.dataset.channels,
+    classes: data.dataset.classes,
+    baseChannels: s.model.baseChannels,
+    depth: s.model.depth,
+    size: s.data.size,
+  };
+  const model = buildSplitUNet(cfg, s.protocol.topology);
+  const roles = partRoles(s.protocol.topology);
+  const init = initModelParams(model, rng.child('model/init'));
+  const store = new ParamStore();
+  const variant = s.protocol.variant;
+  for (const part of [...roles.client, roles.server]) {
+    const p = init[part];
+    if (p === undefined) throw new Error(`model has no part ${part}`);
+    store.create(stateKey('global', part, variant), p);
+  }
+  for (let k = 0; k < clients; k++) {
+    for (const part of roles.client) store.create(stateKey(k, part, variant), init[part] as Float32Array);
+    if (variant === 'sflv1') store.create(stateKey(k, roles.server, variant), init[roles.server] as Float32Array);
+  }
+  if (variant === 'sflv2') store.create(stateKey(0, roles.server, variant), init[roles.server] as Float32Array);
+
+  const mode = s.network.mode;
+  const network = new Network(
+    {
+      clients: Array.from({ length: clients }, (_, k) => {
+        const { uplink, downlink } = clientLinks(s, k);
+        const extra = { mode, mtuBytes: s.network.mtuBytes, rtoMs: s.network.rtoMs };
+        return { uplink: { ...uplink, ...extra }, downlink: { ...downlink, ...extra } };
+      }),
+    },
+    rng.child('network'),
+    { field: 'network' },
+  );
+  const availability = new Availability({ dropoutProb: s.network.dropoutProb }, rng.child('availability'), 'network');
+  const profile = (name: string): (typeof DEVICE_PROFILES)[string] => {
+    const p = DEVICE_PROFILES[name];
+    if (p === undefined) throw new Error(`unknown device profile ${name}`);
+    return p;
+  };
+  const clientDevices = Array.from({ length: clients }, () => new Device(profile(s.devices.client), 'devices.client'));
+  const serverDevice = new Device(profile(s.devices.server), 'devices.server');
+  const federatorDevice = new Device(profile(s.devices.server), 'devices.server');
+
+  const steps = data.clientIndices.map((idx) => s.protocol.localEpochs * Math.ceil(idx.length / s.protocol.batchSize));
+  const actors: ActorSpec[] = [
+    {
+      id: 'federator',
+      kind: 'federator',
+      input: {
+        clients,
+        clientsPerRound: s.protocol.clientsPerRound ?? clients,
+        rounds: s.protocol.rounds,
+        roundDeadlineS: s.protocol.roundDeadlineS,
+        seed: s.seed,
+      },
+    },
+    {
+      id: 'server',
+      kind: 'server',
+      input: { topology: s.protocol.topology, variant, turnTimeoutS: s.protocol.turnTimeoutS },
+    },
+  ];
+  for (let k = 0; k < clients; k++) {
+    actors.push({
+      id: clientName(k),
+      kind: 'client',
+      input: {
+        id: k,
+        topology: s.protocol.topology,
+        variant,
+        steps: steps[k] as number,
+        samples: (data.clientIndices[k] as number[]).length,
+        stepTimeoutS: s.protocol.stepTimeoutS,
+      },
+    });
+  }
+  return {
+    scenario: s,
+    rng,
+    data,
+    model,
+    roles,
+    store,
+    network,
+    availability,
+    clientDevices,
+    serverDevice,
+    federatorDevice,
+    steps,
+    actors,
+  };
+}

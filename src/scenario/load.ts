@@ -1,0 +1,128 @@
+/**
+ * Reads a scenario: YAML file → `--set` overrides → schema validation and defaults →
+ * cross-field checks. Everything a run needs is validated here, before anything runs.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { DEVICE_PROFILES } from '../sim/cost.js';
+import { ScenarioError, describeValue, formatIssues } from './errors.js';
+import { NETWORK_PROFILES } from './networkProfiles.js';
+import { scenarioSchema, type LinkConfig, type Scenario } from './schema.js';
+
+/** One `--set a.b=value` override; the value is parsed as a YAML scalar (so `8` is a number). */
+export interface Override {
+  path: string;
+  value: unknown;
+}
+
+/** Parses `a.b.c=value` into an override. @example parseOverride('codec.bits=8') */
+export function parseOverride(text: string): Override {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new ScenarioError('--set', [`--set: must be path.to.field=value, got ${JSON.stringify(text)}`]);
+  const path = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = parseYaml(raw);
+  } catch {
+    value = raw;
+  }
+  return { path, value: value === null && raw.trim() === '' ? '' : value };
+}
+
+/** Sets `path` (dotted, `[i]` or `.i` for list items) in a plain object tree, creating mappings as needed. */
+export function applyOverride(tree: Record<string, unknown>, override: Override): void {
+  const keys = override.path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== '');
+  let node: Record<string, unknown> | unknown[] = tree;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const last = i === keys.length - 1;
+    const index = /^\d+$/.test(key) ? Number(key) : null;
+    const container = node as Record<string, unknown>;
+    const slot = index !== null && Array.isArray(node) ? index : key;
+    if (last) {
+      (container as Record<string | number, unknown>)[slot] = override.value;
+      return;
+    }
+    let next = (container as Record<string | number, unknown>)[slot];
+    if (next === undefined || next === null || typeof next !== 'object') {
+      next = /^\d+$/.test(keys[i + 1] as string) ? [] : {};
+      (container as Record<string | number, unknown>)[slot] = next;
+    }
+    node = next as Record<string, unknown>;
+  }
+}
+
+/** Validates a parsed scenario tree. Throws ScenarioError listing every bad field. */
+export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
+  const parsed = scenarioSchema.safeParse(tree ?? {}, { reportInput: true });
+  if (!parsed.success) throw new ScenarioError(source, formatIssues(parsed.error.issues));
+  const s = parsed.data;
+  const problems: string[] = [];
+  const factor = 2 ** (s.model.depth - 1);
+  if (s.data.size % factor !== 0) {
+    problems.push(`data.size: must be divisible by 2^(model.depth-1) = ${factor}, got ${s.data.size}`);
+  }
+  if (s.data.kind === 'folder' && s.data.path === undefined) {
+    problems.push('data.path: must be set when data.kind is "folder", got nothing');
+  }
+  if (s.data.partition === 'folder' && s.data.kind !== 'folder') {
+    problems.push(`data.partition: "folder" needs data.kind "folder", got data.kind ${describeValue(s.data.kind)}`);
+  }
+  if (s.protocol.clientsPerRound !== undefined && s.protocol.clientsPerRound > s.protocol.clients) {
+    problems.push(
+      `protocol.clientsPerRound: must be ≤ protocol.clients (${s.protocol.clients}), got ${s.protocol.clientsPerRound}`,
+    );
+  }
+  if (s.network.perClient !== undefined && s.network.perClient.length > s.protocol.clients) {
+    problems.push(
+      `network.perClient: must have at most protocol.clients (${s.protocol.clients}) entries, got ${s.network.perClient.length}`,
+    );
+  }
+  for (const role of ['client', 'server'] as const) {
+    const name = s.devices[role];
+    if (!(name in DEVICE_PROFILES)) {
+      problems.push(
+        `devices.${role}: must be one of ${Object.keys(DEVICE_PROFILES).map((n) => JSON.stringify(n)).join(' | ')}, got ${describeValue(name)}`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ScenarioError(source, problems);
+  return s;
+}
+
+/** Reads, overrides and validates a scenario file. */
+export async function loadScenario(file: string, overrides: Override[] = []): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ScenarioError(file, [`cannot read the file: ${(err as Error).message}`]);
+  }
+  let tree: unknown;
+  try {
+    tree = parseYaml(text) ?? {};
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? `line ${err.linePos[0].line}: ` : '';
+    throw new ScenarioError(file, [`${where}not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  if (typeof tree !== 'object' || tree === null || Array.isArray(tree)) {
+    throw new ScenarioError(file, [`(top level): must be a mapping, got ${describeValue(tree)}`]);
+  }
+  const root = tree as Record<string, unknown>;
+  if (root['name'] === undefined) root['name'] = basename(file).replace(/\.ya?ml$/i, '');
+  for (const o of overrides) applyOverride(root, o);
+  return validateScenario(root, file);
+}
+
+/** The resolved uplink and downlink of client `k`: profile, then global overrides, then per-client ones. */
+export function clientLinks(s: Scenario, k: number): { uplink: LinkConfig; downlink: LinkConfig } {
+  const profile = NETWORK_PROFILES[s.network.profile];
+  if (profile === undefined) throw new Error(`unknown network profile ${s.network.profile}`);
+  const per = s.network.perClient?.[k];
+  return {
+    uplink: { ...profile.uplink, ...s.network.uplink, ...per?.uplink },
+    downlink: { ...profile.downlink, ...s.network.downlink, ...per?.downlink },
+  };
+}

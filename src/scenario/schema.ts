@@ -1,0 +1,137 @@
+/**
+ * The scenario file format: one zod schema is the single source of truth for validation,
+ * defaults and the JSON Schema that editors use (`splitwire schema`).
+ */
+import { z } from 'zod';
+
+const positive = (what: string): z.ZodNumber => z.number().gt(0).describe(what);
+const nonNegative = (what: string): z.ZodNumber => z.number().min(0).describe(what);
+const probability = (what: string): z.ZodNumber => z.number().min(0).max(1).describe(what);
+
+/** One direction of a client's access link. */
+export const linkSchema = z
+  .object({
+    bandwidthMbps: positive('link rate in megabit/s'),
+    latencyMs: nonNegative('one-way propagation delay in ms').default(10),
+    jitterMs: nonNegative('std-dev of the extra one-way delay in ms').default(0),
+    loss: z.number().min(0).max(0.5).describe('per-packet loss probability').default(0),
+  })
+  .strict();
+
+/** A named network profile or explicit links; explicit fields override the profile. */
+export const networkSchema = z
+  .object({
+    profile: z
+      .enum(['hospital-fiber', 'campus-lan', 'rural-4g', 'satellite', 'custom'])
+      .describe('preset link parameters for every client (see README)')
+      .default('hospital-fiber'),
+    uplink: linkSchema.partial().optional().describe('overrides of the profile uplink (client → server)'),
+    downlink: linkSchema.partial().optional().describe('overrides of the profile downlink (server → client)'),
+    perClient: z
+      .array(
+        z
+          .object({ uplink: linkSchema.partial().optional(), downlink: linkSchema.partial().optional() })
+          .strict(),
+      )
+      .optional()
+      .describe('per-client overrides, index = client number'),
+    mode: z.enum(['reliable', 'lossy']).default('reliable').describe('reliable: loss costs retransmissions; lossy: a lost message is gone'),
+    mtuBytes: z.number().int().min(576).max(65535).default(1500),
+    rtoMs: positive('TCP retransmission timeout in ms').default(200),
+    dropoutProb: probability('probability that a client is offline for a whole round').default(0),
+  })
+  .strict();
+
+export const dataSchema = z
+  .object({
+    kind: z.enum(['lesion', 'blastocyst', 'folder']).default('lesion').describe('synthetic set, or a folder of images and masks'),
+    path: z.string().min(1).optional().describe('root folder when kind = folder'),
+    size: z.number().int().min(16).max(1024).default(64).describe('images are resized to size × size'),
+    samplesPerClient: z.number().int().min(1).default(64),
+    testSamples: z.number().int().min(1).default(64),
+    partition: z.enum(['iid', 'dirichlet', 'folder']).default('iid'),
+    alpha: positive('Dirichlet concentration (smaller = more skewed)').default(0.5),
+    styleShift: z.number().min(0).max(1).default(0.3).describe('per-client appearance shift, 0 = none'),
+  })
+  .strict();
+
+export const modelSchema = z
+  .object({
+    baseChannels: z.number().int().min(1).max(256).default(8),
+    depth: z.number().int().min(3).max(6).default(3),
+  })
+  .strict();
+
+export const protocolSchema = z
+  .object({
+    topology: z.enum(['u-shaped', 'label-sharing']).default('u-shaped'),
+    variant: z.enum(['sflv1', 'sflv2']).default('sflv1'),
+    clients: z.number().int().min(1).max(100000).default(4),
+    clientsPerRound: z.number().int().min(1).optional().describe('clients selected each round (default: all)'),
+    rounds: z.number().int().min(1).default(5),
+    localEpochs: z.number().int().min(1).default(1),
+    batchSize: z.number().int().min(1).default(8),
+    roundDeadlineS: positive('virtual seconds after the round starts when the federator stops waiting').default(3600),
+    turnTimeoutS: positive('SFLV2: idle seconds before the server passes the turn on').default(120),
+    stepTimeoutS: positive('seconds a client waits for a reply before skipping the batch (lossy networks)').default(60),
+  })
+  .strict();
+
+export const optimizerSchema = z
+  .object({
+    lr: positive('Adam learning rate').default(0.001),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+  })
+  .strict();
+
+export const codecSchema = z
+  .object({
+    name: z.enum(['none', 'fp16', 'quant']).default('none'),
+    bits: z.number().int().min(1).max(16).default(8).describe('quant: bits per value'),
+    scheme: z.enum(['features', 'gradients', 'both']).default('both').describe('which split tensors are compressed'),
+  })
+  .strict();
+
+export const devicesSchema = z
+  .object({
+    client: z.string().min(1).default('edge-cpu').describe('device profile of every client'),
+    server: z.string().min(1).default('datacenter-gpu').describe('device profile of the split server'),
+  })
+  .strict();
+
+export const computeSchema = z
+  .object({
+    backend: z.enum(['auto', 'wasm', 'tfjs-node-gpu', 'tfjs-node', 'cpu']).default('auto'),
+    workers: z.number().int().min(1).max(64).default(2).describe('compute pool threads'),
+    actorHosts: z.number().int().min(1).max(64).default(1).describe('worker threads hosting the actors'),
+  })
+  .strict();
+
+export const evaluationSchema = z
+  .object({
+    targets: z.array(probability('mean IoU target')).default([0.7, 0.8]),
+    every: z.number().int().min(1).default(1).describe('evaluate every N rounds (the last round always)'),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().min(1).default('scenario'),
+    description: z.string().optional(),
+    seed: z.number().int().min(0).default(1),
+    data: dataSchema.default(dataSchema.parse({})),
+    model: modelSchema.default(modelSchema.parse({})),
+    protocol: protocolSchema.default(protocolSchema.parse({})),
+    optimizer: optimizerSchema.default(optimizerSchema.parse({})),
+    codec: codecSchema.default(codecSchema.parse({})),
+    network: networkSchema.default(networkSchema.parse({})),
+    devices: devicesSchema.default(devicesSchema.parse({})),
+    compute: computeSchema.default(computeSchema.parse({})),
+    evaluation: evaluationSchema.default(evaluationSchema.parse({})),
+  })
+  .strict();
+
+/** A validated scenario with every default filled in. */
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type LinkConfig = z.infer<typeof linkSchema>;
