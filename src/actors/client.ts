@@ -6,7 +6,7 @@
  * decode → FE1 backward. A step whose reply never comes (lossy network) is skipped after
  * `stepTimeoutS`; a newer round's weights abort whatever the client was doing.
  */
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect } from '../protocol/messages.js';
 import { clientName, compute, controlOp, isDone, isMessage, send } from './common.js';
 
@@ -50,6 +50,8 @@ export const clientMachine = setup({
   },
   guards: {
     newRound: ({ context, event }) => isMessage(event, 'weights.down') && event.msg.round > context.round,
+    /** Vanilla split learning: FE's second output is the labels, and they travel with the features. */
+    sharesLabels: ({ context }) => context.topology === 'label-sharing',
   },
 }).createMachine({
   id: 'client',
@@ -133,67 +135,42 @@ export const clientMachine = setup({
         },
       ],
       on: {
-        'compute.done': {
-          guard: ({ event }) => isDone(event, 'fe.forward'),
-          target: 'encodingF1',
-          actions: [
-            assign(({ context, event }) => {
-              const out = (event as DoneEvent).outputs;
-              // u-shaped: [f1, skip]; label-sharing: [f1, labels]
-              return context.topology === 'u-shaped'
-                ? { skip: out[1] ?? null, nextTaskId: context.nextTaskId + 1 }
-                : { labels: out[1] ?? null, nextTaskId: context.nextTaskId + 1 };
-            }),
-            {
-              type: 'emit',
-              params: ({ context, event }) => [
-                compute(context.name, next(context), 'encode', {
-                  client: context.id,
-                  round: context.round,
-                  step: context.step,
-                  slot: 'F1',
-                  inputs: [(event as DoneEvent).outputs[0] as BlobRef],
-                }),
-              ],
-            },
-          ],
-        },
+        'compute.done': [
+          {
+            // label-sharing: outputs are [f1, labels]
+            guard: and([({ event }) => isDone(event, 'fe.forward'), 'sharesLabels']),
+            target: 'encodingF1',
+            actions: [
+              assign(({ context, event }) => ({ labels: (event as DoneEvent).outputs[1] ?? null, nextTaskId: context.nextTaskId + 1 })),
+              { type: 'emit', params: ({ context, event }) => [encodeF1(context, event)] },
+            ],
+          },
+          {
+            // u-shaped: outputs are [f1, skip]
+            guard: ({ event }) => isDone(event, 'fe.forward'),
+            target: 'encodingF1',
+            actions: [
+              assign(({ context, event }) => ({ skip: (event as DoneEvent).outputs[1] ?? null, nextTaskId: context.nextTaskId + 1 })),
+              { type: 'emit', params: ({ context, event }) => [encodeF1(context, event)] },
+            ],
+          },
+        ],
       },
     },
     encodingF1: {
       on: {
-        'compute.done': {
-          guard: ({ event }) => isDone(event, 'encode'),
-          target: 'awaitingReply',
-          actions: {
-            type: 'emit',
-            params: ({ context, event }) => {
-              const wire = (event as DoneEvent).outputs[0] as BlobRef;
-              const effects: Effect[] = [
-                send(context.name, 'server', { kind: 'features.s1', round: context.round, step: context.step, blob: wire }),
-              ];
-              if (context.topology === 'label-sharing' && context.labels !== null) {
-                // Vanilla split learning: the labels travel to the server with the features.
-                effects.push(
-                  send(context.name, 'server', {
-                    kind: 'control',
-                    round: context.round,
-                    control: { op: 'labels', step: context.step, blob: context.labels },
-                  }),
-                );
-              }
-              effects.push({
-                type: 'timer',
-                actor: context.name,
-                delay: context.stepTimeoutS,
-                name: 'step',
-                round: context.round,
-                step: context.step,
-              });
-              return effects;
-            },
+        'compute.done': [
+          {
+            guard: and([({ event }) => isDone(event, 'encode'), 'sharesLabels']),
+            target: 'awaitingReply',
+            actions: { type: 'emit', params: ({ context, event }) => sendF1(context, event, true) },
           },
-        },
+          {
+            guard: ({ event }) => isDone(event, 'encode'),
+            target: 'awaitingReply',
+            actions: { type: 'emit', params: ({ context, event }) => sendF1(context, event, false) },
+          },
+        ],
       },
     },
     awaitingReply: {
@@ -411,6 +388,36 @@ export const clientMachine = setup({
     },
   },
 });
+
+function encodeF1(context: ClientContext, event: ActorEvent): Effect {
+  return compute(context.name, context.nextTaskId, 'encode', {
+    client: context.id,
+    round: context.round,
+    step: context.step,
+    slot: 'F1',
+    inputs: [(event as DoneEvent).outputs[0] as BlobRef],
+  });
+}
+
+/** Sends f1 (and, when the labels travel, the labels), then arms the step timer. */
+function sendF1(context: ClientContext, event: ActorEvent, withLabels: boolean): Effect[] {
+  const wire = (event as DoneEvent).outputs[0] as BlobRef;
+  const effects: Effect[] = [
+    send(context.name, 'server', { kind: 'features.s1', round: context.round, step: context.step, blob: wire }),
+  ];
+  if (withLabels && context.labels !== null) {
+    // Vanilla split learning: the labels travel to the server with the features.
+    effects.push(
+      send(context.name, 'server', {
+        kind: 'control',
+        round: context.round,
+        control: { op: 'labels', step: context.step, blob: context.labels },
+      }),
+    );
+  }
+  effects.push({ type: 'timer', actor: context.name, delay: context.stepTimeoutS, name: 'step', round: context.round, step: context.step });
+  return effects;
+}
 
 function decodeG1(context: ClientContext, event: ActorEvent): Effect {
   const msg = (event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef };

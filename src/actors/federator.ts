@@ -46,12 +46,25 @@ export const federatorMachine = setup({
     events: {} as ActorEvent,
     input: {} as FederatorInput,
   },
-  actions: {
-    emit: (_: unknown, _effects: Effect[]) => {},
-  },
   guards: {
     moreRounds: ({ context }) => context.round + 1 < context.rounds,
     allReported: ({ context }) => context.received.length === context.selected.length,
+    /** A first update of this round from a selected client. */
+    acceptsUpdate: ({ context, event }) => {
+      if (!isMessage(event, 'weights.up', context.round)) return false;
+      const k = clientIndex((event as MessageEvent).from);
+      return context.selected.includes(k) && !context.received.some((u) => u.client === k);
+    },
+    deadlineReached: ({ context, event }) => event.type === 'timer' && event.name === 'deadline' && event.round === context.round,
+  },
+  actions: {
+    emit: (_: unknown, _effects: Effect[]) => {},
+    /** Keeps an accepted update (who, how many samples, which buffer) for the round's FedAvg. */
+    recordUpdate: assign(({ context, event }) => {
+      const e = event as MessageEvent;
+      const msg = e.msg as Extract<typeof e.msg, { kind: 'weights.up' }>;
+      return { received: [...context.received, { client: clientIndex(e.from), samples: msg.samples, blob: msg.blob }] };
+    }),
   },
 }).createMachine({
   id: 'federator',
@@ -114,22 +127,8 @@ export const federatorMachine = setup({
     collecting: {
       always: { guard: 'allReported', target: 'aggregating' },
       on: {
-        message: {
-          guard: ({ context, event }) => {
-            if (!isMessage(event, 'weights.up', context.round)) return false;
-            const k = clientIndex((event as MessageEvent).from);
-            return context.selected.includes(k) && !context.received.some((u) => u.client === k);
-          },
-          actions: assign(({ context, event }) => {
-            const e = event as MessageEvent;
-            const msg = e.msg as Extract<typeof e.msg, { kind: 'weights.up' }>;
-            return { received: [...context.received, { client: clientIndex(e.from), samples: msg.samples, blob: msg.blob }] };
-          }),
-        },
-        timer: {
-          guard: ({ context, event }) => event.name === 'deadline' && event.round === context.round,
-          target: 'aggregating',
-        },
+        message: { guard: 'acceptsUpdate', actions: 'recordUpdate' },
+        timer: { guard: 'deadlineReached', target: 'aggregating' },
       },
     },
     aggregating: {

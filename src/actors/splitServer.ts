@@ -218,6 +218,11 @@ export const splitServerMachine = setup({
   },
   actions: {
     emit: (_: unknown, _effects: Effect[]) => {},
+    /** Computes the reaction once (serverReact), keeping its effects for `emit` right after. */
+    react: assign(({ context, event }) => {
+      const step = serverReact(context, event);
+      return { ...step.context, lastEffects: step.effects };
+    }),
   },
 }).createMachine({
   id: 'splitServer',
@@ -238,11 +243,7 @@ export const splitServerMachine = setup({
       on: {
         '*': {
           actions: [
-            // Compute the reaction once, then apply context and emit effects from it.
-            assign(({ context, event }) => {
-              const step = serverReact(context, event);
-              return { ...step.context, lastEffects: step.effects };
-            }),
+            'react',
             {
               type: 'emit',
               params: ({ context }) => context.lastEffects,

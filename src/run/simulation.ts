@@ -274,7 +274,10 @@ class Simulation {
     const k = from.startsWith('client-') ? clientIndex(from) : clientIndex(to);
     const receiverOffline = to.startsWith('client-') && !this.world.availability.isAvailable(k, msg.round);
     const reliable = msg.kind === 'control' || msg.kind === 'weights.down' || msg.kind === 'weights.up';
-    const d = this.world.network.send(from, to, wire, now, reliable ? { reliable: true } : undefined);
+    const d =
+      k < 0
+        ? this.world.backbone.transmit(wire, now)
+        : this.world.network.send(from, to, wire, now, reliable ? { reliable: true } : undefined);
     const dropped = d.dropped || receiverOffline;
     const record: TrafficRecord = {
       seq: this.seq++,

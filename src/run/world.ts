@@ -10,7 +10,7 @@ import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
 import { ParamStore } from '../compute/paramStore.js';
 import { clientLinks } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
-import { Availability, Device, DEVICE_PROFILES, Network } from '../sim/index.js';
+import { Availability, Device, DEVICE_PROFILES, Link, Network } from '../sim/index.js';
 import { Rng } from '../sim/rng.js';
 
 /** The parts a client holds, and the one the server holds, per topology. */
@@ -37,6 +37,8 @@ export interface World {
   roles: PartRoles;
   store: ParamStore;
   network: Network;
+  /** Federator ↔ split server: both sit in the data centre, joined by a fast LAN. */
+  backbone: Link;
   availability: Availability;
   clientDevices: Device[];
   serverDevice: Device;
@@ -104,6 +106,11 @@ export async function buildWorld(s: Scenario): Promise<World> {
     rng.child('network'),
     { field: 'network' },
   );
+  const backbone = new Link(
+    'backbone',
+    { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
+    rng.child('network/backbone'),
+  );
   const availability = new Availability({ dropoutProb: s.network.dropoutProb }, rng.child('availability'), 'network');
   const profile = (name: string): (typeof DEVICE_PROFILES)[string] => {
     const p = DEVICE_PROFILES[name];
@@ -155,6 +162,7 @@ export async function buildWorld(s: Scenario): Promise<World> {
     roles,
     store,
     network,
+    backbone,
     availability,
     clientDevices,
     serverDevice,

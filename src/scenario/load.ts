@@ -41,6 +41,8 @@ export function applyOverride(tree: Record<string, unknown>, override: Override)
     const index = /^\d+$/.test(key) ? Number(key) : null;
     const container = node as Record<string, unknown>;
     const slot = index !== null && Array.isArray(node) ? index : key;
+    // A list item set past the end leaves no holes: earlier items become empty mappings.
+    if (typeof slot === 'number' && Array.isArray(node)) while (node.length < slot) node.push({});
     if (last) {
       (container as Record<string | number, unknown>)[slot] = override.value;
       return;

@@ -1,0 +1,126 @@
+/**
+ * Chooses the tfjs backend a process (or worker thread) computes on, once, and says why.
+ * 'auto' prefers native TensorFlow (GPU, then CPU), then wasm with splitwire's conv
+ * gradient kernels; the plain `cpu` backend is used only when asked for, since training
+ * a conv net on it is ~100x slower than on wasm.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmGradKernels } from './kernels/index.js';
+
+export type BackendPreference = 'auto' | 'wasm' | 'tfjs-node-gpu' | 'tfjs-node' | 'cpu';
+
+export interface BackendReport {
+  /** The backend in use: one of the preferences other than 'auto'. */
+  name: string;
+  preference: BackendPreference;
+  /** Why each backend tried before `name` was not used (empty when none was tried). */
+  reasons: string[];
+}
+
+/** Effects `selectBackend` performs, replaceable in tests. */
+export interface BackendSelectOptions {
+  /** Loads an npm package by name; default: dynamic `import()`. */
+  importModule?: (name: string) => Promise<unknown>;
+}
+
+const PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'tfjs-node-gpu', 'tfjs-node', 'cpu'];
+
+/** 'auto' tries these in order; `cpu` is never chosen automatically. */
+const AUTO_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm'] as const;
+
+type Candidate = Exclude<BackendPreference, 'auto'>;
+
+/** npm package, what to say when it is missing, and tfjs registry name of each candidate. */
+const CANDIDATES: Record<Candidate, { pkg?: string; missing?: string; tfName: string }> = {
+  'tfjs-node-gpu': {
+    pkg: '@tensorflow/tfjs-node-gpu',
+    missing: 'an optional dependency; it installs only where CUDA 11.2 and cuDNN 8.1 are present',
+    tfName: 'tensorflow',
+  },
+  'tfjs-node': { pkg: '@tensorflow/tfjs-node', missing: 'install it to use native TensorFlow on the CPU', tfName: 'tensorflow' },
+  wasm: { tfName: 'wasm' },
+  cpu: { tfName: 'cpu' },
+};
+
+let current: { report: BackendReport; tfName: string } | undefined;
+
+/**
+ * Selects and activates the compute backend. Idempotent: asking again for the preference
+ * already selected returns the same report without reloading anything.
+ * Throws an Error naming the backend and the cause when an explicit choice cannot load.
+ * @example const { name, reasons } = await selectBackend(); // 'wasm' where no tfjs-node is installed
+ */
+export async function selectBackend(
+  preference: BackendPreference = 'auto',
+  options: BackendSelectOptions = {},
+): Promise<BackendReport> {
+  if (!PREFERENCES.includes(preference)) {
+    throw new Error(`backend: must be one of ${PREFERENCES.join(', ')}, got '${String(preference)}'`);
+  }
+  if (current !== undefined && current.report.preference === preference) {
+    // Something (a test, another module) may have switched backends since; switching
+    // back to an initialised backend is cheap.
+    if (tf.getBackend() !== current.tfName) await tf.setBackend(current.tfName);
+    return current.report;
+  }
+  const importModule = options.importModule ?? ((name: string): Promise<unknown> => import(name));
+  if (preference !== 'auto') {
+    const failure = await activate(preference, importModule);
+    if (failure !== undefined) throw new Error(`backend '${preference}' cannot be used: ${failure}`);
+    return remember({ name: preference, preference, reasons: [] });
+  }
+  const reasons: string[] = [];
+  for (const candidate of AUTO_ORDER) {
+    const failure = await activate(candidate, importModule);
+    if (failure === undefined) return remember({ name: candidate, preference, reasons });
+    reasons.push(`${candidate}: ${failure}`);
+  }
+  throw new Error(`backend 'auto': no backend could be used (${reasons.join('; ')})`);
+}
+
+function remember(report: BackendReport): BackendReport {
+  current = { report, tfName: CANDIDATES[report.name as Candidate].tfName };
+  return report;
+}
+
+/** Loads and activates one backend; returns why it failed, or undefined on success. */
+async function activate(
+  candidate: Candidate,
+  importModule: (name: string) => Promise<unknown>,
+): Promise<string | undefined> {
+  const { pkg, missing, tfName } = CANDIDATES[candidate];
+  if (pkg !== undefined) {
+    try {
+      await importModule(pkg);
+    } catch (err) {
+      return isModuleNotFound(err, pkg)
+        ? `not installed (${pkg}: ${missing})`
+        : `${pkg} failed to load: ${errorMessage(err)}`;
+    }
+    if (tf.findBackendFactory(tfName) == null) {
+      return `${pkg} loaded but registered no '${tfName}' backend (a second copy of @tensorflow/tfjs-core?)`;
+    }
+  }
+  if (candidate === 'wasm') registerWasmGradKernels();
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfName);
+  } catch (err) {
+    return `initialisation failed: ${errorMessage(err)}`;
+  }
+  return ok ? undefined : `initialisation failed (tf.setBackend('${tfName}') returned false)`;
+}
+
+function isModuleNotFound(err: unknown, pkg: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    // Only when the package itself is missing, not one of its own imports.
+    return errorMessage(err).includes(`'${pkg}'`) || errorMessage(err).includes(`"${pkg}"`);
+  }
+  return false;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ScenarioError } from './errors.js';
+import { applyOverride, clientLinks, loadScenario, parseOverride, validateScenario } from './load.js';
+
+function problems(tree: unknown): string[] {
+  try {
+    validateScenario(tree, 'test.yaml');
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe('scenario validation', () => {
+  it('fills every default from an empty file', () => {
+    const s = validateScenario({});
+    expect(s.protocol.clients).toBe(4);
+    expect(s.codec.name).toBe('none');
+    expect(s.network.profile).toBe('hospital-fiber');
+  });
+
+  it('names the field and the bad value', () => {
+    expect(problems({ protocol: { clients: 0 } })).toEqual(['protocol.clients: must be ≥ 1, got 0']);
+    expect(problems({ codec: { name: 'zip' } })).toEqual([
+      'codec.name: must be one of "none" | "fp16" | "quant", got "zip"',
+    ]);
+    expect(problems({ codec: { bits: 'eight' } })).toEqual(['codec.bits: must be a number, got "eight"']);
+    expect(problems({ network: { uplink: { bandwidthMbps: -1 } } })).toEqual([
+      'network.uplink.bandwidthMbps: must be > 0, got -1',
+    ]);
+    expect(problems({ network: { perClient: [{ uplink: { loss: 2 } }] } })).toEqual([
+      'network.perClient[0].uplink.loss: must be ≤ 0.5, got 2',
+    ]);
+    expect(problems({ protocl: {} })[0]).toMatch(/^protocl: is not a known field/);
+  });
+
+  it('checks fields against each other', () => {
+    expect(problems({ data: { size: 60 }, model: { depth: 4 } })).toEqual([
+      'data.size: must be divisible by 2^(model.depth-1) = 8, got 60',
+    ]);
+    expect(problems({ protocol: { clients: 2, clientsPerRound: 3 } })).toEqual([
+      'protocol.clientsPerRound: must be ≤ protocol.clients (2), got 3',
+    ]);
+    expect(problems({ devices: { client: 'toaster' } })[0]).toMatch(/^devices\.client: must be one of .* got "toaster"$/);
+    expect(problems({ data: { kind: 'folder' } })).toEqual(['data.path: must be set when data.kind is "folder", got nothing']);
+  });
+});
+
+describe('overrides', () => {
+  it('parses values as YAML scalars and sets nested fields', () => {
+    const tree: Record<string, unknown> = { codec: { name: 'none' } };
+    applyOverride(tree, parseOverride('codec.bits=8'));
+    applyOverride(tree, parseOverride('codec.name=quant'));
+    applyOverride(tree, parseOverride('network.perClient[1].uplink.bandwidthMbps=2.5'));
+    expect(tree).toEqual({
+      codec: { name: 'quant', bits: 8 },
+      network: { perClient: [{}, { uplink: { bandwidthMbps: 2.5 } }] },
+    });
+  });
+
+  it('rejects an override without =', () => {
+    expect(() => parseOverride('codec.bits')).toThrow(/--set: must be path.to.field=value, got "codec.bits"/);
+  });
+});
+
+describe('loadScenario', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'splitwire-scenario-'));
+
+  it('reads a file, names it after the file, applies overrides', async () => {
+    const file = join(dir, 'tiny.yaml');
+    writeFileSync(file, 'protocol:\n  clients: 3\n');
+    const s = await loadScenario(file, [parseOverride('network.profile=satellite'), parseOverride('network.perClient[2].uplink.bandwidthMbps=1')]);
+    expect(s.name).toBe('tiny');
+    expect(clientLinks(s, 0).uplink).toEqual({ bandwidthMbps: 3, latencyMs: 300, jitterMs: 20, loss: 0.01 });
+    expect(clientLinks(s, 2).uplink.bandwidthMbps).toBe(1);
+  });
+
+  it('reports YAML syntax errors with the line', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'protocol:\n  clients: [1, 2\n');
+    await expect(loadScenario(file)).rejects.toThrow(/bad\.yaml: invalid scenario\n {2}line \d+: not valid YAML/);
+  });
+
+  it('every shipped scenario validates', async () => {
+    for (const name of ['quickstart', 'hospital-fiber', 'rural-4g', 'satellite']) {
+      const s = await loadScenario(join('scenarios', `${name}.yaml`));
+      expect(s.name).toBe(name);
+    }
+  });
+});
