@@ -30,6 +30,8 @@ export interface ClientContext extends ClientInput {
   gskip: BlobRef | null;
   labels: BlobRef | null;
   lastLoss: number | null;
+  /** SFLV2: the server's turn arrived (possibly before the weights finished loading). */
+  hasTurn: boolean;
 }
 
 type DoneEvent = Extract<ActorEvent, { type: 'compute.done' }>;
@@ -65,11 +67,13 @@ export const clientMachine = setup({
     gskip: null,
     labels: null,
     lastLoss: null,
+    hasTurn: false,
   }),
   initial: 'idle',
   on: {
     // A newer round always wins: a straggler drops what it was doing and rejoins.
-    message: {
+    message: [
+      {
       guard: 'newRound',
       target: '.loading',
       actions: [
@@ -80,6 +84,7 @@ export const clientMachine = setup({
           skip: null,
           gskip: null,
           labels: null,
+          hasTurn: false,
         })),
         {
           type: 'emit',
@@ -101,7 +106,13 @@ export const clientMachine = setup({
           },
         },
       ],
-    },
+      },
+      {
+        // SFLV2: a turn that arrives while the weights are still loading is kept for later.
+        guard: ({ context, event }) => controlOp(event) === 'turn' && isMessage(event, 'control', context.round),
+        actions: assign({ hasTurn: true }),
+      },
+    ],
   },
   states: {
     idle: {},
@@ -109,7 +120,7 @@ export const clientMachine = setup({
       on: {
         'compute.done': [
           {
-            guard: ({ context, event }) => isDone(event, 'weights.load') && context.variant === 'sflv2',
+            guard: ({ context, event }) => isDone(event, 'weights.load') && context.variant === 'sflv2' && !context.hasTurn,
             target: 'waitingTurn',
           },
           { guard: ({ event }) => isDone(event, 'weights.load'), target: 'forward' },
