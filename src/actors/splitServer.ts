@@ -4,6 +4,8 @@
  * backward (with its own optimiser step) → encode → reply. SFLV1 keeps one copy of M per
  * client and serves clients concurrently; SFLV2 keeps one M and gives clients turns, one
  * after another, passing the turn on when a client finishes or stays silent `turnTimeoutS`.
+ * A round's split traffic is served only between its `round.start` and its `aggregate`, and a
+ * batch is trained at most once, so late and duplicated messages change nothing.
  */
 import { assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
@@ -19,6 +21,8 @@ interface Stash {
   step: number;
   f1hat: BlobRef | null;
   labels: BlobRef | null;
+  /** The batch's backward pass has started: further copies of its messages are duplicates. */
+  backward: boolean;
 }
 
 interface Pending {
@@ -35,6 +39,8 @@ export interface ServerContext extends ServerInput {
   turnQueue: number[];
   turnHolder: number;
   turnEpoch: number;
+  /** Between `round.start` and `aggregate` of `round`: the only time its split traffic is served. */
+  open: boolean;
   /** Effects of the last reaction, handed to `emit` right after the context update. */
   lastEffects: Effect[];
 }
@@ -67,8 +73,11 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
   if (event.type === 'message') {
     const { msg, from } = event as MessageEvent;
     const k = clientIndex(from);
-    if (msg.round < ctx.round) {
-      // A late message from an earlier round: ignored, its bytes freed.
+    const split = msg.kind === 'features.s1' || msg.kind === 'gradients.s2' || (msg.kind === 'control' && msg.control.op === 'labels');
+    if (msg.round < ctx.round || (split && !(ctx.open && msg.round === ctx.round))) {
+      // A late message from an earlier round (or one already aggregated, or one this server,
+      // restarted, was never told about): ignored, its bytes freed. Training on it now would
+      // leak a straggler's batch into the next round's M.
       releaseAll(blobOf(msg));
       return { context: {}, effects };
     }
@@ -81,18 +90,23 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
           break;
         }
         const old = stash[k];
+        if (old !== undefined && old.step === msg.step && old.backward) {
+          releaseAll(msg.blob); // a copy of features whose batch is already trained
+          break;
+        }
         if (old !== undefined) releaseAll(old.f1hat, old.step === msg.step ? null : old.labels);
-        stash[k] = { step: msg.step, f1hat: null, labels: old?.step === msg.step ? old.labels : null };
+        stash[k] = { step: msg.step, f1hat: null, labels: old?.step === msg.step ? old.labels : null, backward: false };
         run('decode', k, msg.step, 'fwd', { slot: 'F1', inputs: [msg.blob] });
         if (ctx.variant === 'sflv2') armTurnTimer(ctx, effects, round, (patch.turnEpoch = ctx.turnEpoch + 1));
         break;
       }
       case 'gradients.s2': {
         const s = stash[k];
-        if (s === undefined || s.step !== msg.step || s.f1hat === null) {
+        if (s === undefined || s.step !== msg.step || s.f1hat === null || s.backward) {
           releaseAll(msg.blob);
           break;
         }
+        stash[k] = { ...s, backward: true };
         run('decode', k, msg.step, 'bwd', { slot: 'G2', inputs: [msg.blob] });
         break;
       }
@@ -100,15 +114,18 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
         const c = msg.control;
         if (c.op === 'labels') {
           const s = stash[k];
-          if (s !== undefined && s.step === c.step) {
-            stash[k] = { ...s, labels: c.blob };
+          if (s !== undefined && s.step === c.step && s.backward) {
+            releaseAll(c.blob); // a copy of labels whose batch is already trained
+          } else if (s !== undefined && s.step === c.step) {
+            stash[k] = { ...s, labels: c.blob, backward: s.f1hat !== null };
             if (s.f1hat !== null) run('s.train', k, c.step, 'bwd', { inputs: [s.f1hat, c.blob] });
           } else {
             if (s !== undefined) releaseAll(s.f1hat, s.labels);
-            stash[k] = { step: c.step, f1hat: null, labels: c.blob };
+            stash[k] = { step: c.step, f1hat: null, labels: c.blob, backward: false };
           }
         } else if (c.op === 'round.start') {
           patch.round = msg.round;
+          patch.open = true;
           if (ctx.variant === 'sflv2') {
             patch.turnQueue = c.participants.slice(1);
             patch.turnHolder = c.participants[0] ?? -1;
@@ -121,6 +138,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
         } else if (c.op === 'turn.done' && ctx.variant === 'sflv2' && k === ctx.turnHolder) {
           Object.assign(patch, passTurn(ctx, effects, round));
         } else if (c.op === 'aggregate') {
+          patch.open = false;
           for (const s of Object.values(stash)) releaseAll(s.f1hat, s.labels);
           for (const key of Object.keys(stash)) delete stash[Number(key)];
           taskId += 1;
@@ -149,13 +167,15 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
       switch (done.task) {
         case 'decode':
           if (p.phase === 'fwd') {
-            if (s === undefined || s.step !== p.step) {
+            if (s === undefined || s.step !== p.step || s.backward) {
               releaseAll(out);
               break;
             }
-            stash[p.client] = { ...s, f1hat: out ?? null };
+            releaseAll(s.f1hat); // a duplicate's decode replaces the first one's
+            const train = ctx.topology !== 'u-shaped' && s.labels !== null;
+            stash[p.client] = { ...s, f1hat: out ?? null, backward: train };
             if (ctx.topology === 'u-shaped') run('m.forward', p.client, p.step, 'fwd', { inputs: [out] });
-            else if (s.labels !== null) run('s.train', p.client, p.step, 'bwd', { inputs: [out, s.labels] });
+            else if (train) run('s.train', p.client, p.step, 'bwd', { inputs: [out, s.labels] });
           } else if (s !== undefined && s.f1hat !== null && s.step === p.step) {
             run('m.backward', p.client, p.step, 'bwd', { inputs: [s.f1hat, out] });
           } else {
@@ -168,7 +188,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
         case 'm.backward':
         case 's.train':
           // The task consumed f1hat (and the labels); forget them.
-          if (s !== undefined && s.step === p.step) stash[p.client] = { step: p.step, f1hat: null, labels: null };
+          if (s !== undefined && s.step === p.step) stash[p.client] = { step: p.step, f1hat: null, labels: null, backward: true };
           run('encode', p.client, p.step, 'bwd', { slot: 'G1', inputs: [out] });
           break;
         case 'encode': {
@@ -235,6 +255,7 @@ export const splitServerMachine = setup({
     turnQueue: [],
     turnHolder: -1,
     turnEpoch: 0,
+    open: false,
     lastEffects: [],
   }),
   initial: 'serving',

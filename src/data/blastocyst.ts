@@ -87,13 +87,13 @@ export function renderBlastocyst(rng: Rng, size: number): Sample {
   const bgLevel = rng.range(0.42, 0.5);
   const haloAmp = rng.range(0.12, 0.22);
   const haloW = rng.range(1.2, 2.5) * scale;
-  const zpLevel = rng.range(0.6, 0.7);
+  const zpLevel = rng.range(0.68, 0.78);
   const rimW = 0.8 * scale;
-  const teLevel = rng.range(0.34, 0.4);
+  const teLevel = rng.range(0.3, 0.36);
   const cellPx = rng.range(6, 9) * scale;
   const nCells = Math.max(6, Math.round((2 * Math.PI * (R - zt)) / cellPx));
-  const icmLevel = rng.range(0.26, 0.32);
-  const cavLevel = rng.range(0.5, 0.58);
+  const icmLevel = rng.range(0.18, 0.24);
+  const cavLevel = rng.range(0.52, 0.6);
   const gx = rng.range(-0.15, 0.15);
   const gy = rng.range(-0.15, 0.15);
   const noiseStd = rng.range(0.015, 0.03);
@@ -160,7 +160,7 @@ export function renderBlastocyst(rng: Rng, size: number): Sample {
       if (depth > -rimReach && depth < zt + rimReach) {
         const dOut = depth / rimW;
         const dIn = (depth - zt) / rimW;
-        val -= 0.16 * Math.exp(-dOut * dOut) + 0.1 * Math.exp(-dIn * dIn);
+        val -= 0.14 * Math.exp(-dOut * dOut) + 0.06 * Math.exp(-dIn * dIn);
       }
       image[k] = val;
       mask[k] = cls;

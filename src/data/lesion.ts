@@ -106,7 +106,8 @@ export function renderLesion(rng: Rng, size: number): Sample {
   const edge = rng.range(1, 3) * scale;
   const centreDark = rng.range(0, 0.3);
   const [pLo, pHi] = profileRange(outline);
-  const band = edge / r0; // half the soft edge, plus margin, in normalised radius units
+  // The full edge width in normalised radius units: beyond it alpha is exactly 0 or 1.
+  const band = edge / r0;
 
   const skinTex = fractalNoise(rng, S, 3, octavesFor(S, 3));
   const rednessTex = fractalNoise(rng, S, 2, 2);

@@ -52,8 +52,12 @@ export class Adam {
 
   /** One bias-corrected step; updates `params` in place. */
   step(params: Float32Array, grads: Float32Array): void {
-    if (params.length !== this.size) throw new RangeError(`adam.step params: must have length ${this.size}, got ${params.length}`);
-    if (grads.length !== this.size) throw new RangeError(`adam.step grads: must have length ${this.size}, got ${grads.length}`);
+    if (params.length !== this.size) {
+      throw new RangeError(`adam.step params: must have length ${this.size}, got ${params.length}`);
+    }
+    if (grads.length !== this.size) {
+      throw new RangeError(`adam.step grads: must have length ${this.size}, got ${grads.length}`);
+    }
     const { lr, beta1, beta2, eps } = this.options;
     this.t += 1;
     const stepSize = lr / (1 - beta1 ** this.t);
@@ -82,7 +86,9 @@ export class Adam {
     if (state.m.length !== state.v.length) {
       throw new RangeError(`adam.state.v: must have length ${state.m.length}, got ${state.v.length}`);
     }
-    if (!Number.isInteger(state.t) || state.t < 0) throw new RangeError(`adam.state.t: must be an integer ≥ 0, got ${state.t}`);
+    if (!Number.isInteger(state.t) || state.t < 0) {
+      throw new RangeError(`adam.state.t: must be an integer ≥ 0, got ${state.t}`);
+    }
     const adam = new Adam(state.m.length, opts);
     adam.m.set(state.m);
     adam.v.set(state.v);

@@ -23,7 +23,8 @@ function checkShape(where: string, t: tf.Tensor, want: number[]): void {
 /**
  * Vector–Jacobian product: given upstream gradients of the outputs, the gradients of the inputs
  * and params (forward is recomputed). A null entry of `dOutputs` means that output receives no
- * gradient (its contribution is zero).
+ * gradient (its contribution is zero). `dInputs` has one tensor per input, the image's included
+ * (the fused conv gradient computes it anyway). `dParams` is read back synchronously (dataSync).
  * @example const { dInputs: [g1], dParams } = partBackward(M, pM, [f1], [g2]);
  */
 export function partBackward(
@@ -34,7 +35,9 @@ export function partBackward(
 ): { dInputs: tf.Tensor[]; dParams: Float32Array } {
   const outShapes = part.outputShapes(inputs[0]?.shape[0] ?? 0);
   if (dOutputs.length !== outShapes.length) {
-    throw new RangeError(`${part.name} backward: dOutputs must hold ${outShapes.length} entries, got ${dOutputs.length}`);
+    throw new RangeError(
+      `${part.name} backward: dOutputs must hold ${outShapes.length} entries, got ${dOutputs.length}`,
+    );
   }
   dOutputs.forEach((d, k) => {
     if (d) checkShape(`${part.name} backward: dOutputs[${k}]`, d, outShapes[k] as number[]);

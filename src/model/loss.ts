@@ -18,7 +18,9 @@ export const DICE_SMOOTH = 1;
 export function diceCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor, classes: number): tf.Scalar {
   const [n, h, w, c] = logits.shape;
   if (c !== classes) {
-    throw new RangeError(`diceCrossEntropy: logits must have ${classes} channels, got shape [${logits.shape.join(',')}]`);
+    throw new RangeError(
+      `diceCrossEntropy: logits must have ${classes} channels, got shape [${logits.shape.join(',')}]`,
+    );
   }
   const ls = labels.shape;
   if (ls.length !== 3 || ls[0] !== n || ls[1] !== h || ls[2] !== w) {

@@ -5,7 +5,9 @@
  * Accumulate over a test set by adding matrices.
  */
 export function confusion(pred: Uint8Array | Int32Array, truth: Uint8Array, classes: number): Float64Array {
-  if (!Number.isInteger(classes) || classes < 1) throw new RangeError(`confusion.classes: must be an integer ≥ 1, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 1) {
+    throw new RangeError(`confusion.classes: must be an integer ≥ 1, got ${classes}`);
+  }
   if (pred.length !== truth.length) {
     throw new RangeError(`confusion.pred: must have length ${truth.length} (as truth), got ${pred.length}`);
   }

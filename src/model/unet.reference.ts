@@ -1,7 +1,8 @@
 /**
- * Test oracle: the same U-Net written plainly and unsplit — unfused conv + bias + ReLU, pooling
- * by reshape + max and upsampling by transposed conv instead of the model's pool/concat, weights looked up by name. The split
- * parts are checked against it; it is not part of the public API (not exported from index.ts).
+ * Test oracle: the same U-Net written plainly and unsplit — unfused conv + bias + ReLU, pooling by
+ * reshape + max and upsampling by transposed conv (the model uses maxPool and concat), weights
+ * looked up by name. The split parts are checked against it; it is not part of the public API
+ * (not exported from index.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { shapeSize } from './layers.js';
@@ -54,7 +55,10 @@ export function referenceUNet(cfg: UNetConfig, w: Weights, x: tf.Tensor4D): tf.T
 }
 
 /** Every weight of a split model's flat parameters as a tensor, by name (the caller disposes). */
-export function weightsByName(model: SplitModel, params: Partial<Record<PartName, Float32Array>>): Map<string, tf.Tensor> {
+export function weightsByName(
+  model: SplitModel,
+  params: Partial<Record<PartName, Float32Array>>,
+): Map<string, tf.Tensor> {
   const out = new Map<string, tf.Tensor>();
   for (const name of partNames(model.topology)) {
     const flat = params[name];

@@ -188,7 +188,9 @@ function labelSharing(cfg: UNetConfig): Partial<Record<PartName, ModelPart>> {
 
 /**
  * Builds the U-Net described by `cfg`, cut for `topology`.
- * @example const model = buildSplitUNet({ inChannels: 3, classes: 2, baseChannels: 32, depth: 5, size: 256 }, 'u-shaped');
+ * @example
+ * const cfg = { inChannels: 3, classes: 2, baseChannels: 32, depth: 5, size: 256 };
+ * const model = buildSplitUNet(cfg, 'u-shaped'); // FE → [f1 1×128×128×64, skip0], M → [f2], BE → logits
  */
 export function buildSplitUNet(cfg: UNetConfig, topology: Topology): SplitModel {
   validateUNetConfig(cfg);

@@ -253,7 +253,8 @@ export async function analyse(
   const avoidedOneOff = upgrade.priced?.countAsSaving ? upgrade.priced.oneOff : 0;
   const savings = transferSavings + avoided - (c.monthly + computeCost);
   const oneOffNet = Math.max(0, c.oneOff - avoidedOneOff);
-  const payback = savings > 0 ? Math.round((oneOffNet / savings) * 100) / 100 : null;
+  // A saving that rounds to nothing pays back never, not in millions of months.
+  const payback = cents(savings) > 0 ? Math.round((oneOffNet / savings) * 100) / 100 : null;
 
   return {
     log,

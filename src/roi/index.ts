@@ -5,6 +5,7 @@ export { computeRoi } from './roi.js';
 export type { RoiOptions } from './analyse.js';
 export { loadTariff, parseTariff, unitBytes, type Tariff } from './tariff.js';
 export { renderRoiMarkdown } from './markdown.js';
+export { roiSections, settingLabel, type RoiSection, type RoiTable } from './roi-doc.js';
 export { writeFilesAtomic, type FileToWrite } from './atomic.js';
 export { InputError, UsageError } from './errors.js';
 export { bytes as formatBytes, money as formatMoney, months as formatMonths, num as formatNumber } from './format.js';

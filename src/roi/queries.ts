@@ -21,8 +21,9 @@ export async function kindBytes(db: Duck, log: LoadedLog): Promise<KindBytes[]> 
 
 /**
  * Per client link and direction: bytes of delivered messages and the time the link had at least
- * one message in flight — the union of [sendTime, recvTime] intervals ("gaps and islands":
- * an interval starts a new island when it begins after every earlier one has ended).
+ * one message in flight — the length of the union of [sendTime, recvTime] intervals. Sorted by
+ * start, each interval adds only the part past the latest end seen before it:
+ * max(0, e − max(s, prevEnd)); one window pass, no island numbering.
  */
 export async function linkBusy(db: Duck, log: LoadedLog): Promise<LinkBusy[]> {
   return db.all<LinkBusy & Record<string, unknown>>(
@@ -34,19 +35,11 @@ export async function linkBusy(db: Duck, log: LoadedLog): Promise<LinkBusy[]> {
        SELECT *, max(e) OVER (PARTITION BY client, direction ORDER BY s, e
                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
        FROM iv
-     ), grouped AS (
-       SELECT *, sum(CASE WHEN prev_end IS NULL OR s > prev_end THEN 1 ELSE 0 END)
-                   OVER (PARTITION BY client, direction ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
-       FROM marked
-     ), islands AS (
-       SELECT client, direction, max(e) - min(s) AS span, sum(wire_bytes) AS wire, sum(raw_bytes) AS raw,
-              count(raw_bytes) AS nraw, count(*) AS n
-       FROM grouped GROUP BY client, direction, island
      )
-     SELECT client, direction, sum(wire)::DOUBLE AS "wireBytes",
-            CASE WHEN sum(nraw) = sum(n) THEN sum(raw)::DOUBLE END AS "rawBytes",
-            sum(span)::DOUBLE AS "busySeconds"
-     FROM islands GROUP BY client, direction ORDER BY client, direction`,
+     SELECT client, direction, sum(wire_bytes)::DOUBLE AS "wireBytes",
+            CASE WHEN count(raw_bytes) = count(*) THEN sum(raw_bytes)::DOUBLE END AS "rawBytes",
+            sum(greatest(0, e - greatest(s, coalesce(prev_end, s))))::DOUBLE AS "busySeconds"
+     FROM marked GROUP BY client, direction ORDER BY client, direction`,
   );
 }
 

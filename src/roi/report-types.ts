@@ -52,7 +52,18 @@ export interface UpgradeEstimate {
   /** The client whose link needs the most. */
   limitingClient: { up: string | null; down: string | null };
   /** Priced upgrade from the tariff, if any. */
-  priced: { mbps: number | null; enough: boolean | null; oneOff: number; perMonth: number; countAsSaving: boolean } | null;
+  priced: {
+    mbps: number | null;
+    /** Whether the priced upgrade gives the bandwidth needed (null: unknown). */
+    enough: boolean | null;
+    currentMbps: number | null;
+    /** Whether the links need an upgrade at all: the need exceeds currentMbps (null: unknown). */
+    needed: boolean | null;
+    oneOff: number;
+    perMonth: number;
+    /** The tariff counts it as avoided, and it is not known to be unneeded. */
+    countAsSaving: boolean;
+  } | null;
 }
 
 export interface SensitivityRow {

@@ -32,7 +32,9 @@ export interface Upgrade {
   monthlyPerClient: number;
   /** Bandwidth the priced upgrade gives, if stated; compared with the bandwidth needed. */
   mbps: number | null;
-  /** Count the upgrade as avoided by compression (its costs become savings). */
+  /** Bandwidth the links have now; when the need is below it, no upgrade is needed (nor avoided). */
+  currentMbps: number | null;
+  /** Count the upgrade as avoided by compression (its costs become savings) when it is needed. */
   countAsSaving: boolean;
 }
 
@@ -96,11 +98,12 @@ function parsePlan(value: unknown): Plan {
 
 function parseUpgrade(value: unknown): Upgrade {
   const u = record(value, 'tariff.upgrade');
-  onlyKeys(u, ['oneOffPerClient', 'monthlyPerClient', 'mbps', 'countAsSaving'], 'tariff.upgrade');
+  onlyKeys(u, ['oneOffPerClient', 'monthlyPerClient', 'mbps', 'currentMbps', 'countAsSaving'], 'tariff.upgrade');
   return {
     oneOffPerClient: optNumber(u, 'oneOffPerClient', 'tariff.upgrade', 0, MONEY),
     monthlyPerClient: optNumber(u, 'monthlyPerClient', 'tariff.upgrade', 0, MONEY),
     mbps: maybeNumber(u, 'mbps', 'tariff.upgrade', { above: 0 }) ?? null,
+    currentMbps: maybeNumber(u, 'currentMbps', 'tariff.upgrade', { above: 0 }) ?? null,
     countAsSaving: optBoolean(u, 'countAsSaving', 'tariff.upgrade', false),
   };
 }

@@ -87,6 +87,11 @@ async function validateSimulatorTable(db: Duck, table: string, locate: (rowid: n
     ['sendTime', 'send_time', 'send_time IS NULL OR NOT isfinite(send_time)', 'a number'],
     ['recvTime', 'recv_time', 'recv_time < send_time', 'null or ≥ sendTime'],
   ];
+  // One scan counts every kind of bad cell; only when some exist is the first one looked up.
+  const counts = await db.all<Record<string, number>>(
+    `SELECT ${checks.map(([, , cond], i) => `count(*) FILTER (WHERE ${cond}) AS c${i}`).join(', ')} FROM ${table}`,
+  );
+  if (checks.every((_, i) => counts[0]![`c${i}`] === 0)) return;
   const parts = checks.map(
     ([, column, cond], i) =>
       `(SELECT rowid AS r, ${i} AS c, CAST(${column} AS VARCHAR) AS v FROM ${table} WHERE ${cond} ORDER BY rowid LIMIT 1)`,

@@ -4,7 +4,7 @@
  * run's link had a message in flight. Latency and queueing count as transmit time here, so
  * the figure is a lower bound on what an upgrade must deliver.
  */
-import type { Tariff } from './tariff.js';
+import type { Tariff, Upgrade } from './tariff.js';
 import type { LinkBusy } from './types.js';
 import type { UpgradeEstimate } from './report-types.js';
 
@@ -12,6 +12,19 @@ import type { UpgradeEstimate } from './report-types.js';
 export type BaselineLinkBytes = (client: string, direction: 'up' | 'down', link: LinkBusy) => number | null;
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+function priceUpgrade(u: Upgrade, most: number | null, clients: number): NonNullable<UpgradeEstimate['priced']> {
+  const needed = most === null || u.currentMbps === null ? null : most > u.currentMbps;
+  return {
+    mbps: u.mbps,
+    enough: u.mbps === null || most === null ? null : u.mbps >= most,
+    currentMbps: u.currentMbps,
+    needed,
+    oneOff: u.oneOffPerClient * clients,
+    perMonth: u.monthlyPerClient * clients,
+    countAsSaving: u.countAsSaving && needed !== false,
+  };
+}
 
 /** Estimates the upgrade from the compressed log's busy links; `clients` prices the tariff's upgrade. */
 export function estimateUpgrade(
@@ -41,14 +54,6 @@ export function estimateUpgrade(
     neededMbps: { up: needed.up === null ? null : round2(needed.up), down: needed.down === null ? null : round2(needed.down) },
     pilotMbps: { up: pilot.up === null ? null : round2(pilot.up), down: pilot.down === null ? null : round2(pilot.down) },
     limitingClient: limiting,
-    priced: u
-      ? {
-          mbps: u.mbps,
-          enough: u.mbps === null || most < 0 ? null : u.mbps >= most,
-          oneOff: u.oneOffPerClient * clients,
-          perMonth: u.monthlyPerClient * clients,
-          countAsSaving: u.countAsSaving,
-        }
-      : null,
+    priced: u ? priceUpgrade(u, most < 0 ? null : most, clients) : null,
   };
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { Rng } from '../../sim/rng.js';
 import { buildCdf, ransDecode, ransEncode, ransIdealBits, type CdfTable } from './rans.js';
-import { CodecError } from '../errors.js';
+import { CodecError, Errors } from '../errors.js';
 
 /** Bench parameters; defaults in `BENCH_DEFAULTS`. */
 export interface BenchOptions {
@@ -77,6 +77,10 @@ function timed<T>(f: () => T, repeats: number): [T, number] {
 /** Measures the coder; see `BenchResult`. */
 export function benchCoder(options: BenchOptions = {}): BenchResult {
   const o = { ...BENCH_DEFAULTS, ...options };
+  for (const key of ['symbols', 'brotliSymbols', 'range', 'repeats'] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1) throw Errors.invalidField(`bench.${key}`, 'an integer ≥ 1', o[key]);
+  }
+  if (!(o.scale > 0)) throw Errors.invalidField('bench.scale', '> 0', o.scale);
   const table: CdfTable = buildCdf(laplacePmf(o.scale, o.range), -o.range);
   const tables = [table];
   const symbols = laplaceSymbols(o.symbols, o.scale, o.seed);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../errors.js';
-import { buildCdf, prepareTable, TOTAL } from './cdf.js';
+import { buildCdf, prepareTable, searchCdf, tableLut, TOTAL } from './cdf.js';
 
 const freqs = (cdf: Uint32Array): number[] => Array.from(cdf.subarray(1), (c, i) => c - cdf[i]);
 
@@ -72,9 +72,14 @@ describe('prepareTable', () => {
     expect(() => prepareTable({ cdf: [0, TOTAL] as unknown as Uint32Array, offset: 0 }, 'x')).toThrow(CodecError);
   });
 
-  it('maps every slot to the symbol whose interval holds it', () => {
-    const { lut, nreg } = prepareTable({ cdf: Uint32Array.from([0, 3, 65535, TOTAL]), offset: 0 }, 'x');
-    expect(nreg).toBe(2);
+  it('maps every slot to the symbol whose interval holds it, by lookup and by search alike', () => {
+    const prepared = prepareTable({ cdf: Uint32Array.from([0, 3, 65535, TOTAL]), offset: 0 }, 'x');
+    expect(prepared.nreg).toBe(2);
+    const lut = tableLut(prepared);
     expect([lut[0], lut[2], lut[3], lut[65534], lut[65535]]).toEqual([0, 0, 1, 1, 2]);
+    const { cdf } = buildCdf([0.1, 0.0001, 0.3, 0, 0.2, 0.05], 0);
+    const full = tableLut(prepareTable({ cdf, offset: 0 }, 'y'));
+    for (let slot = 0; slot < TOTAL; slot += 7) expect(searchCdf(cdf, slot)).toBe(full[slot]);
+    expect(searchCdf(cdf, TOTAL - 1)).toBe(full[TOTAL - 1]);
   });
 });

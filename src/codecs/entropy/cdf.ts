@@ -24,10 +24,10 @@ export interface CdfTable {
 /** Validated table plus derived decode data. */
 export interface PreparedTable {
   cdf: Uint32Array;
-  /** slot (0..65535) → symbol index whose [cdf[s], cdf[s+1]) holds it. */
-  lut: Uint16Array;
   /** Regular symbols; the escape symbol's index equals this. */
   nreg: number;
+  /** slot (0..65535) → symbol index whose [cdf[s], cdf[s+1]) holds it; built on first use (`tableLut`). */
+  lut: Uint16Array | null;
 }
 
 const cache = new WeakMap<Uint32Array, PreparedTable>();
@@ -46,16 +46,36 @@ export function prepareTable(t: CdfTable, field: string): PreparedTable {
   const nsym = cdf.length - 1;
   if (cdf[0] !== 0) throw Errors.invalidField(`${field}.cdf[0]`, '0', cdf[0]);
   if (cdf[nsym] !== TOTAL) throw Errors.invalidField(`${field}.cdf[${nsym}]`, `${TOTAL}`, cdf[nsym]);
-  const lut = new Uint16Array(TOTAL);
   for (let s = 0; s < nsym; s++) {
     if (cdf[s + 1] <= cdf[s]) {
       throw Errors.invalidField(`${field}.cdf[${s + 1}]`, `> cdf[${s}] = ${cdf[s]} (every freq ≥ 1)`, cdf[s + 1]);
     }
-    lut.fill(s, cdf[s], cdf[s + 1]);
   }
-  const prepared = { cdf, lut, nreg: nsym - 1 };
+  const prepared: PreparedTable = { cdf, nreg: nsym - 1, lut: null };
   cache.set(cdf, prepared);
   return prepared;
+}
+
+/** The table's 65536-entry slot → symbol lookup (128 KiB), built once and cached. */
+export function tableLut(t: PreparedTable): Uint16Array {
+  if (t.lut === null) {
+    const lut = new Uint16Array(TOTAL);
+    for (let s = 0; s <= t.nreg; s++) lut.fill(s, t.cdf[s], t.cdf[s + 1]);
+    t.lut = lut;
+  }
+  return t.lut;
+}
+
+/** Symbol index s with cdf[s] ≤ slot < cdf[s+1], by binary search (no lookup table needed). */
+export function searchCdf(cdf: Uint32Array, slot: number): number {
+  let lo = 0;
+  let hi = cdf.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (cdf[mid] <= slot) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /** Max-heap of symbol indices by a Float64 key, for the greedy frequency adjustment. */

@@ -29,7 +29,7 @@ describe('rANS coder', () => {
   it('round-trips any int32 sequence under any valid tables', () => {
     fc.assert(
       fc.property(
-        fc.array(tableArb, { minLength: 1, maxLength: 4 }),
+        fc.array(tableArb, { minLength: 1, maxLength: 7 }), // both lookup (≤ 4 tables) and search decoding
         fc.array(fc.tuple(symbolArb, fc.nat()), { maxLength: 300 }),
         (tables, pairs) => {
           const symbols = Int32Array.from(pairs, ([s]) => s);
@@ -52,14 +52,14 @@ describe('rANS coder', () => {
     const dominant = { cdf: Uint32Array.from([0, 65535, 65536]), offset: 0 };
     const zeros = new Int32Array(100_000);
     const bytes = ransEncode(zeros, null, [dominant]);
-    expect(bytes.length).toBeLessThanOrEqual(4 + 2 * 2); // 100k × 2.2e-5 bits ≈ 2.2 bits
+    expect(bytes.length).toBeLessThanOrEqual(8 + 2 * 2); // 100k × 2.2e-5 bits ≈ 2.2 bits
     expect(Array.from(ransDecode(bytes, zeros.length, null, [dominant]))).toEqual(Array.from(zeros));
   });
 
-  it('codes an empty sequence as the bare initial state', () => {
+  it('codes an empty sequence as the two bare initial states', () => {
     const t = buildCdf([0.5, 0.5], 0);
     const bytes = ransEncode(new Int32Array(0), null, [t]);
-    expect(Array.from(bytes)).toEqual([0, 0, 1, 0]);
+    expect(Array.from(bytes)).toEqual([0, 0, 1, 0, 0, 0, 1, 0]);
     expect(ransDecode(bytes, 0, null, [t]).length).toBe(0);
   });
 
@@ -86,11 +86,15 @@ describe('rANS coder', () => {
     const s = laplaceSymbols(400, 3, 5);
     const index = Int32Array.from(s, (_, i) => i % 2);
     const good = ransEncode(s, index, tables);
+    const many = [...tables, ...tables, ...tables]; // > 4 tables: decoding by CDF search
+    expect(Array.from(ransDecode(ransEncode(s, index, many), s.length, index, many))).toEqual(Array.from(s));
     const survives = (bytes: Uint8Array): void => {
-      try {
-        expect(ransDecode(bytes, s.length, index, tables).length).toBe(s.length);
-      } catch (e) {
-        expect(e).toBeInstanceOf(CodecError);
+      for (const ts of [tables, many]) {
+        try {
+          expect(ransDecode(bytes, s.length, index, ts).length).toBe(s.length);
+        } catch (e) {
+          expect(e).toBeInstanceOf(CodecError);
+        }
       }
     };
     fc.assert(
@@ -105,8 +109,14 @@ describe('rANS coder', () => {
       { seed: 42, numRuns: 400 },
     );
     expect(() => ransDecode(good.subarray(0, good.length - 2), s.length, index, tables)).toThrow(CodecError);
-    expect(() => ransDecode(new Uint8Array(3), 1, null, tables)).toThrow('rans: corrupt stream (length 3 is not 4 + 2·words)');
-    expect(() => ransDecode(new Uint8Array(4), 1, null, tables)).toThrow('rans: corrupt stream (initial state 0 below 2^16)');
+    expect(() => ransDecode(new Uint8Array(7), 1, null, tables)).toThrow('rans: corrupt stream (length 7 is not 8 + 2·words)');
+    expect(() => ransDecode(new Uint8Array(8), 1, null, tables)).toThrow(
+      'rans: corrupt stream (initial states 0, 0 not both ≥ 2^16)',
+    );
+    const empty = ransEncode(new Int32Array(0), null, tables);
+    expect(() => ransDecode(Uint8Array.from([...empty, 1, 0]), 0, null, tables)).toThrow(
+      'rans: corrupt stream (does not end cleanly (states 65536, 65536, 2 bytes left; expected 65536, 65536, 0 left))',
+    );
   });
 
   it('validates its arguments', () => {

@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   asTensor,
+  assertOutShape,
+  padOrCrop,
   resolveConvGeometry,
   type ConvGeometry,
-  type ConvPad,
-  type DimRoundingMode,
+  type ConvGradAttrs,
 } from './convGeometry.js';
-
-/** How the filter gradient is computed; see the two functions below. */
-export type FilterGradMethod = 'conv' | 'im2col';
 
 /**
  * dW as one conv2d (formulation b): channels of x become the batch, the batch of x
@@ -30,28 +28,86 @@ export function filterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometr
     const tileH = sh * (band - 1) + g.filterHeight;
     const needH = sh * (bands * band - 1) + g.filterHeight;
     const needW = sw * (g.outWidth - 1) + g.filterWidth;
-    const xP = padOrCrop(x, g.pad.top, needH - g.inHeight - g.pad.top, g.pad.left, needW - g.inWidth - g.pad.left);
+    const xP = padOrCrop(x, {
+      top: g.pad.top,
+      bottom: needH - g.inHeight - g.pad.top,
+      left: g.pad.left,
+      right: needW - g.inWidth - g.pad.left,
+    });
+    // [c, H, W, n]: x's channels as the batch, its batch as the channels.
+    const xT = tf.transpose(xP, [3, 1, 2, 0]);
     let tiles: tf.Tensor4D;
     let filter: tf.Tensor4D;
     if (bands === 1) {
-      tiles = tf.transpose(xP, [3, 1, 2, 0]);
+      tiles = xT;
       filter = tf.transpose(dy, [1, 2, 0, 3]);
     } else {
-      // [n*c, H*W] planes; each band is one contiguous run per plane (cheap wasm Slice).
-      const planes = tf.reshape<tf.Rank.R2>(tf.transpose(xP, [0, 3, 1, 2]), [n * ci, needH * needW]);
+      // Band t is rows [s*band*t, s*band*t + tileH): one contiguous run per channel plane.
+      const planes = tf.reshape<tf.Rank.R2>(xT, [ci, needH * needW * n]);
       const parts: tf.Tensor2D[] = [];
       for (let t = 0; t < bands; t++) {
-        parts.push(tf.slice(planes, [0, sh * band * t * needW], [n * ci, tileH * needW]));
+        parts.push(tf.slice(planes, [0, sh * band * t * needW * n], [ci, tileH * needW * n]));
       }
-      // [(band, n), c, tileH*W] -> [c, tileH*W, (band, n)]
-      const stacked = tf.reshape(tf.concat(parts, 0), [bands * n, ci, tileH * needW]);
-      tiles = tf.reshape(tf.transpose(stacked, [1, 2, 0]), [ci, tileH, needW, bands * n]);
+      // [band, c*tileH*W, n] -> [c*tileH*W, band, n]: bands join n on the channel axis.
+      const stacked = tf.reshape(tf.concat(parts, 0), [bands, ci * tileH * needW, n]);
+      tiles = tf.reshape(tf.transpose(stacked, [1, 0, 2]), [ci, tileH, needW, bands * n]);
       const dyP =
         bands * band === g.outHeight ? dy : tf.pad(dy, [[0, 0], [0, bands * band - g.outHeight], [0, 0], [0, 0]]);
       const byBand = tf.reshape(dyP, [n, bands, band * g.outWidth, g.outChannels]);
       filter = tf.reshape(tf.transpose(byBand, [2, 1, 0, 3]), [band, g.outWidth, bands * n, g.outChannels]);
     }
     const out = tf.conv2d(tiles, filter, 1, 'valid', 'NHWC', [sh, sw]);
+    return tf.transpose(out, [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * dW as one conv2d with the output width folded into the channels (formulation b with
+ * a width im2col): for each filter column b, the input holds the ow columns of x that
+ * tap b reads, so the conv contracts over channels (j, n) (ow*N deep) and taps i (oh):
+ *   in[c, p, b, (j,n)] = xpad[n, p, s*j + b, c],   f[i, 0, (j,n), o] = dy[n, i, j, o],
+ *   dW[a,b,c,o] = conv(in, f, dilation (s, 1))[c, a, b, o].
+ * Costs kw copies of x, but XNNPACK's GEMM then runs a long contiguous inner loop instead
+ * of N (the batch) values per tap.
+ */
+export function filterGradByFoldedConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
+  return tf.tidy(() => {
+    const sh = g.strideHeight;
+    const sw = g.strideWidth;
+    const n = g.batch;
+    const ci = g.inChannels;
+    const ow = g.outWidth;
+    const needH = sh * (g.outHeight - 1) + g.filterHeight;
+    const wq = Math.ceil((sw * (ow - 1) + g.filterWidth) / sw);
+    const needW = sw * wq;
+    const xP = padOrCrop(x, {
+      top: g.pad.top,
+      bottom: needH - g.inHeight - g.pad.top,
+      left: g.pad.left,
+      right: needW - g.inWidth - g.pad.left,
+    });
+    // [c*H, sw, wq*n]: column phases of x, so a tap's columns are one contiguous run.
+    const xT = tf.transpose(xP, [3, 1, 2, 0]);
+    const phases =
+      sw === 1
+        ? tf.reshape<tf.Rank.R3>(xT, [ci * needH, 1, wq * n])
+        : tf.reshape<tf.Rank.R3>(tf.transpose(tf.reshape(xT, [ci * needH, wq, sw, n]), [0, 2, 1, 3]), [
+            ci * needH,
+            sw,
+            wq * n,
+          ]);
+    const cols: tf.Tensor3D[] = [];
+    for (let b = 0; b < g.filterWidth; b++) {
+      cols.push(tf.slice(phases, [0, b % sw, Math.floor(b / sw) * n], [ci * needH, 1, ow * n]));
+    }
+    const input = tf.reshape<tf.Rank.R4>(cols.length === 1 ? cols[0]! : tf.concat(cols, 1), [
+      ci,
+      needH,
+      g.filterWidth,
+      ow * n,
+    ]);
+    const filter = tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 0, 3]), [g.outHeight, 1, ow * n, g.outChannels]);
+    const out = tf.conv2d(input, filter, 1, 'valid', 'NHWC', [sh, 1]);
     return tf.transpose(out, [1, 2, 0, 3]);
   });
 }
@@ -78,7 +134,12 @@ export function filterGradByIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeome
     // One spare phase row: the last tap's run reaches up to (kw-1)/s elements past hq rows.
     const hp = sh * (hq + 1);
     const wp = sw * wq;
-    const xP = padOrCrop(x, g.pad.top, hp - g.inHeight - g.pad.top, g.pad.left, wp - g.inWidth - g.pad.left);
+    const xP = padOrCrop(x, {
+      top: g.pad.top,
+      bottom: hp - g.inHeight - g.pad.top,
+      left: g.pad.left,
+      right: wp - g.inWidth - g.pad.left,
+    });
     // Channel-major, then the stride phases to the front. Both transposes are rank 4:
     // wasm's Transpose falls to a slow generic path above rank 4 (~100x on [8,35,2,34,2,16]).
     const channelMajor = tf.transpose(xP, [3, 0, 1, 2]);
@@ -104,49 +165,44 @@ export function filterGradByIm2col(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeome
   });
 }
 
-/** Zero-pads (positive) or crops (negative) the spatial sides of an NHWC tensor. */
-function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const ct = Math.max(0, -top);
-  const cb = Math.max(0, -bottom);
-  const cl = Math.max(0, -left);
-  const cr = Math.max(0, -right);
-  const cropped = ct + cb + cl + cr > 0 ? tf.slice(x, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]) : x;
-  return tf.pad(cropped, [
-    [0, 0],
-    [Math.max(0, top), Math.max(0, bottom)],
-    [Math.max(0, left), Math.max(0, right)],
-    [0, 0],
-  ]);
+/** How dW is computed: a grouped conv (`groups` row bands) or an im2col matmul. */
+export type FilterGradPlan = { method: 'conv'; groups: number } | { method: 'im2col' };
+
+/**
+ * Picks the formulation for a shape, from CPU-time measurements on wasm (SIMD, one
+ * thread): the ungrouped conv form is fastest for batch >= 2 at every U-Net and codec
+ * shape tried (1.4-2x the forward conv; im2col 2-5x, more bands 1.3-4x); with batch 1
+ * two bands gain ~10%; a 1x1 unpadded filter is one matmul (im2col with one tap).
+ */
+export function planFilterGrad(g: ConvGeometry): FilterGradPlan {
+  const pointwise = g.filterHeight === 1 && g.filterWidth === 1 && g.pad.top === 0 && g.pad.left === 0;
+  if (pointwise) return { method: 'im2col' };
+  return { method: 'conv', groups: g.batch === 1 ? Math.min(2, g.outHeight) : 1 };
 }
 
 /**
- * Picks the faster formulation for a shape. Measured on wasm (SIMD, one thread): the
- * conv form wins while the batch is a usable channel count for XNNPACK; with batch 1
- * its GEMM depth is 1 and the im2col matmul wins.
+ * Filter gradient of an NHWC conv2d (dilation 1), on whatever backend is active.
+ * @example conv2dFilterGrad(x, dy, [3, 3, 16, 16], { strides: 1, pad: 'same' })
  */
-export function chooseFilterGradMethod(g: ConvGeometry): FilterGradMethod {
-  return g.batch >= 4 ? 'conv' : 'im2col';
-}
-
-/** Filter gradient of an NHWC conv2d on any backend, by the chosen formulation. */
 export function conv2dFilterGrad(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
-  strides: [number, number] | number,
-  pad: ConvPad,
-  dimRoundingMode?: DimRoundingMode,
-  method?: FilterGradMethod,
+  attrs: ConvGradAttrs,
+  plan?: FilterGradPlan,
 ): tf.Tensor4D {
-  const g = resolveConvGeometry('Conv2DBackpropFilter', x.shape, filterShape, strides, pad, dimRoundingMode, 'NHWC');
-  if (dy.shape[0] !== g.batch || dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== g.outChannels) {
-    throw new Error(
-      `Conv2DBackpropFilter: dy must have shape [${g.batch},${g.outHeight},${g.outWidth},${g.outChannels}], got [${dy.shape.join(',')}]`,
-    );
-  }
-  const chosen = method ?? chooseFilterGradMethod(g);
-  return chosen === 'conv' ? filterGradByConv(x, dy, g) : filterGradByIm2col(x, dy, g);
+  const g = resolveConvGeometry(
+    'Conv2DBackpropFilter',
+    x.shape,
+    filterShape,
+    attrs.strides,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    attrs.dataFormat ?? 'NHWC',
+  );
+  assertOutShape('Conv2DBackpropFilter', dy.shape, g);
+  const chosen = plan ?? planFilterGrad(g);
+  return chosen.method === 'conv' ? filterGradByConv(x, dy, g, chosen.groups) : filterGradByIm2col(x, dy, g);
 }
 
 function conv2dBackpropFilterKernel(args: {
@@ -158,8 +214,7 @@ function conv2dBackpropFilterKernel(args: {
   const x = asTensor<tf.Rank.R4>(args.inputs['x']!);
   const dy = asTensor<tf.Rank.R4>(args.inputs['dy']!);
   try {
-    resolveConvGeometry('Conv2DBackpropFilter', x.t.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-    return conv2dFilterGrad(x.t, dy.t, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode);
+    return conv2dFilterGrad(x.t, dy.t, attrs.filterShape, attrs);
   } finally {
     if (x.owned) x.t.dispose();
     if (dy.owned) dy.t.dispose();

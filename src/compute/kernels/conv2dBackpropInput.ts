@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   asTensor,
+  assertOutShape,
   conv2dWithPads,
   resolveConvGeometry,
   type ConvGeometry,
-  type ConvPad,
-  type DimRoundingMode,
+  type ConvGradAttrs,
 } from './convGeometry.js';
 
 /**
@@ -113,59 +113,51 @@ function cropTrailing(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   return tf.reshape(tf.slice(tf.reshape(x, [n, fullH, fullW * c]), [0, 0, 0], [n, h, fullW * c]), [n, h, w, c]);
 }
 
-/** Input gradient of an NHWC conv2d on any backend, by the sub-pixel decomposition. */
+/**
+ * Input gradient of an NHWC conv2d (dilation 1), on whatever backend is active.
+ * @example conv2dInputGrad([8, 64, 64, 16], dy, w, { strides: 2, pad: 'same' })
+ */
 export function conv2dInputGrad(
   inputShape: [number, number, number, number],
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
-  strides: [number, number] | number,
-  pad: ConvPad,
-  dimRoundingMode?: DimRoundingMode,
+  attrs: ConvGradAttrs,
 ): tf.Tensor4D {
-  const g = resolveConvGeometry('Conv2DBackpropInput', inputShape, filter.shape, strides, pad, dimRoundingMode, 'NHWC');
-  if (dy.shape[0] !== g.batch || dy.shape[1] !== g.outHeight || dy.shape[2] !== g.outWidth || dy.shape[3] !== g.outChannels) {
-    throw new Error(
-      `Conv2DBackpropInput: dy must have shape [${g.batch},${g.outHeight},${g.outWidth},${g.outChannels}], got [${dy.shape.join(',')}]`,
-    );
-  }
+  const g = resolveConvGeometry(
+    'Conv2DBackpropInput',
+    inputShape,
+    filter.shape,
+    attrs.strides,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    attrs.dataFormat ?? 'NHWC',
+  );
+  assertOutShape('Conv2DBackpropInput', dy.shape, g);
   return inputGradBySubPixel(dy, filter, g);
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+function conv2dBackpropInputKernel(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: unknown;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const dy = asTensor<tf.Rank.R4>(args.inputs['dy']!);
+  const filter = asTensor<tf.Rank.R4>(args.inputs['filter']!);
+  try {
+    return conv2dInputGrad(attrs.inputShape, dy.t, filter.t, attrs);
+  } finally {
+    if (dy.owned) dy.t.dispose();
+    if (filter.owned) filter.t.dispose();
+  }
+}
 
 /**
- * Builds the wasm `Conv2DBackpropInput` that replaces the built-in one, which is a
- * scalar loop and 5-10x slower than XNNPACK's conv. `builtin` is kept for the shapes
- * where the rewrite does not pay (see {@link preferBuiltinInputGrad}).
+ * `Conv2DBackpropInput` for wasm, replacing the built-in one: that is a scalar loop,
+ * 5-10x slower than the XNNPACK conv this one runs (bench.ts), at every shape measured.
  */
-export function makeConv2dBackpropInputConfig(builtin: tf.KernelConfig | undefined): tf.KernelConfig {
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
-    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
-    if (builtin !== undefined && preferBuiltinInputGrad(attrs)) {
-      return builtin.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-    }
-    const dy = asTensor<tf.Rank.R4>(args.inputs['dy']!);
-    const filter = asTensor<tf.Rank.R4>(args.inputs['filter']!);
-    try {
-      resolveConvGeometry('Conv2DBackpropInput', attrs.inputShape, filter.t.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, attrs.dataFormat);
-      return conv2dInputGrad(attrs.inputShape, dy.t, filter.t, attrs.strides, attrs.pad, attrs.dimRoundingMode);
-    } finally {
-      if (dy.owned) dy.t.dispose();
-      if (filter.owned) filter.t.dispose();
-    }
-  };
-  const config: tf.KernelConfig = {
-    kernelName: tf.Conv2DBackpropInput,
-    backendName: 'wasm',
-    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-  };
-  // The built-in's setup binds its wasm export; it must run even though the built-in
-  // is no longer the registered kernel when the backend initialises.
-  if (builtin?.setupFunc !== undefined) config.setupFunc = builtin.setupFunc;
-  return config;
-}
-
-/** True where the built-in wasm kernel measured faster than the sub-pixel conv. */
-export function preferBuiltinInputGrad(_attrs: tf.Conv2DBackpropInputAttrs): boolean {
-  return false;
-}
+export const conv2dBackpropInputConfig: tf.KernelConfig = {
+  kernelName: tf.Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: conv2dBackpropInputKernel as unknown as tf.KernelFunc,
+};

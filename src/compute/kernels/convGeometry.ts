@@ -28,6 +28,14 @@ export interface ConvGeometry {
 export type ConvPad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
 export type DimRoundingMode = 'floor' | 'round' | 'ceil';
 
+/** The attributes tfjs passes to both conv gradient kernels (dataFormat defaults to NHWC). */
+export interface ConvGradAttrs {
+  strides: [number, number] | number;
+  pad: ConvPad;
+  dimRoundingMode?: DimRoundingMode;
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
 /**
  * Resolves a forward conv2d's geometry with tfjs' own rules (computeConv2DInfo), so the
  * gradient kernels agree with the forward kernel on every padding and rounding mode.
@@ -109,6 +117,30 @@ export function conv2dWithPads(
   const out = tf.conv2d(input, filter, 1, explicit, 'NHWC', dilations);
   if (cropped) input.dispose();
   return out;
+}
+
+/** Zero-pads (positive) or crops (negative) the spatial sides of an NHWC tensor. */
+export function padOrCrop(x: tf.Tensor4D, pads: SidePads): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const ct = Math.max(0, -pads.top);
+  const cb = Math.max(0, -pads.bottom);
+  const cl = Math.max(0, -pads.left);
+  const cr = Math.max(0, -pads.right);
+  const cropped = ct + cb + cl + cr > 0 ? tf.slice(x, [0, ct, cl, 0], [n, h - ct - cb, w - cl - cr, c]) : x;
+  const pt = Math.max(0, pads.top);
+  const pb = Math.max(0, pads.bottom);
+  const pl = Math.max(0, pads.left);
+  const pr = Math.max(0, pads.right);
+  if (pt + pb + pl + pr === 0) return cropped;
+  return tf.pad(cropped, [[0, 0], [pt, pb], [pl, pr], [0, 0]]);
+}
+
+/** Throws unless `dyShape` is the forward conv's output shape for `g`. */
+export function assertOutShape(op: string, dyShape: readonly number[], g: ConvGeometry): void {
+  const want = [g.batch, g.outHeight, g.outWidth, g.outChannels];
+  if (dyShape.length !== 4 || want.some((v, i) => dyShape[i] !== v)) {
+    throw new Error(`${op}: dy must have shape [${want.join(',')}], got [${dyShape.join(',')}]`);
+  }
 }
 
 /**

@@ -1,0 +1,241 @@
+/**
+ * The protocol's invariants (issue 5, part 2), each a named property judged on a run's trace.
+ * A verdict is null when the property holds, else one line saying what went wrong and where.
+ */
+import { clientIndex } from '../actors/common.js';
+import type { MessageKind, TaskName } from '../protocol/messages.js';
+import { packedWeights } from './standIn.js';
+import type { TaskRecord, Trace, TrafficEntry, Verdict } from './types.js';
+
+/** One named invariant. `replay` runs the same schedule again (only determinism needs it). */
+export interface ProtocolProperty {
+  name: string;
+  description: string;
+  check(trace: Trace, replay: () => Trace): Verdict;
+}
+
+/** Relative tolerance of the FedAvg comparison (the same sums in another order). */
+const TOLERANCE = 1e-9;
+
+function firstEntries(trace: Trace): Map<number, TrafficEntry> {
+  const byMsg = new Map<number, TrafficEntry>();
+  for (const e of trace.traffic) if (!byMsg.has(e.msgId)) byMsg.set(e.msgId, e);
+  return byMsg;
+}
+
+function clientOf(e: TrafficEntry): number {
+  const k = clientIndex(e.src);
+  return k >= 0 ? k : clientIndex(e.dst);
+}
+
+export const terminatesByDeadline: ProtocolProperty = {
+  name: 'terminates-by-deadline',
+  description: 'every round completes by its deadline (plus FedAvg time); the run finishes: no deadlock, no livelock',
+  check(t) {
+    if (t.stuck !== null) return t.stuck;
+    if (!t.finished) return 'the federator never finished';
+    for (const s of t.roundStarts) {
+      const done = t.roundCompletes.filter((c) => c.round === s.round);
+      if (done.length !== 1) return `round ${s.round} completed ${done.length} times`;
+      const c = done[0] as (typeof done)[number];
+      if (c.time > s.deadline) return `round ${s.round} started at t=${s.time} completed at t=${c.time}, after its deadline t=${s.deadline}`;
+    }
+    if (t.roundStarts.length !== t.settings.rounds) return `${t.roundStarts.length} rounds started, expected ${t.settings.rounds}`;
+    return null;
+  },
+};
+
+export const fedAvgMatchesReference: ProtocolProperty = {
+  name: 'fedavg-matches-reference',
+  description: 'each round aggregates exactly the updates that arrived by the deadline, weighted by samples (client side and server side)',
+  check(t) {
+    const entries = firstEntries(t);
+    const packs = new Map(t.packs.map((p) => [p.blob, p]));
+    for (const start of t.roundStarts) {
+      const r = start.round;
+      const inTime = t.updateArrivals
+        .filter((u) => u.round === r && u.first && u.beforeDeadline && start.selected.includes(u.client))
+        .sort((a, b) => a.client - b.client);
+      const participants = inTime.map((u) => u.client);
+      const samples = participants.map((k) => t.settings.samples[k] as number);
+      const aggs = t.aggregates.filter((a) => a.round === r);
+      if (aggs.length !== 1) return `round ${r}: the federator ran FedAvg ${aggs.length} times`;
+      const agg = aggs[0] as (typeof aggs)[number];
+      if (JSON.stringify(agg.participants) !== JSON.stringify(participants)) {
+        return `round ${r}: FedAvg over clients [${agg.participants}], but the updates that arrived in time are from [${participants}]`;
+      }
+      if (JSON.stringify(agg.samples) !== JSON.stringify(samples)) {
+        return `round ${r}: FedAvg weights [${agg.samples}], but those clients hold [${samples}] samples`;
+      }
+      const global = t.globals[r];
+      if (global === undefined) return `round ${r}: no global weights were sent`;
+      let expected = [...global];
+      if (inTime.length > 0) {
+        const total = samples.reduce((a, b) => a + b, 0);
+        expected = global.map(() => 0);
+        for (const [j, u] of inTime.entries()) {
+          const blob = entries.get(u.msgId)?.blob ?? null;
+          const pack = blob === null ? undefined : packs.get(blob);
+          if (pack === undefined) return `round ${r}: the update of client-${u.client} carries no packed weights`;
+          const v = packedWeights(global, u.client, r, pack.stepsDone);
+          const w = (samples[j] as number) / total;
+          expected = expected.map((x, i) => x + w * (v[i] as number));
+        }
+      }
+      const bad = expected.findIndex((x, i) => !(Math.abs(x - (agg.result[i] as number)) <= TOLERANCE * Math.max(1, Math.abs(x))));
+      if (bad >= 0) return `round ${r}: aggregate [${agg.result.map((x) => x.toFixed(6))}] differs from the reference [${expected.map((x) => x.toFixed(6))}]`;
+      const srv = t.serverAggregates.filter((a) => a.round === r);
+      if (srv.length !== 1) return `round ${r}: the split server aggregated M ${srv.length} times`;
+      const m = srv[0] as (typeof srv)[number];
+      if (JSON.stringify(m.participants) !== JSON.stringify(participants) || JSON.stringify(m.samples) !== JSON.stringify(samples)) {
+        return `round ${r}: the split server averaged M over [${m.participants}] with weights [${m.samples}], expected [${participants}] with [${samples}]`;
+      }
+    }
+    return null;
+  },
+};
+
+/** The message kind (and control op) each state-changing task applies. */
+const APPLIES: Partial<Record<TaskName, (e: TrafficEntry) => boolean>> = {
+  'm.backward': (e) => e.kind === 'gradients.s2',
+  's.train': (e) => e.op === 'labels',
+  'be.train': (e) => e.kind === 'features.s2',
+  'fe.backward': (e) => e.kind === 'gradients.s1',
+  'weights.load': (e) => e.kind === 'weights.down',
+  aggregate: (e) => e.kind === 'weights.up',
+  'm.aggregate': (e) => e.op === 'aggregate',
+};
+
+export const noDoubleApply: ProtocolProperty = {
+  name: 'no-double-apply',
+  description: 'no message is applied twice (a gradient, features, weights, an update or an aggregate order)',
+  check(t) {
+    const entries = firstEntries(t);
+    const seen = new Map<string, TaskRecord>();
+    for (const task of t.tasks) {
+      const applies = APPLIES[task.task];
+      if (applies === undefined) continue;
+      for (const id of task.ancestry) {
+        const e = entries.get(id);
+        if (e === undefined || !applies(e)) continue;
+        const key = `${id}/${task.task}`;
+        const before = seen.get(key);
+        if (before !== undefined) {
+          return `${e.kind}${e.op ? ` ${e.op}` : ''} #${id} (round ${e.round}, step ${e.step}, ${e.src} → ${e.dst}) applied twice by ${task.actor} ${task.task}, at t=${before.time} and t=${task.time}`;
+        }
+        seen.set(key, task);
+      }
+    }
+    return null;
+  },
+};
+
+const GRADIENT_TASKS: Partial<Record<TaskName, MessageKind | 'labels'>> = {
+  'm.backward': 'gradients.s2',
+  's.train': 'labels',
+  'fe.backward': 'gradients.s1',
+};
+
+export const gradientAfterFeatures: ProtocolProperty = {
+  name: 'gradient-after-features',
+  description: "a gradient is applied only to its own batch, and only after that batch's features were sent",
+  check(t) {
+    const entries = firstEntries(t);
+    for (const task of t.tasks) {
+      const wants = GRADIENT_TASKS[task.task];
+      if (wants === undefined) continue;
+      const where = `${task.actor} ${task.task} for client-${task.client} round ${task.round} step ${task.step}`;
+      const split = task.ancestry.map((id) => entries.get(id)).filter((e): e is TrafficEntry => e !== undefined && e.step >= 0);
+      const other = split.find((e) => clientOf(e) !== task.client || e.round !== task.round || e.step !== task.step);
+      if (other !== undefined) return `${where} used ${other.kind} #${other.msgId} of client-${clientOf(other)} round ${other.round} step ${other.step}`;
+      const grads = split.filter((e) => (wants === 'labels' ? e.op === 'labels' : e.kind === wants));
+      if (grads.length === 0) return `${where} applied no ${wants} message`;
+      const features = split.filter((e) => e.kind === 'features.s1');
+      if (features.length === 0) return `${where}: its batch's features.s1 was never sent`;
+      const firstFeature = Math.min(...features.map((e) => e.msgId));
+      const early = split.find((e) => (e.kind === 'gradients.s1' || e.kind === 'gradients.s2') && e.msgId < firstFeature);
+      if (early !== undefined) return `${where}: ${early.kind} #${early.msgId} was sent before the features.s1 #${firstFeature} of its batch`;
+    }
+    return null;
+  },
+};
+
+export const lateMessagesIgnored: ProtocolProperty = {
+  name: 'late-messages-ignored',
+  description: 'a message from an earlier round (or for a batch already given up) changes nothing: no reply, no task, never used later',
+  check(t) {
+    const onTime = new Set<number>();
+    for (const d of t.deliveries) {
+      if (!d.late) {
+        onTime.add(d.msgId);
+        continue;
+      }
+      if (d.sends > 0 || d.computes > 0) return `${d.lateWhy}, and ${d.to} reacted with ${d.sends} send(s) and ${d.computes} task(s)`;
+      if (onTime.has(d.msgId)) continue; // a late copy of a message whose first copy was on time
+      const user = t.tasks.find((x) => x.index > d.index && x.ancestry.includes(d.msgId));
+      if (user !== undefined) return `${d.lateWhy}, and ${user.actor} later used it in ${user.task} (round ${user.round}, step ${user.step})`;
+    }
+    return null;
+  },
+};
+
+export const labelsStayOnClient: ProtocolProperty = {
+  name: 'labels-stay-on-client',
+  description: 'in the U-shaped topology the labels (and the skip tensor) never leave a client',
+  check(t) {
+    if (t.settings.topology !== 'u-shaped') return null;
+    for (const e of t.traffic) {
+      if (e.op === 'labels') return `${e.src} sent its labels to ${e.dst} (round ${e.round}, step ${e.step})`;
+      const leak = e.tags.find((x) => x === 'labels' || x === 'skip');
+      if (leak !== undefined) return `${e.src} sent a ${e.kind} derived from its ${leak} tensor to ${e.dst} (round ${e.round}, step ${e.step})`;
+    }
+    return null;
+  },
+};
+
+export const bytesConserved: ProtocolProperty = {
+  name: 'bytes-conserved',
+  description: 'per link, bytes sent = bytes delivered + bytes dropped (and the network model agrees)',
+  check(t) {
+    const inFlight = t.traffic.filter((e) => !e.dropped && e.recvTime === null);
+    if (inFlight.length > 0 && (t.stuck === null || t.stuck.startsWith('deadlock'))) {
+      const e = inFlight[0] as TrafficEntry;
+      return `${e.kind} #${e.msgId} (seq ${e.seq}) was neither delivered nor dropped`;
+    }
+    for (const [link, b] of Object.entries(t.links)) {
+      const pending = inFlight.filter((e) => e.link === link).reduce((a, e) => a + e.bytes, 0);
+      if (b.sent !== b.delivered + b.dropped + pending) return `${link}: sent ${b.sent} B ≠ delivered ${b.delivered} B + dropped ${b.dropped} B`;
+      if (b.model !== null) {
+        if (b.model.bytesSent !== b.model.bytesDelivered + b.model.bytesDropped) {
+          return `${link}: the network model counts ${b.model.bytesSent} B sent ≠ ${b.model.bytesDelivered} B delivered + ${b.model.bytesDropped} B dropped`;
+        }
+        if (b.model.bytesSent !== b.sent) return `${link}: ${b.sent} B put on the link, the network model saw ${b.model.bytesSent} B`;
+      }
+    }
+    const logged = t.traffic.reduce((a, e) => a + e.bytes, 0);
+    const counted = Object.values(t.links).reduce((a, b) => a + b.sent, 0);
+    if (logged !== counted) return `the traffic log holds ${logged} B, the links counted ${counted} B`;
+    return null;
+  },
+};
+
+export const deterministic: ProtocolProperty = {
+  name: 'deterministic',
+  description: 'the same scenario, schedule and seed give the same traffic-log hash',
+  check(t, replay) {
+    const again = replay();
+    return again.trafficHash === t.trafficHash ? null : `traffic-log hash ${t.trafficHash.slice(0, 12)}… then ${again.trafficHash.slice(0, 12)}… on a replay`;
+  },
+};
+
+/** Every property, in the order the command prints them. */
+export const PROPERTIES: readonly ProtocolProperty[] = [
+  terminatesByDeadline,
+  fedAvgMatchesReference,
+  noDoubleApply,
+  gradientAfterFeatures,
+  lateMessagesIgnored,
+  labelsStayOnClient,
+  bytesConserved,
+  deterministic,
+];

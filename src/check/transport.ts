@@ -1,0 +1,165 @@
+/**
+ * The checker's transport: the scenario's network model (src/sim Network: bandwidth, latency,
+ * jitter, loss, FIFO links) with the fault schedule's message faults on top, and a fault-free
+ * backplane between federator and split server. Every copy of every message gets a traffic
+ * entry; bytes are counted per link when sent, delivered and dropped.
+ */
+import { clientIndex } from '../actors/common.js';
+import { SPLIT_KINDS, type WireMessage } from '../protocol/messages.js';
+import { Network } from '../sim/network.js';
+import { Rng } from '../sim/rng.js';
+import type { CheckSettings, Direction, FaultSchedule, LinkBytes, MessageFault, TrafficEntry } from './types.js';
+
+/** A copy of a message on its way, or null when it will not arrive. */
+export interface InFlight {
+  entry: TrafficEntry;
+  arrival: number | null;
+}
+
+function faultKey(kind: string, client: number, dir: Direction, round: number, step: number): string {
+  return `${kind}|${client}|${dir}|${round}|${step}`;
+}
+
+/** The step a message belongs to: its own, the labels op's, or -1 for round-level messages. */
+export function stepOf(msg: WireMessage): number {
+  if ('step' in msg) return msg.step;
+  return msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.step : -1;
+}
+
+/** Is `msg` a datagram under these settings (lossy mode, split tensor): the only messages a fault may drop or reorder. */
+export function isDatagram(settings: CheckSettings, kind: WireMessage['kind']): boolean {
+  return settings.networkMode === 'lossy' && SPLIT_KINDS.has(kind);
+}
+
+export class FaultyTransport {
+  readonly traffic: TrafficEntry[] = [];
+  readonly links: Record<string, LinkBytes> = {};
+  private readonly network: Network;
+  private readonly faults = new Map<string, MessageFault[]>();
+  /** Arrival of the last reliable copy per link: reliable messages stay in order (a TCP stream). */
+  private readonly lastReliable = new Map<string, number>();
+  private nextMsgId = 0;
+
+  /** @param tagsOf the tags of a blob (the world's lineage), written into each traffic entry */
+  constructor(
+    private readonly settings: CheckSettings,
+    schedule: FaultSchedule,
+    private readonly tagsOf: (blob: number) => readonly string[],
+  ) {
+    const rng = new Rng(settings.seed, `check/run-${schedule.runSeed}`);
+    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network' });
+    for (const f of schedule.messages) {
+      const key = faultKey(f.kind, f.client, f.dir, f.round, f.step);
+      const list = this.faults.get(key);
+      if (list) list.push(f);
+      else this.faults.set(key, [f]);
+    }
+  }
+
+  /** Puts `msg` on the wire at `now`; returns each copy with its arrival time (null: dropped). */
+  send(from: string, to: string, msg: WireMessage, now: number): InFlight[] {
+    const s = this.settings;
+    const msgId = this.nextMsgId++;
+    const kFrom = clientIndex(from);
+    const kTo = clientIndex(to);
+    const client = kFrom >= 0 ? kFrom : kTo;
+    const dir: Direction = kFrom >= 0 ? 'up' : 'down';
+    const step = stepOf(msg);
+    const link = client < 0 ? `backplane/${from}->${to}` : `client-${client}/${dir === 'up' ? 'uplink' : 'downlink'}`;
+    const bytes = this.bytesOf(msg);
+    const datagram = isDatagram(s, msg.kind);
+    // Each fault applies to the first message of its identity; a reliable message cannot be dropped.
+    const fault = client < 0 ? undefined : this.faults.get(faultKey(msg.kind, client, dir, msg.round, step))?.shift();
+    const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
+    const out: InFlight[] = [];
+    copies.forEach((extra, copy) => {
+      let arrival: number | null;
+      let dropReason: TrafficEntry['dropReason'] = null;
+      if (client < 0) {
+        arrival = now + s.backplaneS;
+      } else {
+        const d = this.network.send(from, to, bytes, now, { reliable: !datagram });
+        arrival = d.arrivalTime;
+        if (d.dropped) dropReason = 'loss';
+        else if (copy === 0 && fault?.fault === 'drop' && datagram) dropReason = 'fault';
+        if (arrival !== null) {
+          arrival += extra + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
+          if (!datagram) {
+            arrival = Math.max(arrival, this.lastReliable.get(link) ?? -Infinity);
+            this.lastReliable.set(link, arrival);
+          }
+        }
+      }
+      const entry: TrafficEntry = {
+        seq: this.traffic.length,
+        msgId,
+        copy,
+        round: msg.round,
+        step,
+        src: from,
+        dst: to,
+        kind: msg.kind,
+        op: msg.kind === 'control' ? msg.control.op : null,
+        link,
+        bytes,
+        sendTime: now,
+        recvTime: null,
+        dropped: false,
+        dropReason: null,
+        blob: 'blob' in msg ? msg.blob.id : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob.id : null,
+        tags: [],
+      };
+      if (entry.blob !== null) entry.tags = [...this.tagsOf(entry.blob)];
+      this.traffic.push(entry);
+      this.bytes(link).sent += bytes;
+      if (dropReason !== null) {
+        this.drop(entry, dropReason);
+        arrival = null;
+      }
+      out.push({ entry, arrival });
+    });
+    return out;
+  }
+
+  /** Marks a copy delivered at `now`. */
+  delivered(entry: TrafficEntry, now: number): void {
+    entry.recvTime = now;
+    this.bytes(entry.link).delivered += entry.bytes;
+  }
+
+  /** Marks a copy dropped (lost, faulted, or its receiver was down when it arrived). */
+  drop(entry: TrafficEntry, reason: NonNullable<TrafficEntry['dropReason']>): void {
+    entry.dropped = true;
+    entry.dropReason = reason;
+    entry.recvTime = null;
+    this.bytes(entry.link).dropped += entry.bytes;
+  }
+
+  /** Per-link byte counts, with the network model's own counters beside the client links'. */
+  linkBytes(): Record<string, LinkBytes> {
+    for (const l of this.network.links()) {
+      const st = l.stats;
+      this.bytes(l.name).model = { bytesSent: st.bytesSent, bytesDelivered: st.bytesDelivered, bytesDropped: st.bytesDropped };
+    }
+    return this.links;
+  }
+
+  private bytes(link: string): LinkBytes {
+    let b = this.links[link];
+    if (b === undefined) {
+      b = { sent: 0, delivered: 0, dropped: 0, model: null };
+      this.links[link] = b;
+    }
+    return b;
+  }
+
+  /** Stand-in payload sizes: tensors and weights fixed, control ops as their JSON. */
+  private bytesOf(msg: WireMessage): number {
+    const s = this.settings;
+    if (msg.kind === 'weights.down' || msg.kind === 'weights.up') return s.weightsBytes;
+    if (msg.kind !== 'control') return s.tensorBytes;
+    const { blob, ...rest } = msg.control as { blob?: unknown };
+    const header = JSON.stringify({ round: msg.round, ...rest }).length;
+    return header + (blob !== undefined ? s.tensorBytes : 0);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Shapes of the protocol checker (issue 5): the protocol settings it checks, the fault schedules
+ * fast-check generates, and the trace one run leaves for the properties to judge.
+ */
+import type { MessageKind, TaskName } from '../protocol/messages.js';
+import type { LinkSpec } from '../sim/link.js';
+
+/** Everything about a scenario the protocol check uses; the rest (data, model, codec) is stand-in. */
+export interface CheckSettings {
+  /** Scenario name, for messages. */
+  name: string;
+  /** Scenario seed: the network streams of every run derive from it and the run's own seed. */
+  seed: number;
+  topology: 'u-shaped' | 'label-sharing';
+  variant: 'sflv1' | 'sflv2';
+  clients: number;
+  clientsPerRound: number;
+  rounds: number;
+  /** Local steps per round of each client (epochs × batches). */
+  steps: number[];
+  /** Sample count of each client: the FedAvg weights. */
+  samples: number[];
+  roundDeadlineS: number;
+  turnTimeoutS: number;
+  stepTimeoutS: number;
+  /** reliable: loss costs retransmissions, nothing is lost; lossy: split tensors are datagrams. */
+  networkMode: 'reliable' | 'lossy';
+  /** Each client's access links, as the scenario resolves them. */
+  links: { uplink: LinkSpec; downlink: LinkSpec }[];
+  /** Stand-in compute: virtual seconds of one client task, one server task, one federator task. */
+  clientTaskS: number;
+  serverTaskS: number;
+  federatorTaskS: number;
+  /** One-way latency between federator and split server (same data centre; no faults there). */
+  backplaneS: number;
+  /** Stand-in payload sizes in bytes: one split tensor on the wire, the packed client-side weights. */
+  tensorBytes: number;
+  weightsBytes: number;
+}
+
+/** Which way a message crosses a client's access link. */
+export type Direction = 'up' | 'down';
+
+/** A fault on one message, named by what the message is (stable when other faults shrink away). */
+export interface MessageFault {
+  kind: MessageKind;
+  /** The client at the message's end of the link. */
+  client: number;
+  dir: Direction;
+  round: number;
+  /** Local step, or -1 for round-level messages (weights, turn control). */
+  step: number;
+  /** drop: lost (datagrams only); delay: arrives `delayS` late; duplicate: a second copy `delayS` after the first. */
+  fault: 'drop' | 'delay' | 'duplicate';
+  delayS: number;
+}
+
+/** These clients crash `atS` seconds after round `round` starts; fresh ones rejoin `downS` later (null: never). */
+export interface CrashFault {
+  /** One client, several, or all of them at once (a site-wide outage). */
+  clients: number[];
+  round: number;
+  atS: number;
+  downS: number | null;
+}
+
+/** Client `client` computes `factor` times slower in round `round`. */
+export interface StraggleFault {
+  client: number;
+  round: number;
+  factor: number;
+}
+
+/** One run's faults. Bounded by construction, so every run of a correct protocol terminates. */
+export interface FaultSchedule {
+  /** Seed of the run's own randomness (link jitter and loss), mixed with the scenario seed. */
+  runSeed: number;
+  messages: MessageFault[];
+  crashes: CrashFault[];
+  stragglers: StraggleFault[];
+  /** The split server restarts (loses all state) right after these rounds complete. */
+  serverRestarts: number[];
+}
+
+/** One message's line in the checker's traffic log (the same fields as docs/formats.md, plus the checker's). */
+export interface TrafficEntry {
+  seq: number;
+  /** Identity of the message the protocol sent; a duplicate copy has the same id. */
+  msgId: number;
+  copy: number;
+  round: number;
+  step: number;
+  src: string;
+  dst: string;
+  kind: MessageKind;
+  /** Control op, when kind is control. */
+  op: string | null;
+  link: string;
+  bytes: number;
+  sendTime: number;
+  recvTime: number | null;
+  dropped: boolean;
+  /** Why it was dropped: `loss` (the link), `fault` (the schedule), `down` (receiver crashed), or null. */
+  dropReason: 'loss' | 'fault' | 'down' | null;
+  /** Blob carried, if any, and the tags of what it descends from (`skip`, `labels`). */
+  blob: number | null;
+  tags: string[];
+}
+
+/** A delivery of a message to an actor, and what the actor did about it. */
+export interface DeliveryRecord {
+  /** Position in the run's event order. */
+  index: number;
+  time: number;
+  to: string;
+  msgId: number;
+  seq: number;
+  /** The receiver's round as the checker saw it (from its actions), when the message arrived. */
+  late: boolean;
+  lateWhy: string | null;
+  /** Effects the receiver emitted in reaction (releases and timers aside). */
+  sends: number;
+  computes: number;
+}
+
+/** A compute task an actor started, with the messages it descends from. */
+export interface TaskRecord {
+  index: number;
+  time: number;
+  actor: string;
+  task: TaskName;
+  client: number;
+  round: number;
+  step: number;
+  /** Ids of every message whose payload (or trigger) this task's inputs descend from. */
+  ancestry: number[];
+  /** Tags of every blob this task's inputs descend from (e.g. `skip`, `labels`). */
+  tags: string[];
+}
+
+/** A FedAvg the federator asked for, with the harness's result. */
+export interface AggregateRecord {
+  round: number;
+  time: number;
+  participants: number[];
+  samples: number[];
+  result: number[];
+}
+
+/** What the checker's stand-in weights.pack produced: enough to recompute the vector. */
+export interface PackRecord {
+  client: number;
+  round: number;
+  /** Round of the global weights the client had loaded. */
+  loadedRound: number;
+  stepsDone: number;
+  blob: number;
+  value: number[];
+}
+
+/** Per-link byte counts kept at send, delivery and drop time. */
+export interface LinkBytes {
+  sent: number;
+  delivered: number;
+  dropped: number;
+  /** The network model's own counters for this link (client links only). */
+  model: { bytesSent: number; bytesDelivered: number; bytesDropped: number } | null;
+}
+
+/** Everything one run leaves behind. */
+export interface Trace {
+  settings: CheckSettings;
+  schedule: FaultSchedule;
+  traffic: TrafficEntry[];
+  deliveries: DeliveryRecord[];
+  tasks: TaskRecord[];
+  aggregates: AggregateRecord[];
+  serverAggregates: { round: number; time: number; participants: number[]; samples: number[] }[];
+  packs: PackRecord[];
+  /** Global client-side weights at the start of each round (what global.pack sent). */
+  globals: number[][];
+  roundStarts: { round: number; time: number; deadline: number; selected: number[] }[];
+  roundCompletes: { round: number; time: number; participants: number[] }[];
+  /** weights.up arrivals at the federator, with whether the deadline timer of that round had fired. */
+  updateArrivals: { round: number; client: number; msgId: number; time: number; beforeDeadline: boolean; first: boolean }[];
+  links: Record<string, LinkBytes>;
+  finished: boolean;
+  /** Why the run stopped without finishing (deadlock, livelock, or an actor error). */
+  stuck: string | null;
+  events: number;
+  endTime: number;
+  /** sha256 of the traffic log as NDJSON. */
+  trafficHash: string;
+}
+
+/** A property's verdict on one trace: null when it holds, else what went wrong. */
+export type Verdict = string | null;

@@ -1,0 +1,437 @@
+/**
+ * The checker's world: the real protocol machines (or a planted-bug variant) driven by the
+ * simulation kernel of src/sim, with stand-in compute and the faulty transport. It records a
+ * trace for the properties; it judges nothing itself. `step`, `crashClient`, `rejoinClient` and
+ * `restartServer` are public so model-based tests can inject faults as commands.
+ */
+import { createHash } from 'node:crypto';
+import type { AnyActorRef } from 'xstate';
+import { clientIndex, clientName } from '../actors/common.js';
+import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
+import { SimKernel } from '../sim/kernel.js';
+import { closeSlackS } from './settings.js';
+import { IDENTITY_TASKS, StandInBlobs, fedAvgVectors, initialWeights, packedWeights, taskOutputs } from './standIn.js';
+import { FaultyTransport } from './transport.js';
+import type { CheckSettings, FaultSchedule, Trace, TrafficEntry } from './types.js';
+import { REAL_PROTOCOL, variantMachines, type ProtocolVariant, type VariantMachines } from './variant.js';
+
+/** Options of a run. */
+export interface WorldOptions {
+  /** The protocol to run (default: the real one). */
+  variant?: ProtocolVariant;
+  /** Events after which an unfinished run counts as a livelock (default: from the settings). */
+  maxEvents?: number;
+}
+
+type WorldEvent =
+  | { type: 'start' }
+  | { type: 'message'; from: string; to: string; msg: WireMessage; entry: TrafficEntry }
+  | { type: 'done'; actor: string; inc: number; taskId: number; task: TaskName; outputs: BlobRef[] }
+  | { type: 'timer'; actor: string; inc: number; name: string; round: number; step: number }
+  | { type: 'crash'; client: number; downS: number | null }
+  | { type: 'rejoin'; client: number };
+
+/** One actor's slot: its machine (null while crashed), incarnation, and what the checker saw it do. */
+interface Slot {
+  name: string;
+  ref: AnyActorRef | null;
+  error: unknown;
+  inc: number;
+  /** Blob id → the message that brought it to this incarnation. */
+  delivered: Map<number, number>;
+  /** Client: round of the weights it loaded, step of its last features.s1; server: last round.start; federator: last round started. */
+  round: number;
+  step: number;
+  /** Server: last round it was told to aggregate; federator: last round whose FedAvg it started. */
+  closed: number;
+  loaded: readonly number[] | null;
+  stepsDone: number;
+}
+
+export class ProtocolWorld {
+  private readonly kernel = new SimKernel<WorldEvent>();
+  private readonly transport: FaultyTransport;
+  private readonly blobs = new StandInBlobs();
+  private readonly outbox: Effect[] = [];
+  private readonly machines: VariantMachines;
+  private readonly slots = new Map<string, Slot>();
+  private readonly maxEvents: number;
+  private readonly trace: Omit<Trace, 'traffic' | 'links' | 'trafficHash' | 'finished' | 'stuck' | 'events' | 'endTime'>;
+  private global: number[] = initialWeights();
+  private readonly deadlineFired = new Set<number>();
+  private readonly roundsStarted = new Set<number>();
+  private events = 0;
+  private finished = false;
+  private stuck: string | null = null;
+
+  constructor(readonly settings: CheckSettings, readonly schedule: FaultSchedule, options: WorldOptions = {}) {
+    this.transport = new FaultyTransport(settings, schedule, (b) => this.blobs.info(b)?.tags ?? []);
+    this.machines = variantMachines(options.variant ?? REAL_PROTOCOL, this.outbox);
+    const perRound = settings.steps.reduce((a, b) => a + b, 0) * 40 + settings.clients * 40;
+    this.maxEvents = options.maxEvents ?? 4 * settings.rounds * perRound + 10_000;
+    this.trace = {
+      settings,
+      schedule,
+      deliveries: [],
+      tasks: [],
+      aggregates: [],
+      serverAggregates: [],
+      packs: [],
+      globals: [],
+      roundStarts: [],
+      roundCompletes: [],
+      updateArrivals: [],
+    };
+    this.slots.set('federator', this.newSlot('federator'));
+    this.slots.set('server', this.newSlot('server'));
+    for (let k = 0; k < settings.clients; k++) this.slots.set(clientName(k), this.newSlot(clientName(k)));
+    this.kernel.schedule(0, { type: 'start' });
+  }
+
+  /** Virtual time now. */
+  get now(): number {
+    return this.kernel.now;
+  }
+
+  /** True once the run can go no further: finished and drained, stuck, or out of events. */
+  get over(): boolean {
+    return this.stuck !== null || (this.finished && this.kernel.pending === 0) || this.events >= this.maxEvents;
+  }
+
+  /** Delivers the next instant's events; returns false when there was nothing to do. */
+  step(): boolean {
+    if (this.stuck !== null || this.events >= this.maxEvents) return false;
+    const due = this.kernel.popDue();
+    if (due === undefined) return false;
+    for (const ev of due.events) {
+      this.events++;
+      try {
+        this.handle(ev);
+      } catch (err) {
+        this.stuck = `actor error: ${err instanceof Error ? err.message : String(err)}`;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Runs until the federator finished and every message has landed, or the run is stuck. */
+  run(): Trace {
+    while (this.step());
+    return this.result();
+  }
+
+  /** Runs until virtual time `t` (events at `t` included). */
+  runUntil(t: number): void {
+    for (;;) {
+      const next = this.kernel.nextTime();
+      if (next === undefined || next > t || !this.step()) return;
+    }
+  }
+
+  /** Client k crashes now: its state is lost, messages to it are dropped; rejoins `downS` later (null: never). */
+  crashClient(k: number, downS: number | null): void {
+    const slot = this.slot(clientName(k));
+    if (slot.ref === null) return;
+    slot.ref.stop();
+    slot.ref = null;
+    slot.inc++;
+    if (downS !== null) this.kernel.after(downS, { type: 'rejoin', client: k });
+  }
+
+  /** A fresh client k starts (it waits for the next round's weights). */
+  rejoinClient(k: number): void {
+    const slot = this.slot(clientName(k));
+    if (slot.ref !== null) return;
+    Object.assign(slot, { round: -1, step: -1, loaded: null, stepsDone: 0, delivered: new Map() });
+    this.startMachine(slot);
+  }
+
+  /** The split server loses all state and starts afresh. Rounds the checker knows to be over stay over. */
+  restartServer(): void {
+    const slot = this.slot('server');
+    slot.ref?.stop();
+    slot.inc++;
+    slot.delivered = new Map();
+    this.startMachine(slot);
+  }
+
+  /** Whether client k is up. */
+  isUp(k: number): boolean {
+    return this.slot(clientName(k)).ref !== null;
+  }
+
+  /** The trace so far. */
+  result(): Trace {
+    let stuck = this.stuck;
+    if (stuck === null && !this.finished) {
+      const fed = this.slot('federator').ref?.getSnapshot() as { value?: unknown; context?: { round?: number } } | undefined;
+      const where = `federator in ${JSON.stringify(fed?.value)} of round ${fed?.context?.round ?? '?'} at t=${this.now}`;
+      if (this.events >= this.maxEvents) stuck = `livelock: ${this.events} events without finishing (${where})`;
+      else if (this.kernel.pending === 0) stuck = `deadlock: nothing left to happen (${where})`;
+    }
+    const traffic = this.transport.traffic;
+    const hash = createHash('sha256');
+    for (const e of traffic) hash.update(`${JSON.stringify(e)}\n`);
+    return {
+      ...this.trace,
+      traffic,
+      links: this.transport.linkBytes(),
+      finished: this.finished,
+      stuck,
+      events: this.events,
+      endTime: this.now,
+      trafficHash: hash.digest('hex'),
+    };
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (s === undefined) throw new Error(`check world: no actor "${name}"`);
+    return s;
+  }
+
+  private newSlot(name: string): Slot {
+    const slot: Slot = { name, ref: null, error: undefined, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0 };
+    this.startMachine(slot);
+    return slot;
+  }
+
+  /** Creates and starts a fresh machine for `slot`. */
+  private startMachine(slot: Slot): void {
+    const s = this.settings;
+    let ref: AnyActorRef;
+    if (slot.name === 'federator') {
+      ref = this.machines.federator({
+        clients: s.clients,
+        clientsPerRound: s.clientsPerRound,
+        rounds: s.rounds,
+        roundDeadlineS: s.roundDeadlineS,
+        seed: s.seed,
+      });
+    } else if (slot.name === 'server') {
+      ref = this.machines.server({ topology: s.topology, variant: s.variant, turnTimeoutS: s.turnTimeoutS });
+    } else {
+      const k = clientIndex(slot.name);
+      ref = this.machines.client({
+        id: k,
+        topology: s.topology,
+        variant: s.variant,
+        steps: s.steps[k] as number,
+        samples: s.samples[k] as number,
+        stepTimeoutS: s.stepTimeoutS,
+      });
+    }
+    slot.ref = ref;
+    slot.error = undefined;
+    ref.subscribe({ error: (err: unknown) => (slot.error = err) });
+    ref.start();
+  }
+
+  private handle(ev: WorldEvent): void {
+    switch (ev.type) {
+      case 'start':
+        this.deliver(this.slot('federator'), { type: 'start' }, null);
+        return;
+      case 'crash':
+        this.crashClient(ev.client, ev.downS);
+        return;
+      case 'rejoin':
+        this.rejoinClient(ev.client);
+        return;
+      case 'done':
+      case 'timer': {
+        const slot = this.slot(ev.actor);
+        if (slot.ref === null || slot.inc !== ev.inc) return; // work of an incarnation that crashed
+        if (ev.type === 'timer' && ev.actor === 'federator' && ev.name === 'deadline') this.deadlineFired.add(ev.round);
+        const event: ActorEvent =
+          ev.type === 'done'
+            ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: ev.outputs, loss: 0.5 }
+            : { type: 'timer', name: ev.name, round: ev.round, step: ev.step };
+        this.deliver(slot, event, null);
+        return;
+      }
+      case 'message':
+        this.arrive(ev);
+        return;
+    }
+  }
+
+  private arrive(ev: Extract<WorldEvent, { type: 'message' }>): void {
+    const slot = this.slot(ev.to);
+    const { msg, entry } = ev;
+    if (slot.ref === null) {
+      this.transport.drop(entry, 'down');
+      return;
+    }
+    this.transport.delivered(entry, this.now);
+    const lateWhy = this.lateness(slot, msg);
+    if (ev.to === 'federator' && msg.kind === 'weights.up') {
+      const k = clientIndex(ev.from);
+      const first = !this.trace.updateArrivals.some((u) => u.msgId === entry.msgId || (u.round === msg.round && u.client === k));
+      this.trace.updateArrivals.push({ round: msg.round, client: k, msgId: entry.msgId, time: this.now, beforeDeadline: !this.deadlineFired.has(msg.round), first });
+    }
+    if (entry.blob !== null && !slot.delivered.has(entry.blob)) slot.delivered.set(entry.blob, entry.msgId);
+    if (msg.kind === 'control' && ev.to === 'server') {
+      // The checker's view of the server's rounds: opened by round.start, closed by aggregate.
+      if (msg.control.op === 'round.start') slot.round = Math.max(slot.round, msg.round);
+      if (msg.control.op === 'aggregate') slot.closed = Math.max(slot.closed, msg.round);
+    }
+    const record = { index: this.events, time: this.now, to: ev.to, msgId: entry.msgId, seq: entry.seq, late: lateWhy !== null, lateWhy, sends: 0, computes: 0 };
+    this.trace.deliveries.push(record);
+    if (slot.ref.getSnapshot().status !== 'active') return; // the federator finished: nothing listens
+    const effects = this.deliver(slot, { type: 'message', from: ev.from, msg }, entry.msgId);
+    record.sends = effects.filter((e) => e.type === 'send').length;
+    record.computes = effects.filter((e) => e.type === 'compute').length;
+  }
+
+  /** Why `msg` is late for the receiver (from an earlier round, or for a batch already given up), or null. */
+  private lateness(slot: Slot, msg: WireMessage): string | null {
+    if (slot.name === 'federator') {
+      if (msg.kind !== 'weights.up') return null;
+      if (msg.round < slot.round) return `weights.up of round ${msg.round} reached the federator in round ${slot.round}`;
+      if (msg.round <= slot.closed) return `weights.up of round ${msg.round} reached the federator after its FedAvg began`;
+      return null;
+    }
+    if (slot.name === 'server') {
+      const split = msg.kind === 'features.s1' || msg.kind === 'gradients.s2' || (msg.kind === 'control' && msg.control.op === 'labels');
+      if (msg.round < slot.round) return `${msg.kind} of round ${msg.round} reached the server in round ${slot.round}`;
+      if (split && msg.round <= slot.closed) return `${msg.kind} of round ${msg.round} reached the server after that round was aggregated`;
+      return null;
+    }
+    if (slot.round < 0) return null;
+    if (msg.round < slot.round) return `${msg.kind} of round ${msg.round} reached ${slot.name} in round ${slot.round}`;
+    if (msg.kind === 'weights.down' && msg.round === slot.round) return `weights.down of round ${msg.round} reached ${slot.name} again`;
+    if ((msg.kind === 'features.s2' || msg.kind === 'gradients.s1') && msg.round === slot.round && msg.step < slot.step) {
+      return `${msg.kind} for batch ${msg.step} reached ${slot.name} at batch ${slot.step}`;
+    }
+    return null;
+  }
+
+  private deliver(slot: Slot, event: ActorEvent, trigger: number | null): Effect[] {
+    const ref = slot.ref as AnyActorRef;
+    this.outbox.length = 0;
+    ref.send(event);
+    if (slot.error !== undefined) {
+      const e = slot.error;
+      throw new Error(`${slot.name} failed on ${event.type}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const effects = this.outbox.splice(0);
+    for (const e of effects) this.perform(slot, e, trigger, effects);
+    return effects;
+  }
+
+  private perform(slot: Slot, e: Effect, trigger: number | null, all: Effect[]): void {
+    const now = this.now;
+    switch (e.type) {
+      case 'send': {
+        if (e.msg.kind === 'features.s1' && slot.name.startsWith('client-')) slot.step = e.msg.step;
+        for (const copy of this.transport.send(e.from, e.to, e.msg, now)) {
+          if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg: e.msg, entry: copy.entry });
+        }
+        return;
+      }
+      case 'compute':
+        this.startTask(slot, e, trigger);
+        return;
+      case 'timer':
+        if (e.actor === 'federator' && e.name === 'deadline') this.roundStarted(e.round, now, e.delay, all);
+        this.kernel.after(e.delay, { type: 'timer', actor: e.actor, inc: slot.inc, name: e.name, round: e.round, step: e.step });
+        return;
+      case 'round.complete':
+        this.trace.roundCompletes.push({ round: e.round, time: now, participants: [...e.participants] });
+        if (this.schedule.serverRestarts.includes(e.round)) this.restartServer();
+        return;
+      case 'finished':
+        this.finished = true;
+        return;
+      case 'release':
+        return;
+    }
+  }
+
+  private roundStarted(round: number, now: number, deadlineS: number, effects: Effect[]): void {
+    if (this.roundsStarted.has(round)) return;
+    this.roundsStarted.add(round);
+    this.slot('federator').round = round;
+    const selected = effects.flatMap((x) => (x.type === 'send' && x.msg.kind === 'weights.down' ? [clientIndex(x.to)] : []));
+    this.trace.roundStarts.push({ round, time: now, deadline: now + deadlineS + closeSlackS(this.settings), selected });
+    for (const c of this.schedule.crashes) {
+      if (c.round !== round) continue;
+      for (const k of c.clients) this.kernel.after(c.atS, { type: 'crash', client: k, downS: c.downS });
+    }
+  }
+
+  private startTask(slot: Slot, e: Extract<Effect, { type: 'compute' }>, trigger: number | null): void {
+    const s = this.settings;
+    const a = e.args;
+    const ancestry = new Set<number>();
+    const tags = new Set<string>();
+    if (trigger !== null) ancestry.add(trigger);
+    const values: (readonly number[] | null)[] = [];
+    for (const b of a.inputs ?? []) {
+      if (b == null) continue; // a broken variant may pass nothing; the properties see the consequences
+      const info = this.blobs.info(b.id);
+      info?.msgs.forEach((m) => ancestry.add(m));
+      info?.tags.forEach((t) => tags.add(t));
+      const via = slot.delivered.get(b.id);
+      if (via !== undefined) ancestry.add(via);
+      values.push(info?.value ?? null);
+    }
+    const msgs = [...ancestry].sort((x, y) => x - y);
+    const k = a.client ?? -1;
+    this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags: [...tags].sort() });
+    const { count, secondTag } = taskOutputs(e.task, s.topology);
+    let value: number[] | null = null;
+    switch (e.task) {
+      case 'weights.load':
+        slot.loaded = values[0] ?? null;
+        slot.round = a.round;
+        slot.step = -1;
+        slot.stepsDone = 0;
+        break;
+      case 'fe.backward':
+        slot.stepsDone++;
+        break;
+      case 'weights.pack':
+        value = slot.loaded === null ? initialWeights().map(() => Number.NaN) : packedWeights(slot.loaded, k, slot.round, slot.stepsDone);
+        break;
+      case 'global.pack':
+        value = [...this.global];
+        this.trace.globals[a.round] = value;
+        break;
+      case 'aggregate': {
+        slot.closed = Math.max(slot.closed, a.round);
+        const vectors = values.map((v) => v ?? this.global.map(() => Number.NaN));
+        this.global = fedAvgVectors(vectors, a.samples ?? [], this.global);
+        this.trace.aggregates.push({ round: a.round, time: this.now, participants: [...(a.participants ?? [])], samples: [...(a.samples ?? [])], result: [...this.global] });
+        break;
+      }
+      case 'm.aggregate':
+        this.trace.serverAggregates.push({ round: a.round, time: this.now, participants: [...(a.participants ?? [])], samples: [...(a.samples ?? [])] });
+        break;
+      default:
+        break;
+    }
+    const identity = IDENTITY_TASKS.has(e.task);
+    const outputs: BlobRef[] = [];
+    for (let i = 0; i < count; i++) {
+      const outTags = i === 0 ? (identity ? [...tags] : []) : secondTag !== null ? [secondTag] : [];
+      const bytes = value !== null ? s.weightsBytes : s.tensorBytes;
+      outputs.push(this.blobs.make(bytes, { msgs, tags: outTags, value }));
+    }
+    if (e.task === 'weights.pack' && outputs[0] !== undefined && value !== null) {
+      this.trace.packs.push({ client: k, round: a.round, loadedRound: slot.round, stepsDone: slot.stepsDone, blob: outputs[0].id, value });
+    }
+    const straggle = slot.name.startsWith('client-')
+      ? this.schedule.stragglers.filter((x) => x.client === k && x.round === a.round).reduce((f, x) => f * x.factor, 1)
+      : 1;
+    const base = slot.name === 'server' ? s.serverTaskS : slot.name === 'federator' ? s.federatorTaskS : s.clientTaskS;
+    this.kernel.after(base * straggle, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs });
+  }
+}
+
+/** Runs the protocol once under `schedule` and returns its trace. */
+export function runSchedule(settings: CheckSettings, schedule: FaultSchedule, options: WorldOptions = {}): Trace {
+  return new ProtocolWorld(settings, schedule, options).run();
+}

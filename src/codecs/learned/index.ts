@@ -1,0 +1,17 @@
+/** Learned codecs (issue 3): factorized, scale hyperprior and cheng2020-attn, on flat parameters. */
+export type {
+  ContextKind,
+  EstimateResult,
+  ForwardResult,
+  LearnedCodec,
+  LearnedCodecName,
+  LearnedCodecSpec,
+  LearnedParamSpec,
+  ParamInit,
+  QuantMode,
+  ResolvedLearnedSpec,
+} from './types.js';
+export { createLearnedCodec, defaultStages, LEARNED_CODEC_NAMES, LEARNED_DEFAULTS, resolveLearnedSpec } from './createLearnedCodec.js';
+export { learnedLossAndGrads, type LearnedStepOptions, type LearnedStepResult } from './train.js';
+export { scaleTables, SCALES_LEVELS, SCALES_MAX, SCALES_MIN } from './gaussianConditional.js';
+export { RansReader } from './ransReader.js';

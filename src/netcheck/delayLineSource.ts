@@ -1,0 +1,155 @@
+/**
+ * Source of the user-space delay/loss line, compiled at check time with the machine's `cc`.
+ *
+ * Why C and why TUN: this kernel has no `netem`, and the check must leave TCP to the kernel.
+ * So, as Mahimahi does, packets leave one namespace through a TUN device, a small program reads
+ * them, holds each for the one-way delay (dropping some with the configured probability), and
+ * writes them into a TUN device in the other namespace. Node cannot `ioctl(TUNSETIFF)` or
+ * `setns`, hence a C program. It is kept as a string here so the compiled package (which ships
+ * `dist/` only) can still build it.
+ *
+ * Usage: `delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS`
+ * (`NS_*` are `/run/netns/<name>` files; loss is a probability per packet). It prints `ready`
+ * once both TUN devices are attached, exits when stdin closes (the parent died) or after
+ * MAX_SECONDS, and prints its counters to stderr. Every loop is bounded in time.
+ */
+export const DELAY_LINE_C = String.raw`
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SLOTS 8192
+#define SLOT_BYTES 2048
+
+typedef struct {
+  int64_t due_ns[SLOTS];
+  int len[SLOTS];
+  unsigned char *data;
+  int head, count;
+  int64_t delay_ns;
+  double loss;
+  uint64_t in, out, lost, overflow;
+} Line;
+
+static uint64_t rng_state;
+static double uniform01(void) {
+  /* xorshift64*: the check needs reproducible, not cryptographic, draws. */
+  rng_state ^= rng_state >> 12;
+  rng_state ^= rng_state << 25;
+  rng_state ^= rng_state >> 27;
+  return (double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int attach(const char *ns_path, const char *dev) {
+  int nsfd = open(ns_path, O_RDONLY);
+  if (nsfd < 0) { perror("open netns"); return -1; }
+  if (setns(nsfd, CLONE_NEWNET) != 0) { perror("setns"); close(nsfd); return -1; }
+  close(nsfd);
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
+  if (fd < 0) { perror("open /dev/net/tun"); return -1; }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  strncpy(ifr.ifr_name, dev, IFNAMSIZ - 1);
+  if (ioctl(fd, TUNSETIFF, &ifr) != 0) { perror("TUNSETIFF"); close(fd); return -1; }
+  return fd;
+}
+
+/* Reads every packet waiting on 'from' into the line (bounded by the ring size per call). */
+static void take(int from, Line *l, int64_t t) {
+  for (int n = 0; n < SLOTS; n++) {
+    int slot = (l->head + l->count) % SLOTS;
+    unsigned char buf[SLOT_BYTES];
+    unsigned char *dst = l->count < SLOTS ? l->data + (size_t)slot * SLOT_BYTES : buf;
+    ssize_t r = read(from, dst, SLOT_BYTES);
+    if (r <= 0) return;
+    l->in++;
+    if (l->count >= SLOTS) { l->overflow++; continue; }
+    if (l->loss > 0 && uniform01() < l->loss) { l->lost++; continue; }
+    l->due_ns[slot] = t + l->delay_ns;
+    l->len[slot] = (int)r;
+    l->count++;
+  }
+}
+
+/* Writes every packet whose delay has elapsed; constant delay keeps the line FIFO. */
+static void release(int to, Line *l, int64_t t) {
+  while (l->count > 0 && l->due_ns[l->head] <= t) {
+    ssize_t w = write(to, l->data + (size_t)l->head * SLOT_BYTES, (size_t)l->len[l->head]);
+    (void)w;
+    l->out++;
+    l->head = (l->head + 1) % SLOTS;
+    l->count--;
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 11) {
+    fprintf(stderr, "usage: delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS\n");
+    return 2;
+  }
+  static Line ab, ba;
+  ab.data = malloc((size_t)SLOTS * SLOT_BYTES);
+  ba.data = malloc((size_t)SLOTS * SLOT_BYTES);
+  if (!ab.data || !ba.data) { fprintf(stderr, "out of memory\n"); return 1; }
+  ab.delay_ns = atoll(argv[5]) * 1000LL;
+  ba.delay_ns = atoll(argv[6]) * 1000LL;
+  ab.loss = atof(argv[7]);
+  ba.loss = atof(argv[8]);
+  rng_state = (uint64_t)atoll(argv[9]) * 0x9E3779B97F4A7C15ULL + 1;
+  double max_seconds = atof(argv[10]);
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  int fa = attach(argv[1], argv[2]);
+  int fb = attach(argv[3], argv[4]);
+  if (fa < 0 || fb < 0) return 1;
+  printf("ready\n");
+  fflush(stdout);
+  int64_t end = now_ns() + (int64_t)(max_seconds * 1e9);
+  struct pollfd p[3] = {{fa, POLLIN, 0}, {fb, POLLIN, 0}, {0, POLLIN, 0}};
+  for (;;) {
+    int64_t t = now_ns();
+    if (t >= end) break;
+    release(fb, &ab, t);
+    release(fa, &ba, t);
+    int64_t next = end;
+    if (ab.count > 0 && ab.due_ns[ab.head] < next) next = ab.due_ns[ab.head];
+    if (ba.count > 0 && ba.due_ns[ba.head] < next) next = ba.due_ns[ba.head];
+    /* ppoll sleeps on an hrtimer (timer slack set to 1 us below), so no busy-waiting. */
+    int64_t wait_ns = next - t;
+    if (wait_ns > 1000000000LL) wait_ns = 1000000000LL;
+    struct timespec to = {(time_t)(wait_ns / 1000000000LL), (long)(wait_ns % 1000000000LL)};
+    p[0].revents = p[1].revents = p[2].revents = 0;
+    int r = ppoll(p, 3, &to, NULL);
+    if (r < 0 && errno != EINTR) { perror("poll"); break; }
+    if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char c[64];
+      if (read(0, c, sizeof c) <= 0) break;
+    }
+    t = now_ns();
+    if (p[0].revents & POLLIN) take(fa, &ab, t);
+    if (p[1].revents & POLLIN) take(fb, &ba, t);
+  }
+  fprintf(stderr, "{\"ab\":{\"in\":%llu,\"out\":%llu,\"lost\":%llu,\"overflow\":%llu},\"ba\":{\"in\":%llu,\"out\":%llu,\"lost\":%llu,\"overflow\":%llu}}\n",
+          (unsigned long long)ab.in, (unsigned long long)ab.out, (unsigned long long)ab.lost, (unsigned long long)ab.overflow,
+          (unsigned long long)ba.in, (unsigned long long)ba.out, (unsigned long long)ba.lost, (unsigned long long)ba.overflow);
+  return 0;
+}
+`;
