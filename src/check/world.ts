@@ -5,7 +5,6 @@
  * `restartServer` are public so model-based tests can inject faults as commands.
  */
 import { createHash } from 'node:crypto';
-import type { AnyActorRef } from 'xstate';
 import { clientIndex, clientName } from '../actors/common.js';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
 import { SimKernel } from '../sim/kernel.js';
@@ -13,7 +12,7 @@ import { closeSlackS } from './settings.js';
 import { IDENTITY_TASKS, StandInBlobs, fedAvgVectors, initialWeights, packedWeights, taskOutputs } from './standIn.js';
 import { FaultyTransport } from './transport.js';
 import type { CheckSettings, FaultSchedule, Trace, TrafficEntry } from './types.js';
-import { REAL_PROTOCOL, variantMachines, type ProtocolVariant, type VariantMachines } from './variant.js';
+import { REAL_PROTOCOL, variantActors, type CheckedActor, type ProtocolVariant, type ServerMode, type VariantActors } from './variant.js';
 
 /** Options of a run. */
 export interface WorldOptions {
@@ -21,6 +20,8 @@ export interface WorldOptions {
   variant?: ProtocolVariant;
   /** Events after which an unfinished run counts as a livelock (default: from the settings). */
   maxEvents?: number;
+  /** Run the split server as its machine or as its reaction function (default; same reactions, faster). */
+  serverAs?: ServerMode;
 }
 
 type WorldEvent =
@@ -34,8 +35,7 @@ type WorldEvent =
 /** One actor's slot: its machine (null while crashed), incarnation, and what the checker saw it do. */
 interface Slot {
   name: string;
-  ref: AnyActorRef | null;
-  error: unknown;
+  ref: CheckedActor | null;
   inc: number;
   /** Blob id → the message that brought it to this incarnation. */
   delivered: Map<number, number>;
@@ -53,7 +53,7 @@ export class ProtocolWorld {
   private readonly transport: FaultyTransport;
   private readonly blobs = new StandInBlobs();
   private readonly outbox: Effect[] = [];
-  private readonly machines: VariantMachines;
+  private readonly actors: VariantActors;
   private readonly slots = new Map<string, Slot>();
   private readonly maxEvents: number;
   private readonly trace: Omit<Trace, 'traffic' | 'links' | 'trafficHash' | 'finished' | 'stuck' | 'events' | 'endTime'>;
@@ -66,7 +66,7 @@ export class ProtocolWorld {
 
   constructor(readonly settings: CheckSettings, readonly schedule: FaultSchedule, options: WorldOptions = {}) {
     this.transport = new FaultyTransport(settings, schedule, (b) => this.blobs.info(b)?.tags ?? []);
-    this.machines = variantMachines(options.variant ?? REAL_PROTOCOL, this.outbox);
+    this.actors = variantActors(options.variant ?? REAL_PROTOCOL, this.outbox, options.serverAs);
     const perRound = settings.steps.reduce((a, b) => a + b, 0) * 40 + settings.clients * 40;
     this.maxEvents = options.maxEvents ?? 4 * settings.rounds * perRound + 10_000;
     this.trace = {
@@ -165,8 +165,7 @@ export class ProtocolWorld {
   result(): Trace {
     let stuck = this.stuck;
     if (stuck === null && !this.finished) {
-      const fed = this.slot('federator').ref?.getSnapshot() as { value?: unknown; context?: { round?: number } } | undefined;
-      const where = `federator in ${JSON.stringify(fed?.value)} of round ${fed?.context?.round ?? '?'} at t=${this.now}`;
+      const where = `federator in ${this.slot('federator').ref?.describe() ?? 'nothing'} at t=${this.now}`;
       if (this.events >= this.maxEvents) stuck = `livelock: ${this.events} events without finishing (${where})`;
       else if (this.kernel.pending === 0) stuck = `deadlock: nothing left to happen (${where})`;
     }
@@ -192,7 +191,7 @@ export class ProtocolWorld {
   }
 
   private newSlot(name: string): Slot {
-    const slot: Slot = { name, ref: null, error: undefined, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0 };
+    const slot: Slot = { name, ref: null, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0 };
     this.startMachine(slot);
     return slot;
   }
@@ -200,9 +199,8 @@ export class ProtocolWorld {
   /** Creates and starts a fresh machine for `slot`. */
   private startMachine(slot: Slot): void {
     const s = this.settings;
-    let ref: AnyActorRef;
     if (slot.name === 'federator') {
-      ref = this.machines.federator({
+      slot.ref = this.actors.federator({
         clients: s.clients,
         clientsPerRound: s.clientsPerRound,
         rounds: s.rounds,
@@ -210,10 +208,10 @@ export class ProtocolWorld {
         seed: s.seed,
       });
     } else if (slot.name === 'server') {
-      ref = this.machines.server({ topology: s.topology, variant: s.variant, turnTimeoutS: s.turnTimeoutS });
+      slot.ref = this.actors.server({ topology: s.topology, variant: s.variant, turnTimeoutS: s.turnTimeoutS });
     } else {
       const k = clientIndex(slot.name);
-      ref = this.machines.client({
+      slot.ref = this.actors.client({
         id: k,
         topology: s.topology,
         variant: s.variant,
@@ -222,10 +220,6 @@ export class ProtocolWorld {
         stepTimeoutS: s.stepTimeoutS,
       });
     }
-    slot.ref = ref;
-    slot.error = undefined;
-    ref.subscribe({ error: (err: unknown) => (slot.error = err) });
-    ref.start();
   }
 
   private handle(ev: WorldEvent): void {
@@ -242,7 +236,7 @@ export class ProtocolWorld {
       case 'done':
       case 'timer': {
         const slot = this.slot(ev.actor);
-        if (slot.ref === null || slot.inc !== ev.inc) return; // work of an incarnation that crashed
+        if (slot.ref === null || slot.inc !== ev.inc || !slot.ref.active) return; // a crashed incarnation's work, or a finished actor
         if (ev.type === 'timer' && ev.actor === 'federator' && ev.name === 'deadline') this.deadlineFired.add(ev.round);
         const event: ActorEvent =
           ev.type === 'done'
@@ -279,7 +273,7 @@ export class ProtocolWorld {
     }
     const record = { index: this.events, time: this.now, to: ev.to, msgId: entry.msgId, seq: entry.seq, late: lateWhy !== null, lateWhy, sends: 0, computes: 0 };
     this.trace.deliveries.push(record);
-    if (slot.ref.getSnapshot().status !== 'active') return; // the federator finished: nothing listens
+    if (!slot.ref.active) return; // the federator finished: nothing listens
     const effects = this.deliver(slot, { type: 'message', from: ev.from, msg }, entry.msgId);
     record.sends = effects.filter((e) => e.type === 'send').length;
     record.computes = effects.filter((e) => e.type === 'compute').length;
@@ -309,11 +303,11 @@ export class ProtocolWorld {
   }
 
   private deliver(slot: Slot, event: ActorEvent, trigger: number | null): Effect[] {
-    const ref = slot.ref as AnyActorRef;
+    const ref = slot.ref as CheckedActor;
     this.outbox.length = 0;
     ref.send(event);
-    if (slot.error !== undefined) {
-      const e = slot.error;
+    if (ref.error !== undefined) {
+      const e = ref.error;
       throw new Error(`${slot.name} failed on ${event.type}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const effects = this.outbox.splice(0);

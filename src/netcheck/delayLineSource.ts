@@ -9,7 +9,7 @@
  * `dist/` only) can still build it.
  *
  * Usage: `delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS`
- * (`NS_*` are `/run/netns/<name>` files; loss is a probability per packet). It prints `ready`
+ * (`NS_*` are `/run/netns/<name>` files; loss is a probability per TCP data segment, see `should_drop`). It prints `ready`
  * once both TUN devices are attached, exits when stdin closes (the parent died) or after
  * MAX_SECONDS, and prints its counters to stderr. Every loop is bounded in time.
  */
@@ -43,13 +43,86 @@ typedef struct {
   uint64_t in, out, lost, overflow;
 } Line;
 
-static uint64_t rng_state;
-static double uniform01(void) {
-  /* xorshift64*: the check needs reproducible, not cryptographic, draws. */
-  rng_state ^= rng_state >> 12;
-  rng_state ^= rng_state << 25;
-  rng_state ^= rng_state >> 27;
-  return (double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+/* splitmix64 finaliser: the loss decision for (seed, port, segment, attempt), shared with the model. */
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+static uint64_t seed64;
+static double segment_draw(uint32_t port, uint32_t segment, uint32_t attempt) {
+  uint64_t h = mix64(seed64 ^ mix64(((uint64_t)port << 48) ^ ((uint64_t)attempt << 32) ^ segment));
+  return (double)(h >> 11) / 9007199254740992.0;
+}
+
+#define FLOWS 64
+#define MSS 1448
+typedef struct {
+  uint32_t saddr, daddr, isn;
+  uint16_t sport, dport;
+  uint8_t *attempts;
+  uint32_t cap;
+  int used;
+} Flow;
+static Flow flows[FLOWS];
+
+static Flow *flow_of(uint32_t sa, uint32_t da, uint16_t sp, uint16_t dp, int create, uint32_t isn) {
+  for (int i = 0; i < FLOWS; i++) {
+    Flow *f = &flows[i];
+    if (f->used && f->saddr == sa && f->daddr == da && f->sport == sp && f->dport == dp) {
+      if (create) { f->isn = isn; memset(f->attempts, 0, f->cap); }
+      return f;
+    }
+  }
+  if (!create) return NULL;
+  for (int i = 0; i < FLOWS; i++) {
+    Flow *f = &flows[i];
+    if (!f->used) {
+      f->used = 1; f->saddr = sa; f->daddr = da; f->sport = sp; f->dport = dp; f->isn = isn;
+      f->cap = 1024; f->attempts = calloc(f->cap, 1);
+      return f;
+    }
+  }
+  return NULL;
+}
+
+/*
+ * Whether to drop a packet. TCP segments that carry data are dropped by a hash of the
+ * connection's destination port, the segment's index (sequence offset / MSS) and how many
+ * times that segment was sent before, so a model given the same seed and port can replay the
+ * exact loss pattern; other packets (handshakes, ACKs) are never dropped.
+ */
+static int should_drop(const unsigned char *b, ssize_t n, double loss) {
+  if (loss <= 0 || n < 40 || (b[0] >> 4) != 4 || b[9] != 6) return 0;
+  int ihl = (b[0] & 15) * 4;
+  int tot = (b[2] << 8) | b[3];
+  if (ihl + 20 > n || tot > n) return 0;
+  const unsigned char *t = b + ihl;
+  uint32_t sa, da;
+  memcpy(&sa, b + 12, 4);
+  memcpy(&da, b + 16, 4);
+  uint16_t sp = (uint16_t)((t[0] << 8) | t[1]);
+  uint16_t dp = (uint16_t)((t[2] << 8) | t[3]);
+  uint32_t seq = ((uint32_t)t[4] << 24) | ((uint32_t)t[5] << 16) | ((uint32_t)t[6] << 8) | t[7];
+  int doff = (t[12] >> 4) * 4;
+  int flags = t[13];
+  if ((flags & 0x02) && !(flags & 0x10)) { flow_of(sa, da, sp, dp, 1, seq); return 0; }
+  int payload = tot - ihl - doff;
+  if (payload <= 0) return 0;
+  Flow *f = flow_of(sa, da, sp, dp, 0, 0);
+  if (f == NULL) return 0;
+  uint32_t seg = (seq - f->isn - 1) / MSS;
+  if (seg >= f->cap) {
+    uint32_t cap = f->cap;
+    while (cap <= seg) cap *= 2;
+    uint8_t *a = realloc(f->attempts, cap);
+    if (a == NULL) return 0;
+    memset(a + f->cap, 0, cap - f->cap);
+    f->attempts = a;
+    f->cap = cap;
+  }
+  uint32_t attempt = f->attempts[seg] < 255 ? f->attempts[seg]++ : 255;
+  return segment_draw(dp, seg, attempt) < loss;
 }
 
 static int64_t now_ns(void) {
@@ -83,7 +156,7 @@ static void take(int from, Line *l, int64_t t) {
     if (r <= 0) return;
     l->in++;
     if (l->count >= SLOTS) { l->overflow++; continue; }
-    if (l->loss > 0 && uniform01() < l->loss) { l->lost++; continue; }
+    if (should_drop(dst, r, l->loss)) { l->lost++; continue; }
     l->due_ns[slot] = t + l->delay_ns;
     l->len[slot] = (int)r;
     l->count++;
@@ -114,7 +187,7 @@ int main(int argc, char **argv) {
   ba.delay_ns = atoll(argv[6]) * 1000LL;
   ab.loss = atof(argv[7]);
   ba.loss = atof(argv[8]);
-  rng_state = (uint64_t)atoll(argv[9]) * 0x9E3779B97F4A7C15ULL + 1;
+  seed64 = (uint64_t)atoll(argv[9]);
   double max_seconds = atof(argv[10]);
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   int fa = attach(argv[1], argv[2]);

@@ -154,6 +154,7 @@ class Simulation {
       wallSeconds: wallSeconds() - this.wall0,
       poolBusySeconds: this.pool.busySeconds,
       clients: this.world.scenario.protocol.clients,
+      clientSamples: this.world.data.clientIndices.map((idx) => idx.length),
     });
     if (this.options.outDir !== null) {
       const file = join(this.options.outDir, 'summary.json');

@@ -28,6 +28,8 @@ export interface RunSummary {
   codec: { name: string; bits?: number; scheme: string };
   network: string;
   clients: number;
+  /** Training samples held by each client. */
+  clientSamples: number[];
   rounds: RoundRecord[];
   final: { meanIoU: number | null; meanDice: number | null; iou: number[]; dice: number[] };
   totals: {
@@ -57,6 +59,7 @@ export function buildSummary(input: {
   wallSeconds: number;
   poolBusySeconds: number;
   clients: number;
+  clientSamples: number[];
 }): RunSummary {
   const s = input.scenario;
   const t = input.totals;
@@ -74,6 +77,7 @@ export function buildSummary(input: {
     codec: s.codec.name === 'quant' ? { name: s.codec.name, bits: s.codec.bits, scheme: s.codec.scheme } : { name: s.codec.name, scheme: s.codec.scheme },
     network: s.network.profile,
     clients: input.clients,
+    clientSamples: input.clientSamples,
     rounds: input.rounds,
     final: {
       meanIoU: last?.meanIoU ?? null,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   asTensor,
   assertOutShape,
+  conv2dWithPads,
   padOrCrop,
   resolveConvGeometry,
   type ConvGeometry,
@@ -28,34 +29,38 @@ export function filterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometr
     const tileH = sh * (band - 1) + g.filterHeight;
     const needH = sh * (bands * band - 1) + g.filterHeight;
     const needW = sw * (g.outWidth - 1) + g.filterWidth;
-    const xP = padOrCrop(x, {
+    const pads = {
       top: g.pad.top,
       bottom: needH - g.inHeight - g.pad.top,
       left: g.pad.left,
       right: needW - g.inWidth - g.pad.left,
-    });
-    // [c, H, W, n]: x's channels as the batch, its batch as the channels.
-    const xT = tf.transpose(xP, [3, 1, 2, 0]);
-    let tiles: tf.Tensor4D;
-    let filter: tf.Tensor4D;
+    };
     if (bands === 1) {
-      tiles = xT;
-      filter = tf.transpose(dy, [1, 2, 0, 3]);
-    } else {
-      // Band t is rows [s*band*t, s*band*t + tileH): one contiguous run per channel plane.
-      const planes = tf.reshape<tf.Rank.R2>(xT, [ci, needH * needW * n]);
-      const parts: tf.Tensor2D[] = [];
-      for (let t = 0; t < bands; t++) {
-        parts.push(tf.slice(planes, [0, sh * band * t * needW * n], [ci, tileH * needW * n]));
-      }
-      // [band, c*tileH*W, n] -> [c*tileH*W, band, n]: bands join n on the channel axis.
-      const stacked = tf.reshape(tf.concat(parts, 0), [bands, ci * tileH * needW, n]);
-      tiles = tf.reshape(tf.transpose(stacked, [1, 0, 2]), [ci, tileH, needW, bands * n]);
-      const dyP =
-        bands * band === g.outHeight ? dy : tf.pad(dy, [[0, 0], [0, bands * band - g.outHeight], [0, 0], [0, 0]]);
-      const byBand = tf.reshape(dyP, [n, bands, band * g.outWidth, g.outChannels]);
-      filter = tf.reshape(tf.transpose(byBand, [2, 1, 0, 3]), [band, g.outWidth, bands * n, g.outChannels]);
+      // [c, H, W, n]: x's channels as the batch, its batch as the channels; the conv
+      // pads (XNNPACK reads zeros for padding, no copy).
+      const xT = tf.transpose(x, [3, 1, 2, 0]);
+      const out = conv2dWithPads(xT, tf.transpose(dy, [1, 2, 0, 3]), pads, [sh, sw]);
+      return tf.transpose(out, [1, 2, 0, 3]);
     }
+    const xT = tf.transpose(padOrCrop(x, pads), [3, 1, 2, 0]);
+    // Band t is rows [s*band*t, s*band*t + tileH): one contiguous run per channel plane.
+    const planes = tf.reshape<tf.Rank.R2>(xT, [ci, needH * needW * n]);
+    const parts: tf.Tensor2D[] = [];
+    for (let t = 0; t < bands; t++) {
+      parts.push(tf.slice(planes, [0, sh * band * t * needW * n], [ci, tileH * needW * n]));
+    }
+    // [band, c*tileH*W, n] -> [c*tileH*W, band, n]: bands join n on the channel axis.
+    const stacked = tf.reshape(tf.concat(parts, 0), [bands, ci * tileH * needW, n]);
+    const tiles = tf.reshape<tf.Rank.R4>(tf.transpose(stacked, [1, 0, 2]), [ci, tileH, needW, bands * n]);
+    const dyP =
+      bands * band === g.outHeight ? dy : tf.pad(dy, [[0, 0], [0, bands * band - g.outHeight], [0, 0], [0, 0]]);
+    const byBand = tf.reshape(dyP, [n, bands, band * g.outWidth, g.outChannels]);
+    const filter = tf.reshape<tf.Rank.R4>(tf.transpose(byBand, [2, 1, 0, 3]), [
+      band,
+      g.outWidth,
+      bands * n,
+      g.outChannels,
+    ]);
     const out = tf.conv2d(tiles, filter, 1, 'valid', 'NHWC', [sh, sw]);
     return tf.transpose(out, [1, 2, 0, 3]);
   });
