@@ -5,6 +5,7 @@ import { scenarioSchema } from '../scenario/schema.js';
 import { VERSION } from '../run/summary.js';
 import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
+import { sweepCommand } from './sweepCommand.js';
 
 const HELP = `splitwire ${VERSION} — split-federated learning with learned compression over a simulated network
 
@@ -12,6 +13,7 @@ Usage: splitwire <command> [options]
 
 Commands:
   run <scenario.yaml>     simulate a training run (traffic log, summary, progress)
+  sweep <scenario.yaml>   run a grid of settings; one table of compression vs accuracy
   roi <log>               return on investment from a traffic log and a tariff
   report <dir>            self-contained HTML report of a run or sweep folder
   schema                  print the JSON Schema of scenario files
@@ -23,6 +25,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
+  sweep: sweepCommand,
   schema: async (_argv, io) => {
     io.stdout(`${JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input' }), null, 2)}\n`);
     return 0;

@@ -1,0 +1,69 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from './cli.js';
+import { grid, settingDir } from './sweepCommand.js';
+
+function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return { io: { stdout: (s) => (out += s), stderr: (s) => (err += s) }, out: () => out, err: () => err };
+}
+
+describe('splitwire CLI', () => {
+  it('prints help and lists every command', async () => {
+    const c = capture();
+    expect(await main(['--help'], c.io)).toBe(0);
+    for (const cmd of ['run', 'sweep', 'roi', 'report', 'schema']) expect(c.out()).toContain(`  ${cmd}`);
+  });
+
+  it('rejects an unknown command with status 2', async () => {
+    const c = capture();
+    expect(await main(['fly'], c.io)).toBe(2);
+    expect(c.err()).toContain('unknown command "fly"');
+  });
+
+  it('reports a bad scenario field before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitwire-cli-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'protocol:\n  rounds: 0\ncodec:\n  name: zip\n');
+    const c = capture();
+    expect(await main(['run', file], c.io)).toBe(2);
+    expect(c.err()).toContain('protocol.rounds: must be ≥ 1, got 0');
+    expect(c.err()).toContain('codec.name: must be one of');
+  });
+
+  it('rejects a bad --set with the field named', async () => {
+    const c = capture();
+    expect(await main(['run', 'scenarios/quickstart.yaml', '--set', 'network.dropoutProb=2'], c.io)).toBe(2);
+    expect(c.err()).toContain('network.dropoutProb: must be ≤ 1, got 2');
+  });
+
+  it('emits a JSON Schema for scenario files', async () => {
+    const c = capture();
+    expect(await main(['schema'], c.io)).toBe(0);
+    const schema = JSON.parse(c.out()) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['data', 'protocol', 'codec', 'network']));
+  });
+
+  it('each command has --help', async () => {
+    for (const cmd of ['run', 'sweep']) {
+      const c = capture();
+      expect(await main([cmd, '--help'], c.io)).toBe(0);
+      expect(c.out()).toContain(`Usage: splitwire ${cmd}`);
+    }
+  });
+});
+
+describe('sweep grid', () => {
+  it('enumerates every combination, first axis slowest', () => {
+    expect(grid([{ path: 'a', values: [1, 2] }, { path: 'b', values: ['x', 'y'] }])).toEqual([
+      { a: 1, b: 'x' },
+      { a: 1, b: 'y' },
+      { a: 2, b: 'x' },
+      { a: 2, b: 'y' },
+    ]);
+    expect(settingDir({ 'codec.lambda': 0.01, 'codec.name': 'quant' })).toBe('lambda=0.01_name=quant');
+  });
+});
