@@ -31,6 +31,13 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
+  it('concurrent calls for one preference share one selection', async () => {
+    await selectBackend('cpu');
+    const [a, b] = await Promise.all([selectBackend('wasm'), selectBackend('wasm')]);
+    expect(a).toBe(b);
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
   it("rejects an explicit 'tfjs-node-gpu' that is not installed, naming it and why", async () => {
     await expect(selectBackend('tfjs-node-gpu')).rejects.toThrow(
       "backend 'tfjs-node-gpu' cannot be used: not installed (@tensorflow/tfjs-node-gpu: an optional dependency",

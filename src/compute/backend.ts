@@ -38,16 +38,22 @@ const CANDIDATES: Record<Candidate, { pkg?: string; missing?: string; tfName: st
     missing: 'an optional dependency; it installs only where CUDA 11.2 and cuDNN 8.1 are present',
     tfName: 'tensorflow',
   },
-  'tfjs-node': { pkg: '@tensorflow/tfjs-node', missing: 'install it to use native TensorFlow on the CPU', tfName: 'tensorflow' },
+  'tfjs-node': {
+    pkg: '@tensorflow/tfjs-node',
+    missing: 'install it to use native TensorFlow on the CPU',
+    tfName: 'tensorflow',
+  },
   wasm: { tfName: 'wasm' },
   cpu: { tfName: 'cpu' },
 };
 
-let current: { report: BackendReport; tfName: string } | undefined;
+/** The last selection (in flight or done), so repeated and concurrent calls share it. */
+let current: { preference: BackendPreference; selection: Promise<BackendReport> } | undefined;
 
 /**
  * Selects and activates the compute backend. Idempotent: asking again for the preference
- * already selected returns the same report without reloading anything.
+ * already selected returns the same report without reloading anything (and re-activates
+ * its backend if something switched away since).
  * Throws an Error naming the backend and the cause when an explicit choice cannot load.
  * @example const { name, reasons } = await selectBackend(); // 'wasm' where no tfjs-node is installed
  */
@@ -58,30 +64,40 @@ export async function selectBackend(
   if (!PREFERENCES.includes(preference)) {
     throw new Error(`backend: must be one of ${PREFERENCES.join(', ')}, got '${String(preference)}'`);
   }
-  if (current !== undefined && current.report.preference === preference) {
-    // Something (a test, another module) may have switched backends since; switching
-    // back to an initialised backend is cheap.
-    if (tf.getBackend() !== current.tfName) await tf.setBackend(current.tfName);
-    return current.report;
+  if (current?.preference === preference) {
+    const report = await current.selection;
+    const tfName = CANDIDATES[report.name as Candidate].tfName;
+    // Switching back to an initialised backend is cheap.
+    if (tf.getBackend() !== tfName) await tf.setBackend(tfName);
+    return report;
   }
   const importModule = options.importModule ?? ((name: string): Promise<unknown> => import(name));
+  const selection = select(preference, importModule);
+  current = { preference, selection };
+  try {
+    return await selection;
+  } catch (err) {
+    if (current?.selection === selection) current = undefined; // let a later call retry
+    throw err;
+  }
+}
+
+async function select(
+  preference: BackendPreference,
+  importModule: (name: string) => Promise<unknown>,
+): Promise<BackendReport> {
   if (preference !== 'auto') {
     const failure = await activate(preference, importModule);
     if (failure !== undefined) throw new Error(`backend '${preference}' cannot be used: ${failure}`);
-    return remember({ name: preference, preference, reasons: [] });
+    return { name: preference, preference, reasons: [] };
   }
   const reasons: string[] = [];
   for (const candidate of AUTO_ORDER) {
     const failure = await activate(candidate, importModule);
-    if (failure === undefined) return remember({ name: candidate, preference, reasons });
+    if (failure === undefined) return { name: candidate, preference, reasons };
     reasons.push(`${candidate}: ${failure}`);
   }
   throw new Error(`backend 'auto': no backend could be used (${reasons.join('; ')})`);
-}
-
-function remember(report: BackendReport): BackendReport {
-  current = { report, tfName: CANDIDATES[report.name as Candidate].tfName };
-  return report;
 }
 
 /** Loads and activates one backend; returns why it failed, or undefined on success. */

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { conv2dFilterGrad } from './conv2dBackpropFilter.js';
 import { builtinWasmInputGradKernel, registerWasmGradKernels } from './register.js';
 
 export interface BenchOptions {
@@ -36,21 +37,29 @@ function median(values: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Median wall time (ms) of `fn`, whose result is read back so the work is finished. */
-function timeMs(fn: () => tf.Tensor | number, runs: number, warmup: number): number {
-  const once = (): number => {
+/** Medians (ms) of wall time and of this process's CPU time for `fn`, read back so the work is done. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+function timeMs(fn: () => tf.Tensor | number, runs: number, warmup: number): Timing {
+  const once = (): Timing => {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const out = fn();
     if (typeof out !== 'number') {
       out.dataSync();
       out.dispose();
     }
-    return performance.now() - t0;
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { wall, cpu: (cpu.user + cpu.system) / 1000 };
   };
   for (let i = 0; i < warmup; i++) once();
-  const times: number[] = [];
+  const times: Timing[] = [];
   for (let i = 0; i < runs; i++) times.push(once());
-  return median(times);
+  return { wall: median(times.map((t) => t.wall)), cpu: median(times.map((t) => t.cpu)) };
 }
 
 /**
@@ -136,8 +145,10 @@ function makeTrainStep(): { step: () => number; dispose: () => void } {
 /**
  * Times the filter and input gradients of U-Net-like layers with this folder's kernels
  * and with the baselines (a naive scalar filter gradient; wasm's built-in input
- * gradient), the forward conv as a yardstick, and a small conv-net training step on wasm
- * (both kernel sets) and on cpu. Returns milliseconds (medians) by name.
+ * gradient; the im2col filter formulation), the forward conv as a yardstick, and a small
+ * conv-net Adam step on wasm (both kernel sets) and on cpu. Returns medians in ms by
+ * name: `<name>` is wall time, `<name>.cpuTime` this process's CPU time (steadier on a
+ * shared machine, as the wasm backend is single-threaded).
  * @example const ms = await benchConvGradKernels(); console.table(ms);
  */
 export async function benchConvGradKernels(options: BenchOptions = {}): Promise<Record<string, number>> {
@@ -148,6 +159,10 @@ export async function benchConvGradKernels(options: BenchOptions = {}): Promise<
   if (!(await tf.setBackend('wasm'))) throw new Error("benchConvGradKernels: backend 'wasm' failed to initialise");
   const builtinInput = builtinWasmInputGradKernel();
   const out: Record<string, number> = {};
+  const record = (name: string, t: Timing): void => {
+    out[name] = t.wall;
+    out[`${name}.cpuTime`] = t.cpu;
+  };
   for (const layer of LAYERS) {
     const x = tf.randomNormal(layer.x, 0, 1, 'float32', 1) as tf.Tensor4D;
     const w = tf.randomNormal(layer.filter, 0, 1, 'float32', 2) as tf.Tensor4D;
@@ -159,37 +174,35 @@ export async function benchConvGradKernels(options: BenchOptions = {}): Promise<
       tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, filterAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
     const inputGrad = (): tf.Tensor =>
       tf.engine().runKernel(tf.Conv2DBackpropInput, { dy, filter: w }, inputAttrs as unknown as tf.NamedAttrMap) as tf.Tensor;
-    out[`conv2d.${layer.name}`] = timeMs(() => tf.conv2d(x, w, layer.stride, 'same'), runs, warmup);
-    out[`filterGrad.${layer.name}.ours`] = timeMs(filterGrad, runs, warmup);
-    out[`filterGrad.${layer.name}.naive`] = withKernels([naiveFilterGradConfig], () => timeMs(filterGrad, runs, 1));
-    out[`inputGrad.${layer.name}.ours`] = timeMs(inputGrad, runs, warmup);
+    const attrs = { strides: layer.stride, pad: 'same' as const };
+    record(`conv2d.${layer.name}`, timeMs(() => tf.conv2d(x, w, layer.stride, 'same'), runs, warmup));
+    record(`filterGrad.${layer.name}.ours`, timeMs(filterGrad, runs, warmup));
+    record(
+      `filterGrad.${layer.name}.im2col`,
+      timeMs(() => conv2dFilterGrad(x, dy, layer.filter, attrs, { method: 'im2col' }), runs, warmup),
+    );
+    record(`filterGrad.${layer.name}.naive`, withKernels([naiveFilterGradConfig], () => timeMs(filterGrad, runs, 1)));
+    record(`inputGrad.${layer.name}.ours`, timeMs(inputGrad, runs, warmup));
     if (builtinInput !== undefined) {
-      out[`inputGrad.${layer.name}.builtin`] = withKernels([builtinInput], () => timeMs(inputGrad, runs, warmup));
+      record(`inputGrad.${layer.name}.builtin`, withKernels([builtinInput], () => timeMs(inputGrad, runs, warmup)));
     }
     tf.dispose([x, w, y, dy]);
   }
-  const stepOn = (): number => {
+  const timeStep = (stepRuns: number, stepWarmup: number): Timing => {
     const net = makeTrainStep();
     try {
-      return timeMs(net.step, runs, warmup);
+      return timeMs(net.step, stepRuns, stepWarmup);
     } finally {
       net.dispose();
     }
   };
-  out['trainStep.wasm.ours'] = stepOn();
+  record('trainStep.wasm.ours', timeStep(runs, warmup));
   const baseline = builtinInput === undefined ? [naiveFilterGradConfig] : [naiveFilterGradConfig, builtinInput];
-  out['trainStep.wasm.baseline'] = withKernels(baseline, stepOn);
+  record('trainStep.wasm.baseline', withKernels(baseline, () => timeStep(runs, warmup)));
   if (options.cpu ?? true) {
     await tf.setBackend('cpu');
-    out['trainStep.cpu'] = (() => {
-      const net = makeTrainStep();
-      try {
-        // One run: the cpu step takes seconds and has no operator set-up to warm.
-        return timeMs(net.step, 1, 0);
-      } finally {
-        net.dispose();
-      }
-    })();
+    // One run: the cpu step takes seconds and has no operator set-up to warm.
+    record('trainStep.cpu', timeStep(1, 0));
   }
   if (previous !== undefined) await tf.setBackend(previous);
   return out;

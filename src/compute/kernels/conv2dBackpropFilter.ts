@@ -67,57 +67,6 @@ export function filterGradByConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometr
 }
 
 /**
- * dW as one conv2d with the output width folded into the channels (formulation b with
- * a width im2col): for each filter column b, the input holds the ow columns of x that
- * tap b reads, so the conv contracts over channels (j, n) (ow*N deep) and taps i (oh):
- *   in[c, p, b, (j,n)] = xpad[n, p, s*j + b, c],   f[i, 0, (j,n), o] = dy[n, i, j, o],
- *   dW[a,b,c,o] = conv(in, f, dilation (s, 1))[c, a, b, o].
- * Costs kw copies of x, but XNNPACK's GEMM then runs a long contiguous inner loop instead
- * of N (the batch) values per tap.
- */
-export function filterGradByFoldedConv(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  return tf.tidy(() => {
-    const sh = g.strideHeight;
-    const sw = g.strideWidth;
-    const n = g.batch;
-    const ci = g.inChannels;
-    const ow = g.outWidth;
-    const needH = sh * (g.outHeight - 1) + g.filterHeight;
-    const wq = Math.ceil((sw * (ow - 1) + g.filterWidth) / sw);
-    const needW = sw * wq;
-    const xP = padOrCrop(x, {
-      top: g.pad.top,
-      bottom: needH - g.inHeight - g.pad.top,
-      left: g.pad.left,
-      right: needW - g.inWidth - g.pad.left,
-    });
-    // [c*H, sw, wq*n]: column phases of x, so a tap's columns are one contiguous run.
-    const xT = tf.transpose(xP, [3, 1, 2, 0]);
-    const phases =
-      sw === 1
-        ? tf.reshape<tf.Rank.R3>(xT, [ci * needH, 1, wq * n])
-        : tf.reshape<tf.Rank.R3>(tf.transpose(tf.reshape(xT, [ci * needH, wq, sw, n]), [0, 2, 1, 3]), [
-            ci * needH,
-            sw,
-            wq * n,
-          ]);
-    const cols: tf.Tensor3D[] = [];
-    for (let b = 0; b < g.filterWidth; b++) {
-      cols.push(tf.slice(phases, [0, b % sw, Math.floor(b / sw) * n], [ci * needH, 1, ow * n]));
-    }
-    const input = tf.reshape<tf.Rank.R4>(cols.length === 1 ? cols[0]! : tf.concat(cols, 1), [
-      ci,
-      needH,
-      g.filterWidth,
-      ow * n,
-    ]);
-    const filter = tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 0, 3]), [g.outHeight, 1, ow * n, g.outChannels]);
-    const out = tf.conv2d(input, filter, 1, 'valid', 'NHWC', [sh, 1]);
-    return tf.transpose(out, [1, 2, 0, 3]);
-  });
-}
-
-/**
  * dW as one matmul over an im2col matrix (formulation a):
  *   dW[(a,b,c), o] = sum_{(n,i,j)} xpad[n, s*i+a, s*j+b, c] * dy[(n,i,j), o].
  * x is padded, split into its s*s stride phases and laid out channel-major, so that each
@@ -175,9 +124,11 @@ export type FilterGradPlan = { method: 'conv'; groups: number } | { method: 'im2
 
 /**
  * Picks the formulation for a shape, from CPU-time measurements on wasm (SIMD, one
- * thread): the ungrouped conv form is fastest for batch >= 2 at every U-Net and codec
- * shape tried (1.4-2x the forward conv; im2col 2-5x, more bands 1.3-4x); with batch 1
- * two bands gain ~10%; a 1x1 unpadded filter is one matmul (im2col with one tap).
+ * thread; U-Net levels 16-64 channels, 64x64 down to 16x16, batch 8, and 5x5 stride-2
+ * codec layers): the ungrouped conv form is fastest for batch >= 2 at every shape tried
+ * (1.4-2x the forward conv; im2col 2-5x; more bands 1.2-4x; a width-folded im2col
+ * feeding the conv ow*N-deep channels 1.3-1.7x the conv form). With batch 1, two bands
+ * gain ~10%. A 1x1 unpadded filter is one matmul (im2col with one tap).
  */
 export function planFilterGrad(g: ConvGeometry): FilterGradPlan {
   const pointwise = g.filterHeight === 1 && g.filterWidth === 1 && g.pad.top === 0 && g.pad.left === 0;

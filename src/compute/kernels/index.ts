@@ -1,7 +1,8 @@
 /** Conv gradient kernels for the tfjs wasm backend (see DESIGN.md §3). */
 export { registerWasmGradKernels, builtinWasmInputGradKernel } from './register.js';
-export { conv2dFilterGrad, planFilterGrad, conv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
+export { conv2dFilterGrad, conv2dBackpropFilterConfig } from './conv2dBackpropFilter.js';
 export type { FilterGradPlan } from './conv2dBackpropFilter.js';
 export { conv2dInputGrad, conv2dBackpropInputConfig } from './conv2dBackpropInput.js';
 export type { ConvGradAttrs, ConvPad, DimRoundingMode } from './convGeometry.js';
 export { benchConvGradKernels } from './bench.js';
+export type { BenchOptions } from './bench.js';

@@ -25,8 +25,10 @@ interface Net {
 
 /** A 2-conv net: 3x3 'same' conv + bias + ReLU, then a 5x5 stride-2 codec-like conv. */
 function makeNet(): Net {
-  const v = (name: keyof typeof SHAPES, seed: number, scale: number): tf.Variable =>
-    tf.tidy(() => tf.variable(tf.mul(tf.tensor(seededValues(tf.util.sizeFromShape([...SHAPES[name]]), seed), [...SHAPES[name]]), scale)));
+  const v = (name: keyof typeof SHAPES, seed: number, scale: number): tf.Variable => {
+    const shape = [...SHAPES[name]];
+    return tf.tidy(() => tf.variable(tf.mul(tf.tensor(seededValues(tf.util.sizeFromShape(shape), seed), shape), scale)));
+  };
   const vars = [v('w1', 11, 0.3), v('b1', 12, 0.1), v('w2', 13, 0.1)];
   const x = tf.tensor4d(seededValues(tf.util.sizeFromShape([...SHAPES.x]), 14), [...SHAPES.x]);
   const target = tf.tensor4d(seededValues(tf.util.sizeFromShape([...SHAPES.target]), 15), [...SHAPES.target]);
@@ -70,6 +72,25 @@ describe('conv-net training on wasm with the registered kernels', () => {
     const got = await gradsOn('wasm');
     expect(got).toHaveLength(want.length);
     got.forEach((g, i) => expect(relativeError(g, want[i]!)).toBeLessThanOrEqual(TOL));
+  });
+
+  it('a codec-style stride-2 5x5 conv2dTranspose (forward and gradients) matches cpu', async () => {
+    // conv2dTranspose runs Conv2DBackpropInput forward; its filter gradient is Conv2DBackpropFilter.
+    const run = async (backend: string): Promise<Float32Array[]> => {
+      await tf.setBackend(backend);
+      return tf.tidy(() => {
+        const z = tf.tensor4d(seededValues(2 * 4 * 5 * 6, 21), [2, 4, 5, 6]);
+        const w = tf.tensor4d(seededValues(5 * 5 * 3 * 6, 22), [5, 5, 3, 6]);
+        const r = tf.tensor4d(seededValues(2 * 8 * 10 * 3, 23), [2, 8, 10, 3]);
+        const f = (zv: tf.Tensor, wv: tf.Tensor): tf.Tensor =>
+          tf.sum(tf.mul(tf.conv2dTranspose(zv as tf.Tensor4D, wv as tf.Tensor4D, [2, 8, 10, 3], 2, 'same'), r));
+        const y = tf.conv2dTranspose(z, w, [2, 8, 10, 3], 2, 'same');
+        return [y, ...tf.grads(f)([z, w])].map((t) => Float32Array.from(t.dataSync()));
+      });
+    };
+    const want = await run('cpu');
+    const got = await run('wasm');
+    got.forEach((g, i) => expect(relativeError(g, want[i]!), `output ${i}`).toBeLessThanOrEqual(TOL));
   });
 
   it('SGD steps lower the loss and the tensor count does not grow', async () => {
