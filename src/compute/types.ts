@@ -1,4 +1,5 @@
 /** Message shapes between the simulation and the compute pool's workers (one place, as piscina does). */
+import type { LearnedCodecSpec } from '../codecs/learned/types.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { AdamOptions } from '../model/adam.js';
 import type { PartName, Topology, UNetConfig } from '../model/types.js';
@@ -22,6 +23,17 @@ export interface ModelKey {
   topology: Topology;
 }
 
+/** A learned codec as a task uses it: the round's global parameters, maybe a copy to train. */
+export interface LearnedRef {
+  spec: LearnedCodecSpec;
+  /** The global (wire) parameters, shared memory. */
+  params: Float32Array;
+  /** Gradient codecs: normalise by RMS before coding (the scale travels with the bytes). */
+  normalize: boolean;
+  /** The sender's trainable copy and its loss weight (λ for features, λ_g for gradients). */
+  train?: { state: PartState; adam: AdamOptions; lambda: number };
+}
+
 /** Named pool tasks (STYLE principle 7: names and buffers, never closures). */
 export type PoolRequest =
   | { task: 'part.forward'; model: ModelKey; part: PartName; params: Float32Array; inputs: TensorMsg[] }
@@ -35,6 +47,8 @@ export type PoolRequest =
       dOutputs: (TensorMsg | null)[];
       /** Whether the gradients of the inputs are needed (not for the first part). */
       inputGrads: boolean;
+      /** A feature codec the part's first output passes through (trained jointly). */
+      outputCodec?: LearnedRef;
     }
   | {
       task: 'part.train';
@@ -45,8 +59,8 @@ export type PoolRequest =
       inputs: TensorMsg[];
       labels: LabelsMsg;
     }
-  | { task: 'encode'; codec: CodecOptions; tensor: TensorMsg }
-  | { task: 'decode'; bytes: Uint8Array }
+  | { task: 'encode'; codec: CodecOptions; tensor: TensorMsg; learned?: LearnedRef }
+  | { task: 'decode'; bytes: Uint8Array; learned?: LearnedRef }
   | {
       task: 'evaluate';
       model: ModelKey;
@@ -54,7 +68,7 @@ export type PoolRequest =
       images: TensorMsg;
       labels: LabelsMsg;
       /** Codecs the split tensors pass through at inference (F1, and F2 for u-shaped). */
-      codecs: { F1: CodecOptions; F2: CodecOptions };
+      codecs: { F1: CodecOptions | LearnedRef; F2: CodecOptions | LearnedRef };
     }
   | { task: 'ping' };
 

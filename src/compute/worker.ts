@@ -11,8 +11,10 @@ import { confusion } from '../model/metrics.js';
 import { buildSplitUNet, getPart } from '../model/unet.js';
 import type { ModelPart, PartName, SplitModel } from '../model/types.js';
 import { selectBackend, type BackendPreference } from './backend.js';
+import { learnedDecode, learnedEncode, partBackwardThroughCodec } from './codecTasks.js';
 import { adamStepShared } from './optimizer.js';
-import type { ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
+import type { LearnedRef, ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
+import type { CodecOptions } from '../codecs/types.js';
 
 const settings = (workerData ?? { backend: 'auto' }) as WorkerSettings;
 let ready: Promise<string> | null = null;
@@ -80,7 +82,10 @@ function run(req: PoolRequest): PoolResult {
       const part = partOf(req.model, req.part);
       const inputs = req.inputs.map(toTensor);
       const dOut = req.dOutputs.map((d) => (d === null ? null : toTensor(d)));
-      const { dInputs, dParams } = partBackward(part, req.state.params, inputs, dOut);
+      const { dInputs, dParams } =
+        req.outputCodec !== undefined
+          ? partBackwardThroughCodec(part, req.state.params, inputs, dOut, req.outputCodec)
+          : partBackward(part, req.state.params, inputs, dOut);
       const outputs = req.inputGrads ? dInputs.map(toMsg) : [];
       tf.dispose([...inputs, ...dOut.filter((d): d is tf.Tensor => d !== null), ...dInputs]);
       adamStepShared(req.state, dParams, req.adam);
@@ -98,9 +103,12 @@ function run(req: PoolRequest): PoolResult {
       return { outputs, loss };
     }
     case 'encode':
-      return { outputs: [], bytes: createCodec(req.codec).encode(req.tensor) };
+      return {
+        outputs: [],
+        bytes: req.learned ? learnedEncode(req.learned, req.tensor) : createCodec(req.codec).encode(req.tensor),
+      };
     case 'decode': {
-      const t = decodeAny(req.bytes);
+      const t = req.learned ? learnedDecode(req.learned, req.bytes) : decodeAny(req.bytes);
       return { outputs: [{ data: t.data, shape: t.shape }] };
     }
     case 'evaluate':
@@ -113,9 +121,15 @@ function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Float64Array
   const model = modelOf(req.model);
   const classes = req.model.config.classes;
   const through = (slot: 'F1' | 'F2', t: tf.Tensor): tf.Tensor => {
-    const codec = createCodec(req.codecs[slot]);
+    const c = req.codecs[slot];
     const msg = toMsg(t);
-    const back = codec.decode(codec.encode(msg));
+    let back;
+    if (isLearned(c)) {
+      back = learnedDecode(c, learnedEncode({ ...c, train: undefined } as LearnedRef, msg));
+    } else {
+      const codec = createCodec(c);
+      back = codec.decode(codec.encode(msg));
+    }
     return tf.tensor(back.data, back.shape, 'float32');
   };
   const param = (name: PartName): Float32Array => {
@@ -144,6 +158,10 @@ function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Float64Array
   const conf = confusion(predData, req.labels.data, classes);
   tf.dispose([...keep, logits, pred]);
   return conf;
+}
+
+function isLearned(c: CodecOptions | LearnedRef): c is LearnedRef {
+  return (c as LearnedRef).spec !== undefined;
 }
 
 /** Pool entry point. */

@@ -9,6 +9,7 @@ import { makeBatch } from '../data/index.js';
 import { iouDice } from '../model/index.js';
 import type { PartName } from '../model/types.js';
 import type { CodecOptions } from '../codecs/types.js';
+import type { LearnedRef } from '../compute/types.js';
 import type { Dataset } from '../data/types.js';
 
 export interface Evaluation {
@@ -25,7 +26,7 @@ export async function evaluateModel(
   model: ModelKey,
   params: Partial<Record<PartName, Float32Array>>,
   test: Dataset,
-  codecs: { F1: CodecOptions; F2: CodecOptions },
+  codecs: { F1: CodecOptions | LearnedRef; F2: CodecOptions | LearnedRef },
 ): Promise<Evaluation> {
   const classes = test.classes;
   const jobs: Promise<Float64Array>[] = [];

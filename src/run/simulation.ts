@@ -16,6 +16,8 @@ import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../prot
 import { SPLIT_KINDS } from '../protocol/messages.js';
 import type { Scenario } from '../scenario/schema.js';
 import { SimKernel } from '../sim/kernel.js';
+import type { CodecOptions } from '../codecs/types.js';
+import type { LearnedRef } from '../compute/types.js';
 import { wallSeconds } from '../sim/wallClock.js';
 import type { Device } from '../sim/cost.js';
 import { evaluateModel, type Evaluation } from './evaluate.js';
@@ -345,7 +347,7 @@ class Simulation {
         { config: this.world.model.config, topology: this.world.model.topology },
         params,
         this.world.data.test,
-        { F1: this.tasks.codecOf('F1'), F2: this.tasks.codecOf('F2') },
+        { F1: snapshotCodec(this.tasks.codecOf('F1')), F2: snapshotCodec(this.tasks.codecOf('F2')) },
       ).then((m: Evaluation) => {
         record.meanIoU = m.meanIoU;
         record.meanDice = m.meanDice;
@@ -358,4 +360,9 @@ class Simulation {
       progress();
     }
   }
+}
+
+/** A learned codec's global parameters change at the next aggregation: evaluate on a copy. */
+function snapshotCodec(c: CodecOptions | LearnedRef): CodecOptions | LearnedRef {
+  return 'spec' in c ? { spec: c.spec, params: c.params.slice(), normalize: c.normalize } : c;
 }

@@ -6,7 +6,9 @@
 import { createCodec, decodeAny } from '../codecs/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { ComputePool } from '../compute/pool.js';
-import type { LabelsMsg, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
+import type { LabelsMsg, LearnedRef, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
+import { createLearnedCodec } from '../codecs/learned/index.js';
+import { codecLabel, type SlotPlan } from './codecPlan.js';
 import { makeBatch } from '../data/index.js';
 import { fedAvg } from '../model/index.js';
 import type { PartName } from '../model/types.js';
@@ -28,8 +30,10 @@ const ADAM_FLOPS_PER_PARAM = 10;
 
 export class TaskRunner {
   private readonly modelKey: ModelKey;
-  private readonly codecs: Record<CodecSlot, CodecOptions>;
+  private readonly plans: Partial<Record<CodecSlot, SlotPlan>> = {};
+  private readonly codecParamCounts: Partial<Record<CodecSlot, number>> = {};
   private readonly adam: { lr: number; beta1: number; beta2: number };
+  private readonly codecAdam: { lr: number; beta1: number; beta2: number };
 
   constructor(
     private readonly world: World,
@@ -38,23 +42,42 @@ export class TaskRunner {
   ) {
     const s = world.scenario;
     this.modelKey = { config: world.model.config, topology: world.model.topology };
-    const chosen: CodecOptions =
-      s.codec.name === 'quant' ? { name: 'quant', bits: s.codec.bits } : { name: s.codec.name };
-    const none: CodecOptions = { name: 'none' };
-    const feat = s.codec.scheme !== 'gradients' ? chosen : none;
-    const grad = s.codec.scheme !== 'features' ? chosen : none;
-    this.codecs = { F1: feat, F2: feat, G2: grad, G1: grad };
+    for (const p of world.codecs) {
+      this.plans[p.slot] = p;
+      if (p.kind === 'learned') this.codecParamCounts[p.slot] = createLearnedCodec(p.spec).paramCount;
+    }
     this.adam = { lr: s.optimizer.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
+    this.codecAdam = { lr: s.codec.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
   }
 
-  /** The codec options of a slot (evaluation uses F1 and F2 too). */
-  codecOf(slot: CodecSlot): CodecOptions {
-    return this.codecs[slot];
+  private plan(slot: CodecSlot): SlotPlan {
+    return this.plans[slot] ?? { slot, kind: 'classic', options: { name: 'none' } };
   }
 
-  /** Label written in the traffic log for a codec. */
-  static codecLabel(c: CodecOptions): string {
-    return c.name === 'quant' ? `quant${c.bits ?? 8}` : c.name;
+  /**
+   * The codec of a slot as a task uses it: classic options, or a learned codec's global
+   * parameters, plus (with `trainer`) the trainable copy of the client or server copy `trainer`.
+   */
+  codecOf(slot: CodecSlot, trainer?: number): CodecOptions | LearnedRef {
+    const p = this.plan(slot);
+    if (p.kind === 'classic') return p.options;
+    const variant = this.world.scenario.protocol.variant;
+    const ref: LearnedRef = {
+      spec: p.spec,
+      params: this.world.store.get(stateKey('global', `codec/${slot}`, variant)).params,
+      normalize: p.normalize,
+    };
+    if (trainer !== undefined) {
+      ref.train = { state: this.world.store.get(stateKey(trainer, `codec/${slot}`, variant)), adam: this.codecAdam, lambda: p.lambda };
+    }
+    return ref;
+  }
+
+  /** FLOPs of coding `elements` values in a slot: a coarse upper bound for learned codecs (every weight applied at a quarter of the input positions). */
+  private codecFlops(slot: CodecSlot, elements: number, channels: number): number {
+    const p = this.plan(slot);
+    if (p.kind === 'classic') return elements * (CODEC_FLOPS_PER_ELEMENT[p.options.name] ?? 4);
+    return 2 * (this.codecParamCounts[slot] ?? 0) * (elements / channels / 4) + 20 * elements;
   }
 
   /** Sample indices of client k's batch for (round, step): a seeded shuffle per epoch. */
@@ -140,6 +163,7 @@ export class TaskRunner {
         const { x } = this.batch(k, args.round, args.step);
         const n = x.shape[0] as number;
         const d = inputs.map((r) => this.tensor(r, true));
+        const codec = this.codecOf('F1', k);
         const req: PoolRequest = {
           task: 'part.backward',
           model: this.modelKey,
@@ -149,8 +173,10 @@ export class TaskRunner {
           inputs: [x],
           dOutputs: d,
           inputGrads: false,
+          ...('spec' in codec ? { outputCodec: codec } : {}),
         };
-        return { flops: 2 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
+        const codecCost = 'spec' in codec ? 3 * this.codecFlops('F1', d[0]?.data.length ?? 0, d[0]?.shape[3] ?? 1) : 0;
+        return { flops: 2 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount + codecCost, job: this.pooled(req) };
       }
       case 'm.forward': {
         const part = this.part(roles.server);
@@ -168,6 +194,7 @@ export class TaskRunner {
         const part = this.part(roles.server);
         const f1 = this.tensor(inputs[0], true);
         const g2 = this.tensor(inputs[1], true);
+        const codec = this.codecOf('F2', k);
         const req: PoolRequest = {
           task: 'part.backward',
           model: this.modelKey,
@@ -177,9 +204,11 @@ export class TaskRunner {
           inputs: [f1],
           dOutputs: [g2],
           inputGrads: true,
+          ...('spec' in codec ? { outputCodec: codec } : {}),
         };
         const n = f1.shape[0] as number;
-        return { flops: 2 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
+        const codecCost = 'spec' in codec ? 3 * this.codecFlops('F2', g2.data.length, g2.shape[3] ?? 1) : 0;
+        return { flops: 2 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount + codecCost, job: this.pooled(req) };
       }
       case 'be.train':
       case 's.train': {
@@ -202,24 +231,38 @@ export class TaskRunner {
         return { flops: 3 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
       }
       case 'encode': {
-        const codec = this.codecs[args.slot ?? 'F1'];
+        const slot = args.slot ?? 'F1';
+        const plan = this.plan(slot);
         const t = this.tensor(inputs[0], true);
         const elements = t.data.length;
-        const job = this.pool.run({ task: 'encode', codec, tensor: t }).then((r) => ({
-          outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes: elements * 4, codec: TaskRunner.codecLabel(codec) } as Blob],
+        const channels = t.shape[t.shape.length - 1] ?? 1;
+        // Gradient codecs train on what they encode; feature codecs train in the backward pass.
+        const trains = plan.kind === 'learned' && plan.normalize;
+        const codec = this.codecOf(slot, trains ? k : undefined);
+        const req: PoolRequest =
+          'spec' in codec
+            ? { task: 'encode', codec: { name: 'none' }, learned: codec, tensor: t }
+            : { task: 'encode', codec, tensor: t };
+        const job = this.pool.run(req).then((r) => ({
+          outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes: elements * 4, codec: codecLabel(plan) } as Blob],
         }));
-        return { flops: elements * (CODEC_FLOPS_PER_ELEMENT[codec.name] ?? 4), job };
+        return { flops: (trains ? 4 : 1) * this.codecFlops(slot, elements, channels), job };
       }
       case 'decode': {
+        const slot = args.slot ?? 'F1';
         const b = this.bytes(inputs[0]);
         const elements = b.rawBytes / 4;
-        const perElement = CODEC_FLOPS_PER_ELEMENT[b.codec.replace(/\d+$/, '')] ?? 4;
-        return { flops: elements * perElement, job: this.pooled({ task: 'decode', bytes: b.data }) };
+        const codec = this.codecOf(slot);
+        const req: PoolRequest = 'spec' in codec ? { task: 'decode', bytes: b.data, learned: codec } : { task: 'decode', bytes: b.data };
+        const channels = 'spec' in codec ? codec.spec.channels : 1;
+        return { flops: this.codecFlops(slot, elements, channels), job: this.pooled(req) };
       }
       case 'weights.pack':
       case 'global.pack': {
         const owner = task === 'global.pack' ? 'global' : k;
-        const parts = roles.client.map((p) => this.world.store.get(stateKey(owner, p, variant)).params);
+        const parts = (task === 'global.pack' ? this.downParts() : this.upParts()).map(
+          (p) => this.world.store.get(stateKey(owner, p, variant)).params,
+        );
         const total = parts.reduce((a, p) => a + p.length, 0);
         const flat = new Float32Array(total);
         let off = 0;
@@ -237,7 +280,8 @@ export class TaskRunner {
         const b = this.blobs.get(ref.id);
         if (b.kind !== 'bytes') throw new Error(`weights.load: blob ${ref.id} is ${b.kind}`);
         const flat = decodeAny(b.data).data;
-        this.unpackInto(k, flat);
+        // The server's codecs (the rest of the vector) only decode: they stay in the global copy the client received.
+        this.unpackInto(k, flat, this.upParts(), true);
         return { flops: flat.length, job: Promise.resolve({ outputs: [] }) };
       }
       case 'aggregate': {
@@ -248,49 +292,60 @@ export class TaskRunner {
         let flops = 0;
         if (updates.length > 0) {
           const avg = fedAvg(updates);
-          this.unpackInto('global', avg);
+          this.unpackInto('global', avg, this.upParts(), false);
           flops = 2 * avg.length * updates.length;
         }
         return { flops, job: Promise.resolve({ outputs: [] }) };
       }
       case 'm.aggregate': {
-        const part = roles.server;
-        const globalKey = stateKey('global', part, variant);
         const participants = args.participants ?? [];
         let flops = 0;
-        if (variant === 'sflv1') {
-          if (participants.length > 0) {
-            const avg = fedAvg(
-              participants.map((c, i) => ({
-                params: this.world.store.get(stateKey(c, part, variant)).params,
-                samples: args.samples?.[i] ?? 1,
-              })),
-            );
-            this.world.store.setParams(globalKey, avg);
-            flops = 2 * avg.length * participants.length;
+        for (const part of [roles.server, ...this.world.serverCodecParts]) {
+          const globalKey = stateKey('global', part, variant);
+          if (variant === 'sflv1') {
+            if (participants.length > 0) {
+              const avg = fedAvg(
+                participants.map((c, i) => ({
+                  params: this.world.store.get(stateKey(c, part, variant)).params,
+                  samples: args.samples?.[i] ?? 1,
+                })),
+              );
+              this.world.store.setParams(globalKey, avg);
+              flops += 2 * avg.length * participants.length;
+            }
+            // Every copy restarts from the aggregate, participants or not.
+            const global = this.world.store.get(globalKey).params;
+            for (let c = 0; c < s.protocol.clients; c++) this.world.store.setParams(stateKey(c, part, variant), global);
+          } else {
+            this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
           }
-          // Every copy restarts from the aggregate, participants or not.
-          const global = this.world.store.get(globalKey).params;
-          for (let c = 0; c < s.protocol.clients; c++) this.world.store.setParams(stateKey(c, part, variant), global);
-        } else {
-          this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
         }
         return { flops, job: Promise.resolve({ outputs: [] }) };
       }
     }
   }
 
-  /** Splits a packed client-side weight vector into the owner's parts. */
-  private unpackInto(owner: 'global' | number, flat: Float32Array): void {
+  /** What a client uploads: its model parts and the codecs it trains. */
+  private upParts(): string[] {
+    return [...this.world.roles.client, ...this.world.clientCodecParts];
+  }
+
+  /** What the federator sends down: the global client parts and all four codecs (the server's only to decode with). */
+  private downParts(): string[] {
+    return [...this.upParts(), ...this.world.serverCodecParts];
+  }
+
+  /** Splits a packed weight vector into the owner's `parts`; `allowRest` accepts trailing values. */
+  private unpackInto(owner: 'global' | number, flat: Float32Array, parts: string[], allowRest: boolean): void {
     const variant = this.world.scenario.protocol.variant;
     let off = 0;
-    for (const p of this.world.roles.client) {
+    for (const p of parts) {
       const key = stateKey(owner, p, variant);
       const n = this.world.store.get(key).params.length;
       if (off + n > flat.length) throw new Error(`weights: packed vector too short for ${key}`);
       this.world.store.setParams(key, flat.subarray(off, off + n));
       off += n;
     }
-    if (off !== flat.length) throw new Error(`weights: packed vector has ${flat.length} values, parts need ${off}`);
+    if (off !== flat.length && !allowRest) throw new Error(`weights: packed vector has ${flat.length} values, parts need ${off}`);
   }
 }

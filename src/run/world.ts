@@ -12,6 +12,8 @@ import { clientLinks } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { Availability, Device, DEVICE_PROFILES, Link, Network } from '../sim/index.js';
 import { Rng } from '../sim/rng.js';
+import { createLearnedCodec } from '../codecs/learned/index.js';
+import { codecPlan, type SlotPlan } from './codecPlan.js';
 
 /** The parts a client holds, and the one the server holds, per topology. */
 export interface PartRoles {
@@ -45,14 +47,25 @@ export interface World {
   federatorDevice: Device;
   /** Local steps per round of each client. */
   steps: number[];
+  /** The codec of each split tensor. */
+  codecs: SlotPlan[];
+  /** Learned codec slots' state names (`codec/F1`, …) held by clients, and by the server. */
+  clientCodecParts: string[];
+  serverCodecParts: string[];
   actors: ActorSpec[];
 }
 
-/** Key of a part state in the store. */
-export function stateKey(owner: 'global' | number, part: PartName, variant: 'sflv1' | 'sflv2'): string {
+/** Server-held state: the middle part, and the codecs the server sends with. */
+const SERVER_PARTS = new Set(['M', 'S', 'codec/F2', 'codec/G1']);
+
+/**
+ * Key of a state in the store: `global/<part>`, `client-k/<part>`, or the split server's
+ * `server/<part>/k` (SFLV1: one copy per client) / `server/<part>` (SFLV2: one copy).
+ * Parts are model parts (`FE`, `M`, …) or codec slots (`codec/F1`, …).
+ */
+export function stateKey(owner: 'global' | number, part: string, variant: 'sflv1' | 'sflv2'): string {
   if (owner === 'global') return `global/${part}`;
-  const roles = part === 'M' || part === 'S';
-  if (roles) return variant === 'sflv1' ? `server/${part}/${owner}` : `server/${part}`;
+  if (SERVER_PARTS.has(part)) return variant === 'sflv1' ? `server/${part}/${owner}` : `server/${part}`;
   return `${clientName(owner)}/${part}`;
 }
 
@@ -93,6 +106,20 @@ export async function buildWorld(s: Scenario): Promise<World> {
     if (variant === 'sflv1') store.create(stateKey(k, roles.server, variant), init[roles.server] as Float32Array);
   }
   if (variant === 'sflv2') store.create(stateKey(0, roles.server, variant), init[roles.server] as Float32Array);
+
+  // Learned codecs: a global (wire) copy per slot, and a trainable copy where the sender is.
+  const codecs = codecPlan(s, model);
+  const clientCodecParts: string[] = [];
+  const serverCodecParts: string[] = [];
+  for (const plan of codecs) {
+    if (plan.kind !== 'learned') continue;
+    const part = `codec/${plan.slot}`;
+    const initial = createLearnedCodec(plan.spec).init(rng.child(part));
+    store.create(stateKey('global', part, variant), initial);
+    (plan.sender === 'client' ? clientCodecParts : serverCodecParts).push(part);
+    const owners = plan.sender === 'client' || variant === 'sflv1' ? clients : 1;
+    for (let k = 0; k < owners; k++) store.create(stateKey(k, part, variant), initial);
+  }
 
   const mode = s.network.mode;
   const network = new Network(
@@ -168,6 +195,9 @@ export async function buildWorld(s: Scenario): Promise<World> {
     serverDevice,
     federatorDevice,
     steps,
+    codecs,
+    clientCodecParts,
+    serverCodecParts,
     actors,
   };
 }

@@ -87,9 +87,18 @@ export const optimizerSchema = z
 
 export const codecSchema = z
   .object({
-    name: z.enum(['none', 'fp16', 'quant']).default('none'),
+    name: z
+      .enum(['none', 'fp16', 'quant', 'factorized', 'hyperprior', 'cheng2020-attn'])
+      .default('none')
+      .describe('codec of the split tensors; the last three are learned and trained with the model'),
     bits: z.number().int().min(1).max(16).default(8).describe('quant: bits per value'),
     scheme: z.enum(['features', 'gradients', 'both']).default('both').describe('which split tensors are compressed'),
+    lambda: z.number().min(0).optional().describe('learned: weight of the rate (bits per element) in task + λ·rate (default per codec)'),
+    lambdaG: z.number().gt(0).optional().describe('learned: weight of MSE in the gradient codecs\' rate + λ_g·MSE (default per codec)'),
+    latent: z.number().int().min(2).max(512).optional().describe('learned: latent channels N (default 32)'),
+    stages: z.number().int().min(1).max(6).optional().describe('learned: stride-2 stages of the analysis (default 2 for split tensors ≤ 32 px, else 3)'),
+    context: z.enum(['serial', 'checkerboard']).default('checkerboard').describe('cheng2020-attn: context model'),
+    lr: z.number().gt(0).default(0.001).describe('learned: Adam learning rate of the codecs'),
   })
   .strict();
 

@@ -1,0 +1,78 @@
+/**
+ * Which codec each split tensor uses, as the scenario asks: classic codecs (none, fp16,
+ * quant) by options; learned codecs by spec, with their loss weights and the side that
+ * trains them. Defaults live here, in one place.
+ */
+import type { LearnedCodecName, LearnedCodecSpec } from '../codecs/learned/types.js';
+import type { CodecOptions } from '../codecs/types.js';
+import type { SplitModel } from '../model/types.js';
+import type { CodecSlot } from '../protocol/messages.js';
+import type { Scenario } from '../scenario/schema.js';
+
+/**
+ * Operating points of the learned codecs when the scenario does not set them: λ weighs bits
+ * per element of the split tensor against the task loss; λ_g weighs the gradient codec's MSE
+ * (in units of the gradient's RMS) against its bits per element.
+ */
+export const LEARNED_CODEC_DEFAULTS: Record<LearnedCodecName, { lambda: number; lambdaG: number; latent: number }> = {
+  factorized: { lambda: 0.5, lambdaG: 50, latent: 32 },
+  hyperprior: { lambda: 0.5, lambdaG: 50, latent: 32 },
+  'cheng2020-attn': { lambda: 0.5, lambdaG: 50, latent: 32 },
+};
+
+export type SlotPlan =
+  | { slot: CodecSlot; kind: 'classic'; options: CodecOptions }
+  | {
+      slot: CodecSlot;
+      kind: 'learned';
+      spec: LearnedCodecSpec;
+      /** Gradients are normalised by their RMS before coding. */
+      normalize: boolean;
+      /** λ (features: task + λ·rate) or λ_g (gradients: rate + λ_g·MSE). */
+      lambda: number;
+      /** Who encodes, and so trains the codec: the client (F1, G2) or the split server (F2, G1). */
+      sender: 'client' | 'server';
+    };
+
+export const SENDER: Record<CodecSlot, 'client' | 'server'> = { F1: 'client', G2: 'client', F2: 'server', G1: 'server' };
+
+/** The plan of every slot the topology uses (label-sharing has only F1 and G1). */
+export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
+  const slots: CodecSlot[] = model.topology === 'u-shaped' ? ['F1', 'F2', 'G2', 'G1'] : ['F1', 'G1'];
+  const front = model.parts[model.topology === 'u-shaped' ? 'FE' : 'FE1'];
+  if (front === undefined) throw new Error('model has no front part');
+  const f1 = front.outputShapes(1)[0] as number[];
+  const channels = f1[3] as number;
+  const size = f1[1] as number;
+  const name = s.codec.name;
+  return slots.map((slot): SlotPlan => {
+    const isFeature = slot === 'F1' || slot === 'F2';
+    const compressed = s.codec.scheme === 'both' || (isFeature ? s.codec.scheme === 'features' : s.codec.scheme === 'gradients');
+    if (!compressed || name === 'none') return { slot, kind: 'classic', options: { name: 'none' } };
+    if (name === 'fp16') return { slot, kind: 'classic', options: { name: 'fp16' } };
+    if (name === 'quant') return { slot, kind: 'classic', options: { name: 'quant', bits: s.codec.bits } };
+    const d = LEARNED_CODEC_DEFAULTS[name];
+    const spec: LearnedCodecSpec = {
+      name,
+      channels,
+      latent: s.codec.latent ?? d.latent,
+      inputSize: size,
+      ...(s.codec.stages !== undefined ? { stages: s.codec.stages } : {}),
+      ...(name === 'cheng2020-attn' ? { context: s.codec.context } : {}),
+    };
+    return {
+      slot,
+      kind: 'learned',
+      spec,
+      normalize: !isFeature,
+      lambda: isFeature ? (s.codec.lambda ?? d.lambda) : (s.codec.lambdaG ?? d.lambdaG),
+      sender: SENDER[slot],
+    };
+  });
+}
+
+/** Label of a codec in the traffic log: `quant8`, `fp16`, `factorized`, … */
+export function codecLabel(p: SlotPlan): string {
+  if (p.kind === 'learned') return p.spec.name;
+  return p.options.name === 'quant' ? `quant${p.options.bits ?? 8}` : p.options.name;
+}
