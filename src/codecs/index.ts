@@ -10,3 +10,24 @@ export { topkCount } from './topkCodec.js';
 // From the modules, not entropy/index.ts, so importing codecs does not load the bench (zlib, clock).
 export { buildCdf, PRECISION, TOTAL, type CdfTable } from './entropy/cdf.js';
 export { ransDecode, ransEncode, ransIdealBits } from './entropy/rans.js';
+// Learned codecs (issue 3): transforms in tfjs, so these entries load tfjs; the ones above do not.
+export {
+  createLearnedCodec,
+  defaultStages,
+  LEARNED_CODEC_NAMES,
+  LEARNED_DEFAULTS,
+  resolveLearnedSpec,
+} from './learned/createLearnedCodec.js';
+export { learnedLossAndGrads, type LearnedStepOptions, type LearnedStepResult } from './learned/train.js';
+export { rateAccount, type RateAccount } from './learned/rateAccount.js';
+export type {
+  ContextKind,
+  EstimateResult,
+  ForwardResult,
+  LearnedCodec,
+  LearnedCodecName,
+  LearnedCodecSpec,
+  LearnedParamSpec,
+  QuantMode,
+  ResolvedLearnedSpec,
+} from './learned/types.js';

@@ -171,7 +171,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
     shape: Shape4,
     step: (i: number, table: number, mean: number) => number,
   ): { yhat: Float32Array; sigmas: Float32Array; means: Float32Array } {
-    const [, h, w] = shape as [number, number, number, number];
+    const [, h, w] = shape;
     const count = shape.reduce((x, d) => x * d, 1);
     const yhat = new Float32Array(count);
     const sigmas = new Float32Array(count);
@@ -188,7 +188,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
       }
     };
     run(entropyParams(p, hyper, tf.zerosLike(hyper)), true);
-    const ctx = tf.mul(context(p, tf.tensor(yhat, shape) as tf.Tensor4D), tf.sub(1, anchorMask(h, w))) as tf.Tensor4D;
+    const ctx = tf.mul(context(p, tf.tensor4d(yhat, shape)), tf.sub(1, anchorMask(h, w))) as tf.Tensor4D;
     run(entropyParams(p, hyper, ctx), false);
     return { yhat, sigmas, means };
   }
@@ -240,7 +240,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
         order[k++] = i;
         return sym;
       });
-      const yhat = tf.tensor(pass.yhat, y.shape) as tf.Tensor4D;
+      const yhat = tf.tensor4d(pass.yhat, y.shape);
       let streams: Uint8Array[] = [];
       if (opts.code) {
         // Coding order is the order the decoder will meet the symbols in (anchors first for checkerboard).
@@ -254,7 +254,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
       }
       let yBits = NaN;
       if (opts.estimate) {
-        const lik = gaussianLikelihood(yhat, tf.tensor(pass.sigmas, y.shape), tf.tensor(pass.means, y.shape));
+        const lik = gaussianLikelihood(yhat, tf.tensor4d(pass.sigmas, y.shape), tf.tensor4d(pass.means, y.shape));
         yBits = bitsNumber(lik);
       }
       return {
@@ -271,7 +271,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
       const reader = new RansReader(streams[1] as Uint8Array, tables);
       const pass = contextPass(p, flat, hS(p, zhat), shape, (_i, t) => reader.next(t));
       reader.finish();
-      return tf.tensor(pass.yhat, shape) as tf.Tensor4D;
+      return tf.tensor4d(pass.yhat, shape);
     },
     synthesize: (p, yhat) => gS(p, yhat),
   };

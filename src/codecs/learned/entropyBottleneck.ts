@@ -26,6 +26,8 @@ export const EB_TAIL_MASS = 1e-9;
 export const LIKELIHOOD_BOUND = 1e-9;
 /** Cap on each side of a table (values beyond take the escape path), so runaway quantiles cannot blow up memory. */
 export const EB_MAX_HALF_RANGE = 4096;
+/** Table sets kept per bottleneck: a worker serving several clients' codecs rebuilds none. */
+const TABLE_CACHE_SIZE = 8;
 
 const LAYERS = EB_FILTERS.length + 1;
 const WIDTHS = [1, ...EB_FILTERS, 1];
@@ -98,7 +100,8 @@ export function entropyBottleneck(b: ParamBuilder, name: string, channels: numbe
   const medians = (p: tf.Tensor[]): tf.Tensor =>
     stopGradient(tf.reshape(tf.slice(p[quantiles] as tf.Tensor2D, [0, 1], [c, 1]), [c]));
 
-  let cache: { key: string; value: BottleneckTables } | null = null;
+  // Keyed by a hash of the bottleneck's parameters, most recent last (a small LRU).
+  const cache = new Map<string, BottleneckTables>();
 
   return {
     channels: c,
@@ -132,8 +135,13 @@ export function entropyBottleneck(b: ParamBuilder, name: string, channels: numbe
     tables(flat, specs) {
       const offsets = paramOffsets(specs);
       const slice = flat.subarray(offsets[first], offsets[last + 1]);
-      const key = `${slice.length}:${hashFloats(slice)}`;
-      if (cache !== null && cache.key === key) return cache.value;
+      const key = hashFloats(slice);
+      const hit = cache.get(key);
+      if (hit !== undefined) {
+        cache.delete(key);
+        cache.set(key, hit);
+        return hit;
+      }
       const view = (k: number): Float32Array => flat.subarray(offsets[k], offsets[k + 1]);
       const value = buildTables(
         idx.map((l) => ({
@@ -144,7 +152,8 @@ export function entropyBottleneck(b: ParamBuilder, name: string, channels: numbe
         view(quantiles),
         c,
       );
-      cache = { key, value };
+      cache.set(key, value);
+      if (cache.size > TABLE_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       return value;
     },
   };

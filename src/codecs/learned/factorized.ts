@@ -54,7 +54,7 @@ export function factorizedCore(spec: ResolvedLearnedSpec): CodecCore {
       const y = gA(p, x);
       const { tables, medians } = eb.tables(flat, params);
       const { symbols, index } = bottleneckSymbols(y.dataSync() as Float32Array, medians);
-      const yhat = tf.tensor(bottleneckDequantize(symbols, medians), y.shape) as tf.Tensor4D;
+      const yhat = tf.tensor4d(bottleneckDequantize(symbols, medians), y.shape);
       return {
         streams: opts.code ? [ransEncode(symbols, index, tables)] : [],
         yhat,
@@ -65,7 +65,7 @@ export function factorizedCore(spec: ResolvedLearnedSpec): CodecCore {
       const { tables, medians } = eb.tables(flat, params);
       const count = shape.reduce((n, d) => n * d, 1);
       const symbols = ransDecode(streams[0] as Uint8Array, count, channelIndex(count, spec.latent), tables);
-      return tf.tensor(bottleneckDequantize(symbols, medians), shape) as tf.Tensor4D;
+      return tf.tensor4d(bottleneckDequantize(symbols, medians), shape);
     },
     synthesize: (p, yhat) => gS(p, yhat),
   };

@@ -31,7 +31,7 @@ export function codeHyperLatent(
 ): { stream: Uint8Array | null; zhat: tf.Tensor4D; bits: number; symbols: number } {
   const { tables, medians } = eb.tables(flat, params);
   const { symbols, index } = bottleneckSymbols(z.dataSync() as Float32Array, medians);
-  const zhat = tf.tensor(bottleneckDequantize(symbols, medians), z.shape) as tf.Tensor4D;
+  const zhat = tf.tensor4d(bottleneckDequantize(symbols, medians), z.shape);
   return {
     stream: opts.code ? ransEncode(symbols, index, tables) : null,
     zhat,
@@ -51,7 +51,7 @@ export function decodeHyperLatent(
   const { tables, medians } = eb.tables(flat, params);
   const count = shape.reduce((n, d) => n * d, 1);
   const symbols = ransDecode(stream, count, channelIndex(count, eb.channels), tables);
-  return tf.tensor(bottleneckDequantize(symbols, medians), shape) as tf.Tensor4D;
+  return tf.tensor4d(bottleneckDequantize(symbols, medians), shape);
 }
 
 /** The scale-hyperprior codec core. */
@@ -96,7 +96,7 @@ export function hyperpriorCore(spec: ResolvedLearnedSpec): CodecCore {
       const yv = y.dataSync() as Float32Array;
       const symbols = new Int32Array(yv.length);
       for (let i = 0; i < yv.length; i++) symbols[i] = roundHalfEven(yv[i] as number);
-      const yhat = tf.tensor(Float32Array.from(symbols), y.shape) as tf.Tensor4D;
+      const yhat = tf.tensor4d(Float32Array.from(symbols), y.shape);
       return {
         streams: opts.code ? [zPart.stream as Uint8Array, ransEncode(symbols, index, tables)] : [],
         yhat,
@@ -110,7 +110,7 @@ export function hyperpriorCore(spec: ResolvedLearnedSpec): CodecCore {
       const zhat = decodeHyperLatent(eb, flat, params, streams[0] as Uint8Array, latentShape(shape, 2, n));
       const index = scaleIndexes(hS(p, zhat).dataSync() as Float32Array, table);
       const symbols = ransDecode(streams[1] as Uint8Array, index.length, index, tables);
-      return tf.tensor(Float32Array.from(symbols), shape) as tf.Tensor4D;
+      return tf.tensor4d(Float32Array.from(symbols), shape);
     },
     synthesize: (p, yhat) => gS(p, yhat),
   };

@@ -15,3 +15,14 @@ export { createLearnedCodec, defaultStages, LEARNED_CODEC_NAMES, LEARNED_DEFAULT
 export { learnedLossAndGrads, type LearnedStepOptions, type LearnedStepResult } from './train.js';
 export { scaleTables, SCALES_LEVELS, SCALES_MAX, SCALES_MIN } from './gaussianConditional.js';
 export { RansReader } from './ransReader.js';
+export { rateAccount, type RateAccount } from './rateAccount.js';
+export { smoothFields } from './fixtures.js';
+export {
+  benchCoding,
+  benchContexts,
+  trainCodec,
+  TRAIN_DEFAULTS,
+  type CodingBenchRow,
+  type ContextBenchRow,
+  type TrainOptions,
+} from './bench.js';

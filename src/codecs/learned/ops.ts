@@ -45,7 +45,7 @@ export const stopGradient = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc
 /** JS twin of tf.round: nearest integer, ties to even. */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  return (r - x === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0; // + 0 turns −0 into 0, as tf.round
 }
 
 // Numerical Recipes `erfcc` (Press et al., 2nd ed., §6.2): erfc(z) for z ≥ 0 with fractional

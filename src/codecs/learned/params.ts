@@ -80,12 +80,20 @@ export function paramViews(specs: readonly LearnedParamSpec[], flat: Float32Arra
   return specs.map((_, k) => flat.subarray(offsets[k], offsets[k + 1]));
 }
 
-/** FNV-1a over the bit patterns of `values`: a cheap key for "same parameters as last time". */
-export function hashFloats(values: Float32Array): number {
+/**
+ * Two 32-bit FNV-1a-style hashes (different seeds and multipliers) over the bit patterns of
+ * `values`, with the length: a cheap key for "same parameters as last time" whose chance of a
+ * false match is about 2^-64.
+ */
+export function hashFloats(values: Float32Array): string {
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  let h = 0x811c9dc5;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x6a09e667;
   for (let i = 0; i < bits.length; i++) {
-    h = Math.imul(h ^ (bits[i] as number), 0x01000193) >>> 0;
+    const v = bits[i] as number;
+    h1 = Math.imul(h1 ^ v, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ v, 0x5bd1e995) >>> 0;
+    h2 ^= h2 >>> 15;
   }
-  return h;
+  return `${values.length}:${h1.toString(16)}:${h2.toString(16)}`;
 }
