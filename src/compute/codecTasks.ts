@@ -16,6 +16,7 @@ import { readContainer, writeContainer } from '../codecs/container.js';
 import { CodecError } from '../codecs/errors.js';
 import { createLearnedCodec, learnedLossAndGrads, type LearnedCodec, type LearnedCodecSpec } from '../codecs/learned/index.js';
 import type { TensorData } from '../codecs/types.js';
+import { createCodec, decodeAny } from '../codecs/registry.js';
 import type { ModelPart } from '../model/types.js';
 import { toTensors } from '../model/params.js';
 import { adamStepShared } from './optimizer.js';
@@ -55,6 +56,7 @@ export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
     x.dispose();
     adamStepShared(ref.train.state, r.grads, ref.train.adam);
   }
+  if (ref.passthrough) return createCodec({ name: 'none' }).encode(t);
   const inner = codec.compress(ref.params, { data: unit, shape: t.shape });
   const payload = new Uint8Array(4 + inner.byteLength);
   new DataView(payload.buffer).setFloat32(0, scale, true);
@@ -65,8 +67,10 @@ export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
 /** Decodes bytes produced by `learnedEncode` with the same global parameters. */
 export function learnedDecode(ref: LearnedRef, bytes: Uint8Array): TensorData {
   const codec = learnedCodec(ref.spec);
-  if (!ref.normalize) return codec.decompress(ref.params, bytes);
   const c = readContainer(bytes);
+  // A warm-up round's tensors travel uncompressed; the container says so.
+  if (c.codec === 'none') return decodeAny(bytes);
+  if (!ref.normalize) return codec.decompress(ref.params, bytes);
   if (c.codec !== 'scaled') throw new CodecError(`scaled: expected codec id 'scaled', got '${c.codec}'`);
   if (c.payload.byteLength < 4) throw new CodecError('scaled: payload too short for its scale');
   const scale = new DataView(c.payload.buffer, c.payload.byteOffset, 4).getFloat32(0, true);

@@ -32,6 +32,8 @@ export interface LearnedRef {
   normalize: boolean;
   /** The sender's trainable copy and its loss weight (λ for features, λ_g for gradients). */
   train?: { state: PartState; adam: AdamOptions; lambda: number };
+  /** Warm-up: send the tensor uncompressed (fp32) while the codec still trains on it. */
+  passthrough?: boolean;
 }
 
 /** Named pool tasks (STYLE principle 7: names and buffers, never closures). */

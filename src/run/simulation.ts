@@ -20,6 +20,7 @@ import type { CodecOptions } from '../codecs/types.js';
 import type { LearnedRef } from '../compute/types.js';
 import { wallSeconds } from '../sim/wallClock.js';
 import type { Device } from '../sim/cost.js';
+import type { Delivery } from '../sim/link.js';
 import { evaluateModel, type Evaluation } from './evaluate.js';
 import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
@@ -28,7 +29,24 @@ import { buildSummary, type RoundRecord, type RunSummary } from './summary.js';
 
 type SimEvent =
   | { type: 'deliver'; to: string; event: ActorEvent }
-  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome> };
+  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome> }
+  | { type: 'net' };
+
+/** A message handed to the network, until its fate is logged. */
+interface SentMessage {
+  seq: number;
+  from: string;
+  to: string;
+  msg: WireMessage;
+  step: number;
+  codec: string;
+  raw: number;
+  wire: number;
+  now: number;
+  labelBlob: BlobRef | null;
+  /** The client end was offline or had crashed: the message is lost whatever the network does. */
+  clientGone: boolean;
+}
 
 /** Progress reported while a run goes on. */
 export interface Progress {
@@ -141,6 +159,7 @@ class Simulation {
         if (due === undefined) throw new Error(`simulation stalled at t=${this.kernel.now}s: no event pending and the federator has not finished`);
         await this.instant(due.events);
       }
+      this.drainNetwork();
       await Promise.all(this.evaluations);
     } finally {
       this.traffic.close();
@@ -170,6 +189,10 @@ class Simulation {
   private async instant(events: SimEvent[]): Promise<void> {
     const batches: Addressed[][] = this.hosts.map(() => []);
     for (const ev of events) {
+      if (ev.type === 'net') {
+        this.networkWake();
+        continue;
+      }
       let addressed: Addressed;
       if (ev.type === 'deliver') {
         addressed = { to: ev.to, event: ev.event };
@@ -275,37 +298,103 @@ class Simulation {
     }
     this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
     const k = from.startsWith('client-') ? clientIndex(from) : clientIndex(to);
-    const receiverOffline = to.startsWith('client-') && !this.world.availability.isAvailable(k, msg.round);
+    const step = 'step' in msg ? msg.step : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.step : -1;
+    // Offline (dropout, schedule) or crashed before this step: nothing reaches or leaves the client.
+    const clientGone = k >= 0 && !this.clientReachable(k, msg, step, now);
     const reliable = msg.kind === 'control' || msg.kind === 'weights.down' || msg.kind === 'weights.up';
+    const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, labelBlob, clientGone };
+    if (k >= 0 && this.world.network.isFlowModel) {
+      // Flow model: the delivery is decided when the flow completes (see networkWake).
+      this.netInFlight.set(sent.seq, sent);
+      this.world.network.startTransfer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq);
+      this.scheduleNetworkWake();
+      return;
+    }
     const d =
       k < 0
         ? this.world.backbone.transmit(wire, now)
         : this.world.network.send(from, to, wire, now, reliable ? { reliable: true } : undefined);
-    const dropped = d.dropped || receiverOffline;
+    this.settleMessage(sent, d);
+  }
+
+  // --- network helpers (flow model: wake-ups, in-order logging) ---------------------------------
+  private readonly netInFlight = new Map<number, SentMessage>();
+  /** Logged records waiting for an earlier seq (flow model: fates are decided out of send order). */
+  private readonly logWaiting = new Map<number, TrafficRecord>();
+  private logNext = 0;
+  private netWake: { at: number; seq: number } | null = null;
+
+  /** Whether client k can exchange `msg` at `now` (weights.up counts as after its last step). */
+  private clientReachable(k: number, msg: WireMessage, step: number, now: number): boolean {
+    const steps = this.world.steps[k] ?? 0;
+    return this.world.availability.canExchange(k, msg.round, msg.kind === 'weights.up' ? steps : step, steps, now);
+  }
+
+  /** Logs a message's fate and schedules its delivery (or frees its bytes when dropped). */
+  private settleMessage(m: SentMessage, d: Delivery): void {
+    const dropped = d.dropped || m.clientGone;
     const record: TrafficRecord = {
-      seq: this.seq++,
-      round: msg.round,
-      step: 'step' in msg ? msg.step : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.step : -1,
-      src: from,
-      dst: to,
-      kind: msg.kind,
-      codec,
-      rawBytes: raw,
-      wireBytes: wire,
-      sendTime: now,
+      seq: m.seq,
+      round: m.msg.round,
+      step: m.step,
+      src: m.from,
+      dst: m.to,
+      kind: m.msg.kind,
+      codec: m.codec,
+      rawBytes: m.raw,
+      wireBytes: m.wire,
+      sendTime: m.now,
       recvTime: dropped ? null : d.arrivalTime,
       retransmissions: d.retransmissions,
       dropped,
     };
-    this.traffic.append(record);
-    this.totals.add(record, SPLIT_KINDS.has(msg.kind));
+    this.logWaiting.set(record.seq, record);
+    // Bounded by the records waiting: each pass writes one.
+    for (let r = this.logWaiting.get(this.logNext); r !== undefined; r = this.logWaiting.get(this.logNext)) {
+      this.traffic.append(r);
+      this.totals.add(r, SPLIT_KINDS.has(r.kind));
+      this.logWaiting.delete(this.logNext);
+      this.logNext++;
+    }
     if (dropped) {
       // A lost message's bytes are freed, except the round's shared weights buffer.
-      if (msg.kind !== 'weights.down' && 'blob' in msg) this.blobs.release([msg.blob.id]);
-      if (labelBlob) this.blobs.release([labelBlob.id]);
+      if (m.msg.kind !== 'weights.down' && 'blob' in m.msg) this.blobs.release([m.msg.blob.id]);
+      if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
       return;
     }
-    this.kernel.schedule(d.arrivalTime as number, { type: 'deliver', to, event: { type: 'message', from, msg } });
+    this.kernel.schedule(d.arrivalTime as number, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg } });
+  }
+
+  /** Makes sure a 'net' event is pending at the network's next event time (earlier ones win). */
+  private scheduleNetworkWake(): void {
+    const t = this.world.network.nextEventTime();
+    if (t === undefined) return;
+    const at = Math.max(t, this.kernel.now);
+    if (this.netWake !== null && this.netWake.at <= at) return;
+    if (this.netWake !== null) this.kernel.cancel(this.netWake.seq);
+    this.netWake = { at, seq: this.kernel.schedule(at, { type: 'net' }) };
+  }
+
+  /** A 'net' event: settles the flows completed by now, then re-arms for the next one. */
+  private networkWake(): void {
+    this.netWake = null;
+    for (const c of this.world.network.advanceTo(this.kernel.now)) {
+      const m = this.netInFlight.get(c.tag) as SentMessage;
+      this.netInFlight.delete(c.tag);
+      this.settleMessage(m, c.delivery);
+    }
+    this.scheduleNetworkWake();
+  }
+
+  /** End of run: decides what is still in flight (as if the network ran on), so the log is complete. */
+  private drainNetwork(): void {
+    if (this.netWake !== null) this.kernel.cancel(this.netWake.seq);
+    this.netWake = null;
+    for (const c of this.world.network.advanceTo(Infinity)) {
+      const m = this.netInFlight.get(c.tag) as SentMessage;
+      this.netInFlight.delete(c.tag);
+      this.settleMessage(m, c.delivery);
+    }
   }
 
   private roundComplete(round: number, participants: number[]): void {

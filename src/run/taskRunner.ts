@@ -239,12 +239,20 @@ export class TaskRunner {
         // Gradient codecs train on what they encode; feature codecs train in the backward pass.
         const trains = plan.kind === 'learned' && plan.normalize;
         const codec = this.codecOf(slot, trains ? k : undefined);
+        if ('spec' in codec && trains && args.round < s.codec.warmupRounds) codec.passthrough = true;
         const req: PoolRequest =
           'spec' in codec
             ? { task: 'encode', codec: { name: 'none' }, learned: codec, tensor: t }
             : { task: 'encode', codec, tensor: t };
         const job = this.pool.run(req).then((r) => ({
-          outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes: elements * 4, codec: codecLabel(plan) } as Blob],
+          outputs: [
+            {
+              kind: 'bytes',
+              data: r.bytes as Uint8Array,
+              rawBytes: elements * 4,
+              codec: 'spec' in codec && codec.passthrough ? 'none' : codecLabel(plan),
+            } as Blob,
+          ],
         }));
         return { flops: (trains ? 4 : 1) * this.codecFlops(slot, elements, channels), job };
       }

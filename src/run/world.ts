@@ -10,7 +10,16 @@ import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
 import { ParamStore } from '../compute/paramStore.js';
 import { clientLinks } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
-import { Availability, Device, DEVICE_PROFILES, Link, Network } from '../sim/index.js';
+import {
+  Availability,
+  Device,
+  DEVICE_PROFILES,
+  Link,
+  Network,
+  TraceFiles,
+  availabilityFromConfig,
+  networkSpecFromConfig,
+} from '../sim/index.js';
 import { Rng } from '../sim/rng.js';
 import { createLearnedCodec } from '../codecs/learned/index.js';
 import { codecPlan, type SlotPlan } from './codecPlan.js';
@@ -121,15 +130,10 @@ export async function buildWorld(s: Scenario): Promise<World> {
     for (let k = 0; k < owners; k++) store.create(stateKey(k, part, variant), initial);
   }
 
-  const mode = s.network.mode;
+  // Client links, the server's shared access link (flow model), traces, loss: src/sim/networkConfig.ts.
+  const traceFiles = new TraceFiles();
   const network = new Network(
-    {
-      clients: Array.from({ length: clients }, (_, k) => {
-        const { uplink, downlink } = clientLinks(s, k);
-        const extra = { mode, mtuBytes: s.network.mtuBytes, rtoMs: s.network.rtoMs };
-        return { uplink: { ...uplink, ...extra }, downlink: { ...downlink, ...extra } };
-      }),
-    },
+    networkSpecFromConfig(s.network, clients, (k) => clientLinks(s, k), traceFiles),
     rng.child('network'),
     { field: 'network' },
   );
@@ -138,7 +142,7 @@ export async function buildWorld(s: Scenario): Promise<World> {
     { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
     rng.child('network/backbone'),
   );
-  const availability = new Availability({ dropoutProb: s.network.dropoutProb }, rng.child('availability'), 'network');
+  const availability = new Availability(availabilityFromConfig(s.network, traceFiles), rng.child('availability'), 'network');
   const profile = (name: string): (typeof DEVICE_PROFILES)[string] => {
     const p = DEVICE_PROFILES[name];
     if (p === undefined) throw new Error(`unknown device profile ${name}`);

@@ -26,7 +26,7 @@ describe('scenario validation', () => {
   it('names the field and the bad value', () => {
     expect(problems({ protocol: { clients: 0 } })).toEqual(['protocol.clients: must be ≥ 1, got 0']);
     expect(problems({ codec: { name: 'zip' } })).toEqual([
-      'codec.name: must be one of "none" | "fp16" | "quant", got "zip"',
+      'codec.name: must be one of "none" | "fp16" | "quant" | "factorized" | "hyperprior" | "cheng2020-attn", got "zip"',
     ]);
     expect(problems({ codec: { bits: 'eight' } })).toEqual(['codec.bits: must be a number, got "eight"']);
     expect(problems({ network: { uplink: { bandwidthMbps: -1 } } })).toEqual([
@@ -47,6 +47,9 @@ describe('scenario validation', () => {
     ]);
     expect(problems({ devices: { client: 'toaster' } })[0]).toMatch(/^devices\.client: must be one of .* got "toaster"$/);
     expect(problems({ data: { kind: 'folder' } })).toEqual(['data.path: must be set when data.kind is "folder", got nothing']);
+    expect(problems({ data: { size: 16 }, codec: { name: 'hyperprior' } })[0]).toMatch(
+      /^codec\.stages: hyperprior with 2 stages \(\+2 hyper stages\) needs split tensors of a multiple of 16 px, got 8 px/,
+    );
   });
 });
 

@@ -82,6 +82,21 @@ export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
       `network.perClient: must have at most protocol.clients (${s.protocol.clients}) entries, got ${s.network.perClient.length}`,
     );
   }
+  if (s.codec.name === 'factorized' || s.codec.name === 'hyperprior' || s.codec.name === 'cheng2020-attn') {
+    // The split tensors must be divisible by the codec's total downsampling.
+    const splitSize = s.protocol.topology === 'u-shaped' ? s.data.size / 2 : s.data.size;
+    const stages = s.codec.stages ?? (splitSize <= 32 ? 2 : 3);
+    const hyper = s.codec.name === 'factorized' ? 0 : 2;
+    const factor = 2 ** (stages + hyper);
+    if (splitSize % factor !== 0) {
+      problems.push(
+        `codec.stages: ${s.codec.name} with ${stages} stages${hyper ? ' (+2 hyper stages)' : ''} needs split tensors of a multiple of ${factor} px, got ${splitSize} px (data.size ${s.data.size}); use fewer stages or a larger data.size`,
+      );
+    }
+    if (s.codec.name === 'cheng2020-attn' && (s.codec.latent ?? 32) % 2 !== 0) {
+      problems.push(`codec.latent: must be even for cheng2020-attn, got ${s.codec.latent}`);
+    }
+  }
   for (const role of ['client', 'server'] as const) {
     const name = s.devices[role];
     if (!(name in DEVICE_PROFILES)) {

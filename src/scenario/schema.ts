@@ -8,13 +8,38 @@ const positive = (what: string): z.ZodNumber => z.number().gt(0).describe(what);
 const nonNegative = (what: string): z.ZodNumber => z.number().min(0).describe(what);
 const probability = (what: string): z.ZodNumber => z.number().min(0).max(1).describe(what);
 
+/** A bandwidth trace file (formats: docs in src/sim/trace.ts and scenarios/traces/README.md). */
+const traceRefSchema = z
+  .object({
+    file: z.string().min(1).describe('trace file, relative to the working directory'),
+    format: z.enum(['mahimahi', 'mbps']).describe('mahimahi: one ms timestamp per 1500-byte opportunity; mbps: "time_s throughput_Mbps" lines'),
+    offsetS: nonNegative('start this many seconds into the trace').default(0),
+    binMs: positive('flow model: averaging bin of a mahimahi trace, ms').default(50),
+  })
+  .strict();
+
 /** One direction of a client's access link. */
 export const linkSchema = z
   .object({
-    bandwidthMbps: positive('link rate in megabit/s'),
+    bandwidthMbps: positive('link rate in megabit/s (ignored when bandwidthTrace is set)'),
     latencyMs: nonNegative('one-way propagation delay in ms').default(10),
     jitterMs: nonNegative('std-dev of the extra one-way delay in ms').default(0),
     loss: z.number().min(0).max(0.5).describe('per-packet loss probability').default(0),
+    burstLength: z.number().min(1).optional().describe('bursty loss: mean loss burst in packets (Gilbert model with mean loss `loss`)'),
+    bandwidthTrace: traceRefSchema.optional().describe('capacity over time instead of bandwidthMbps'),
+    latencyTrace: z.string().min(1).optional().describe('file of "time_s rtt_ms" lines: one-way latency = rtt/2, instead of latencyMs'),
+  })
+  .strict();
+
+/** A server-side access link, shared by every transfer that crosses it. */
+const accessSchema = z
+  .object({
+    uplinkMbps: positive('what the host can send, megabit/s'),
+    downlinkMbps: positive('what the host can receive, megabit/s'),
+    latencyMs: nonNegative('one-way latency of the access link in ms').default(1),
+    loss: z.number().min(0).max(0.5).default(0).describe('per-packet loss probability'),
+    uplinkTrace: traceRefSchema.optional(),
+    downlinkTrace: traceRefSchema.optional(),
   })
   .strict();
 
@@ -39,6 +64,19 @@ export const networkSchema = z
     mtuBytes: z.number().int().min(576).max(65535).default(1500),
     rtoMs: positive('TCP retransmission timeout in ms').default(200),
     dropoutProb: probability('probability that a client is offline for a whole round').default(0),
+    server: accessSchema.optional().describe("the split server's access link; setting it selects the flow model"),
+    federator: accessSchema.optional().describe("the federator's access link (default: it shares the server's)"),
+    model: z.enum(['fifo', 'flow']).optional().describe('fifo: per-link queues; flow: TCP flows with max-min sharing (default: flow when server is set)'),
+    congestionControl: z.enum(['cubic', 'reno']).default('cubic').describe('flow model: the TCP congestion control it predicts'),
+    availability: z
+      .object({
+        schedule: z.string().min(1).optional().describe('file of "time_s client state" lines (client index or *; on/off)'),
+        crashProb: probability('probability that a client crashes during a round (before a uniformly drawn local step)').default(0),
+        stragglerFraction: probability('fraction of clients that compute slower').default(0),
+        stragglerSlowdown: z.number().min(1).default(1).describe('compute slowdown factor of a straggler'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -99,6 +137,12 @@ export const codecSchema = z
     stages: z.number().int().min(1).max(6).optional().describe('learned: stride-2 stages of the analysis (default 2 for split tensors ≤ 32 px, else 3)'),
     context: z.enum(['serial', 'checkerboard']).default('checkerboard').describe('cheng2020-attn: context model'),
     lr: z.number().gt(0).default(0.001).describe('learned: Adam learning rate of the codecs'),
+    warmupRounds: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('learned: rounds in which gradients travel uncompressed while their codecs train on them'),
   })
   .strict();
 
