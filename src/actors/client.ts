@@ -7,7 +7,7 @@
  * `stepTimeoutS`; a newer round's weights abort whatever the client was doing.
  */
 import { and, assign, setup } from 'xstate';
-import type { ActorEvent, BlobRef, Effect } from '../protocol/messages.js';
+import type { ActorEvent, BlobRef, Effect, TaskName } from '../protocol/messages.js';
 import { clientName, compute, controlOp, isDone, isMessage, send } from './common.js';
 
 export interface ClientInput {
@@ -113,6 +113,11 @@ export const clientMachine = setup({
         actions: assign({ hasTurn: true }),
       },
     ],
+    'compute.done': {
+      // A task of an abandoned step (a newer round came) finished: its outputs are nobody's now.
+      guard: ({ context, event }) => event.type === 'compute.done' && event.taskId !== context.nextTaskId && event.outputs.length > 0,
+      actions: { type: 'emit', params: ({ event }) => [{ type: 'release', blobs: (event as DoneEvent).outputs.map((b) => b.id) }] },
+    },
   },
   states: {
     idle: {},
@@ -120,10 +125,10 @@ export const clientMachine = setup({
       on: {
         'compute.done': [
           {
-            guard: ({ context, event }) => isDone(event, 'weights.load') && context.variant === 'sflv2' && !context.hasTurn,
+            guard: ({ context, event }) => isCurrent(context, event, 'weights.load') && context.variant === 'sflv2' && !context.hasTurn,
             target: 'waitingTurn',
           },
-          { guard: ({ event }) => isDone(event, 'weights.load'), target: 'forward' },
+          { guard: ({ context, event }) => isCurrent(context, event, 'weights.load'), target: 'forward' },
         ],
       },
     },
@@ -149,7 +154,7 @@ export const clientMachine = setup({
         'compute.done': [
           {
             // label-sharing: outputs are [f1, labels]
-            guard: and([({ event }) => isDone(event, 'fe.forward'), 'sharesLabels']),
+            guard: and([({ context, event }) => isCurrent(context, event, 'fe.forward'), 'sharesLabels']),
             target: 'encodingF1',
             actions: [
               assign(({ context, event }) => ({ labels: (event as DoneEvent).outputs[1] ?? null, nextTaskId: context.nextTaskId + 1 })),
@@ -158,7 +163,7 @@ export const clientMachine = setup({
           },
           {
             // u-shaped: outputs are [f1, skip]
-            guard: ({ event }) => isDone(event, 'fe.forward'),
+            guard: ({ context, event }) => isCurrent(context, event, 'fe.forward'),
             target: 'encodingF1',
             actions: [
               assign(({ context, event }) => ({ skip: (event as DoneEvent).outputs[1] ?? null, nextTaskId: context.nextTaskId + 1 })),
@@ -172,12 +177,12 @@ export const clientMachine = setup({
       on: {
         'compute.done': [
           {
-            guard: and([({ event }) => isDone(event, 'encode'), 'sharesLabels']),
+            guard: and([({ context, event }) => isCurrent(context, event, 'encode'), 'sharesLabels']),
             target: 'awaitingReply',
             actions: { type: 'emit', params: ({ context, event }) => sendF1(context, event, true) },
           },
           {
-            guard: ({ event }) => isDone(event, 'encode'),
+            guard: ({ context, event }) => isCurrent(context, event, 'encode'),
             target: 'awaitingReply',
             actions: { type: 'emit', params: ({ context, event }) => sendF1(context, event, false) },
           },
@@ -228,7 +233,7 @@ export const clientMachine = setup({
     decodingF2: {
       on: {
         'compute.done': {
-          guard: ({ event }) => isDone(event, 'decode'),
+          guard: ({ context, event }) => isCurrent(context, event, 'decode'),
           target: 'training',
           actions: [
             assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
@@ -250,7 +255,7 @@ export const clientMachine = setup({
     training: {
       on: {
         'compute.done': {
-          guard: ({ event }) => isDone(event, 'be.train'),
+          guard: ({ context, event }) => isCurrent(context, event, 'be.train'),
           target: 'encodingG2',
           actions: [
             assign(({ context, event }) => ({
@@ -278,7 +283,7 @@ export const clientMachine = setup({
     encodingG2: {
       on: {
         'compute.done': {
-          guard: ({ event }) => isDone(event, 'encode'),
+          guard: ({ context, event }) => isCurrent(context, event, 'encode'),
           target: 'awaitingGradient',
           actions: {
             type: 'emit',
@@ -310,7 +315,7 @@ export const clientMachine = setup({
     decodingG1: {
       on: {
         'compute.done': {
-          guard: ({ event }) => isDone(event, 'decode'),
+          guard: ({ context, event }) => isCurrent(context, event, 'decode'),
           target: 'backward',
           actions: [
             assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
@@ -336,7 +341,7 @@ export const clientMachine = setup({
     backward: {
       on: {
         'compute.done': {
-          guard: ({ event }) => isDone(event, 'fe.backward'),
+          guard: ({ context, event }) => isCurrent(context, event, 'fe.backward'),
           target: 'stepDone',
           actions: assign({ gskip: null, labels: null }),
         },
@@ -375,7 +380,7 @@ export const clientMachine = setup({
       ],
       on: {
         'compute.done': {
-          guard: ({ event }) => isDone(event, 'weights.pack'),
+          guard: ({ context, event }) => isCurrent(context, event, 'weights.pack'),
           target: 'idle',
           actions: {
             type: 'emit',
@@ -428,6 +433,15 @@ function sendF1(context: ClientContext, event: ActorEvent, withLabels: boolean):
   }
   effects.push({ type: 'timer', actor: context.name, delay: context.stepTimeoutS, name: 'step', round: context.round, step: context.step });
   return effects;
+}
+
+/**
+ * Is this the completion of the task the client waits for (always its latest, `nextTaskId`)? A
+ * task of a step the client abandoned (a newer round's weights came) still finishes, later; its
+ * result must not be taken for the current step's.
+ */
+function isCurrent(context: ClientContext, event: ActorEvent, task: TaskName): boolean {
+  return isDone(event, task) && event.taskId === context.nextTaskId;
 }
 
 function decodeG1(context: ClientContext, event: ActorEvent): Effect {

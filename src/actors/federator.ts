@@ -15,6 +15,8 @@ export interface FederatorInput {
   rounds: number;
   roundDeadlineS: number;
   seed: number;
+  /** Over-selection: aggregate once this many selected clients reported (default: all selected). */
+  aggregateFirst?: number;
 }
 
 interface Update {
@@ -48,7 +50,8 @@ export const federatorMachine = setup({
   },
   guards: {
     moreRounds: ({ context }) => context.round + 1 < context.rounds,
-    allReported: ({ context }) => context.received.length === context.selected.length,
+    allReported: ({ context }) =>
+      context.received.length >= Math.min(context.selected.length, context.aggregateFirst ?? context.selected.length),
     /** A first update of this round from a selected client. */
     acceptsUpdate: ({ context, event }) => {
       if (!isMessage(event, 'weights.up', context.round)) return false;
@@ -70,6 +73,19 @@ export const federatorMachine = setup({
   id: 'federator',
   context: ({ input }) => ({ ...input, round: -1, selected: [], received: [], nextTaskId: 0 }),
   initial: 'idle',
+  on: {
+    // An update nobody waits for (late, duplicate, or after over-selection closed the round): free its bytes.
+    message: {
+      guard: ({ event }) => isMessage(event, 'weights.up'),
+      actions: {
+        type: 'emit',
+        params: ({ event }) => {
+          const msg = (event as MessageEvent).msg as Extract<MessageEvent['msg'], { kind: 'weights.up' }>;
+          return [{ type: 'release', blobs: [msg.blob.id] }];
+        },
+      },
+    },
+  },
   states: {
     idle: {
       on: { start: 'packing' },

@@ -135,3 +135,26 @@ describe('protocol machines (stand-in compute)', () => {
     expect(r.sent.filter((s) => s.msg.kind === 'gradients.s2')).toHaveLength(5);
   });
 });
+
+describe('over-selection', () => {
+  it('aggregates the first K updates and frees the late ones', () => {
+    const specs: ActorSpec[] = [
+      { id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 1, roundDeadlineS: 1000, seed: 1, aggregateFirst: 2 } },
+    ];
+    const host = new ActorHost();
+    host.init(specs);
+    const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
+    host.deliver([{ to: 'federator', event: { type: 'start' } }]);
+    const afterPack = host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 1, task: 'global.pack', outputs: [blob(1)] } }]);
+    expect(afterPack.filter((e) => e.type === 'send' && e.msg.kind === 'weights.down')).toHaveLength(3);
+    const up = (k: number, id: number): { to: string; event: ActorEvent } => ({
+      to: 'federator',
+      event: { type: 'message', from: `client-${k}`, msg: { kind: 'weights.up', round: 0, blob: blob(id), samples: 5 } },
+    });
+    const afterTwo = host.deliver([up(2, 10), up(0, 11)]);
+    const aggregate = afterTwo.find((e) => e.type === 'compute' && e.task === 'aggregate');
+    expect(aggregate?.type === 'compute' ? aggregate.args.participants : null).toEqual([0, 2]);
+    const late = host.deliver([up(1, 12)]);
+    expect(late).toEqual([{ type: 'release', blobs: [12] }]);
+  });
+});

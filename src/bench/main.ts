@@ -64,6 +64,17 @@ const ENTRIES: Record<string, Entry> = {
     const r = await runScenario(s, { outDir: null });
     return { clients1000WallSeconds: wallSeconds() - t0, clients1000Clients: s.protocol.clients, clients1000SimulatedSeconds: r.summary.simulatedSeconds };
   },
+  /** 10,000 fault schedules through the protocol machines (issue 5). */
+  check: async (quick) => {
+    const { benchCheck } = await import('../check/bench.js');
+    const r = await benchCheck(quick ? { schedules: 1000 } : {});
+    return { ...r };
+  },
+  /** splitwire roi on a 1,000,000-line traffic log (issue 6). */
+  roi: async () => {
+    const { benchRoiMillionLines } = await import('../roi/bench.js');
+    return { ...(await benchRoiMillionLines()) };
+  },
   /** The entropy coder (issue 3). */
   coder: async () => {
     const { benchCoder } = await import('../codecs/entropy/bench.js');

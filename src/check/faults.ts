@@ -28,7 +28,7 @@ interface MessageType {
   perStep: boolean;
 }
 
-/** The messages a client exchanges under these settings (the backplane has no faults). */
+/** The messages a client exchanges under these settings (the backbone has no faults). */
 export function messageTypes(settings: CheckSettings): MessageType[] {
   const types: MessageType[] = [
     { kind: 'weights.down', dir: 'down', perStep: false },
@@ -52,10 +52,15 @@ function seconds(maxS: number): fc.Arbitrary<number> {
   return fc.integer({ min: 0, max: Math.max(1, Math.round(maxS * 1000)) }).map((ms) => ms / 1000);
 }
 
-/** A delay either around the step timeout (a skipped batch) or around the round deadline (a missed round). */
+/**
+ * A delay of three sizes: within a round trip (reorders near-simultaneous messages; a duplicate
+ * from a retransmission lands in the window where the first copy is still being processed),
+ * around the step timeout (a skipped batch), or around the round deadline (a missed round).
+ */
 function delayArb(settings: CheckSettings): fc.Arbitrary<number> {
   return fc.oneof(
-    { weight: 3, arbitrary: seconds(1.5 * settings.stepTimeoutS) },
+    { weight: 2, arbitrary: seconds(0.1) },
+    { weight: 2, arbitrary: seconds(1.5 * settings.stepTimeoutS) },
     { weight: 1, arbitrary: seconds(1.5 * settings.roundDeadlineS) },
   );
 }

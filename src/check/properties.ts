@@ -108,7 +108,7 @@ const APPLIES: Partial<Record<TaskName, (e: TrafficEntry) => boolean>> = {
 
 export const noDoubleApply: ProtocolProperty = {
   name: 'no-double-apply',
-  description: 'no message is applied twice (a gradient, features, weights, an update or an aggregate order)',
+  description: 'no message is applied twice to the same state (a gradient, features, weights, an update or an aggregate order)',
   check(t) {
     const entries = firstEntries(t);
     const seen = new Map<string, TaskRecord>();
@@ -118,7 +118,8 @@ export const noDoubleApply: ProtocolProperty = {
       for (const id of task.ancestry) {
         const e = entries.get(id);
         if (e === undefined || !applies(e)) continue;
-        const key = `${id}/${task.task}`;
+        // Per incarnation: a client that crashed lost what it applied; its fresh self may apply a copy again.
+        const key = `${id}/${task.task}/${task.actor}#${task.inc}`;
         const before = seen.get(key);
         if (before !== undefined) {
           return `${e.kind}${e.op ? ` ${e.op}` : ''} #${id} (round ${e.round}, step ${e.step}, ${e.src} → ${e.dst}) applied twice by ${task.actor} ${task.task}, at t=${before.time} and t=${task.time}`;
@@ -172,7 +173,7 @@ export const lateMessagesIgnored: ProtocolProperty = {
       }
       if (d.sends > 0 || d.computes > 0) return `${d.lateWhy}, and ${d.to} reacted with ${d.sends} send(s) and ${d.computes} task(s)`;
       if (onTime.has(d.msgId)) continue; // a late copy of a message whose first copy was on time
-      const user = t.tasks.find((x) => x.index > d.index && x.ancestry.includes(d.msgId));
+      const user = t.tasks.find((x) => x.index >= d.index && x.ancestry.includes(d.msgId));
       if (user !== undefined) return `${d.lateWhy}, and ${user.actor} later used it in ${user.task} (round ${user.round}, step ${user.step})`;
     }
     return null;

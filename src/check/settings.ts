@@ -4,6 +4,8 @@
  * codecs are replaced by the checker's stand-in, whose sizes and durations are set here.
  */
 import { clientLinks } from '../scenario/load.js';
+import { networkSpecFromConfig } from '../sim/networkConfig.js';
+import { TraceFiles } from '../sim/traceFiles.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { CheckSettings } from './types.js';
 
@@ -15,8 +17,6 @@ export const STAND_IN = {
   serverTaskS: 0.005,
   /** Virtual seconds of one federator task (pack, FedAvg). */
   federatorTaskS: 0.01,
-  /** Federator ↔ split server: one-way latency inside the data centre. */
-  backplaneS: 0.001,
   /** Bytes of one split tensor on the wire. */
   tensorBytes: 16_384,
   /** Bytes of the packed client-side weights. */
@@ -33,7 +33,9 @@ export function checkSettingsFromScenario(s: Scenario): CheckSettings {
   const clients = p.clients;
   // An IID split of clients × samplesPerClient samples gives every client samplesPerClient (world.ts).
   const stepsPerRound = p.localEpochs * Math.ceil(s.data.samplesPerClient / p.batchSize);
-  const extra = { mode: s.network.mode, mtuBytes: s.network.mtuBytes, rtoMs: s.network.rtoMs };
+  // The client links as the simulation builds them (traces, bursty loss); the checker keeps them
+  // first-in first-out and leaves out the flow model of a shared server access link (docs/check.md).
+  const links = networkSpecFromConfig(s.network, clients, (k) => clientLinks(s, k), new TraceFiles()).clients;
   return {
     name: s.name,
     seed: s.seed,
@@ -48,10 +50,9 @@ export function checkSettingsFromScenario(s: Scenario): CheckSettings {
     turnTimeoutS: p.turnTimeoutS,
     stepTimeoutS: p.stepTimeoutS,
     networkMode: s.network.mode,
-    links: Array.from({ length: clients }, (_, k) => {
-      const { uplink, downlink } = clientLinks(s, k);
-      return { uplink: { ...uplink, ...extra }, downlink: { ...downlink, ...extra } };
-    }),
+    links,
+    // As src/run/world.ts builds it: one fast link inside the data centre.
+    backbone: { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
     ...STAND_IN,
   };
 }
@@ -59,12 +60,15 @@ export function checkSettingsFromScenario(s: Scenario): CheckSettings {
 /** Virtual seconds a fault-free round takes with the stand-in compute (an estimate that scales fault sizes). */
 export function nominalRoundS(settings: CheckSettings): number {
   const steps = Math.max(...settings.steps);
-  const perStep = 5 * settings.clientTaskS + 4 * settings.serverTaskS + 4 * 0.05;
+  // Two trips up and two down per step: latency plus serialisation of one tensor, slowest client.
+  const trip = (l: { latencyMs: number; bandwidthMbps: number }): number => l.latencyMs / 1000 + (settings.tensorBytes * 8) / (l.bandwidthMbps * 1e6);
+  const network = Math.max(...settings.links.map((l) => 2 * trip(l.uplink) + 2 * trip(l.downlink)));
+  const perStep = 5 * settings.clientTaskS + 4 * settings.serverTaskS + network;
   const serial = settings.variant === 'sflv2' ? settings.clientsPerRound : 1;
   return steps * perStep * serial + 3 * settings.clientTaskS + 2 * settings.federatorTaskS;
 }
 
-/** Slack after the deadline within which a round must be complete: FedAvg, M's FedAvg, two backplane hops. */
+/** Slack after the deadline within which a round must be complete: FedAvg, M's FedAvg, two backbone hops (1 ms each at most). */
 export function closeSlackS(settings: CheckSettings): number {
-  return 2 * settings.federatorTaskS + settings.serverTaskS + 2 * settings.backplaneS + 1e-6;
+  return settings.federatorTaskS + settings.serverTaskS + 2 * (settings.backbone.latencyMs / 1000 + 0.001);
 }

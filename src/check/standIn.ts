@@ -86,16 +86,5 @@ export function taskOutputs(task: TaskName, topology: 'u-shaped' | 'label-sharin
   }
 }
 
-/** Tasks that change model state: each message may feed at most one of each kind. */
-export const APPLYING_TASKS: ReadonlySet<TaskName> = new Set<TaskName>([
-  'm.backward',
-  's.train',
-  'be.train',
-  'fe.backward',
-  'weights.load',
-  'aggregate',
-  'm.aggregate',
-]);
-
 /** Tasks whose output is the same tensor as their input (tags such as `skip` survive them). */
 export const IDENTITY_TASKS: ReadonlySet<TaskName> = new Set<TaskName>(['encode', 'decode']);

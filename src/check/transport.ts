@@ -1,11 +1,12 @@
 /**
  * The checker's transport: the scenario's network model (src/sim Network: bandwidth, latency,
  * jitter, loss, FIFO links) with the fault schedule's message faults on top, and a fault-free
- * backplane between federator and split server. Every copy of every message gets a traffic
+ * backbone link between federator and split server (as src/run/world.ts has it). Every copy of every message gets a traffic
  * entry; bytes are counted per link when sent, delivered and dropped.
  */
 import { clientIndex } from '../actors/common.js';
 import { SPLIT_KINDS, type WireMessage } from '../protocol/messages.js';
+import { Link } from '../sim/link.js';
 import { Network } from '../sim/network.js';
 import { Rng } from '../sim/rng.js';
 import type { CheckSettings, Direction, FaultSchedule, LinkBytes, MessageFault, TrafficEntry } from './types.js';
@@ -35,6 +36,7 @@ export class FaultyTransport {
   readonly traffic: TrafficEntry[] = [];
   readonly links: Record<string, LinkBytes> = {};
   private readonly network: Network;
+  private readonly backbone: Link;
   private readonly faults = new Map<string, MessageFault[]>();
   /** Arrival of the last reliable copy per link: reliable messages stay in order (a TCP stream). */
   private readonly lastReliable = new Map<string, number>();
@@ -48,6 +50,7 @@ export class FaultyTransport {
   ) {
     const rng = new Rng(settings.seed, `check/run-${schedule.runSeed}`);
     this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network' });
+    this.backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
     for (const f of schedule.messages) {
       const key = faultKey(f.kind, f.client, f.dir, f.round, f.step);
       const list = this.faults.get(key);
@@ -65,7 +68,7 @@ export class FaultyTransport {
     const client = kFrom >= 0 ? kFrom : kTo;
     const dir: Direction = kFrom >= 0 ? 'up' : 'down';
     const step = stepOf(msg);
-    const link = client < 0 ? `backplane/${from}->${to}` : `client-${client}/${dir === 'up' ? 'uplink' : 'downlink'}`;
+    const link = client < 0 ? 'backbone' : `client-${client}/${dir === 'up' ? 'uplink' : 'downlink'}`;
     const bytes = this.bytesOf(msg);
     const datagram = isDatagram(s, msg.kind);
     // Each fault applies to the first message of its identity; a reliable message cannot be dropped.
@@ -73,21 +76,17 @@ export class FaultyTransport {
     const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
     const out: InFlight[] = [];
     copies.forEach((extra, copy) => {
-      let arrival: number | null;
+      const d = client < 0 ? this.backbone.transmit(bytes, now) : this.network.send(from, to, bytes, now, { reliable: !datagram });
+      let arrival = d.arrivalTime;
       let dropReason: TrafficEntry['dropReason'] = null;
-      if (client < 0) {
-        arrival = now + s.backplaneS;
-      } else {
-        const d = this.network.send(from, to, bytes, now, { reliable: !datagram });
-        arrival = d.arrivalTime;
-        if (d.dropped) dropReason = 'loss';
-        else if (copy === 0 && fault?.fault === 'drop' && datagram) dropReason = 'fault';
-        if (arrival !== null) {
-          arrival += extra + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
-          if (!datagram) {
-            arrival = Math.max(arrival, this.lastReliable.get(link) ?? -Infinity);
-            this.lastReliable.set(link, arrival);
-          }
+      if (d.dropped) dropReason = 'loss';
+      else if (copy === 0 && fault?.fault === 'drop' && datagram) dropReason = 'fault';
+      if (arrival !== null) {
+        arrival += extra + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
+        // A datagram may be overtaken; a reliable stream delivers in order (head-of-line blocking).
+        if (!datagram) {
+          arrival = Math.max(arrival, this.lastReliable.get(link) ?? -Infinity);
+          this.lastReliable.set(link, arrival);
         }
       }
       const entry: TrafficEntry = {
@@ -137,7 +136,7 @@ export class FaultyTransport {
 
   /** Per-link byte counts, with the network model's own counters beside the client links'. */
   linkBytes(): Record<string, LinkBytes> {
-    for (const l of this.network.links()) {
+    for (const l of [...this.network.links(), this.backbone]) {
       const st = l.stats;
       this.bytes(l.name).model = { bytesSent: st.bytesSent, bytesDelivered: st.bytesDelivered, bytesDropped: st.bytesDropped };
     }

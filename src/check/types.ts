@@ -31,8 +31,8 @@ export interface CheckSettings {
   clientTaskS: number;
   serverTaskS: number;
   federatorTaskS: number;
-  /** One-way latency between federator and split server (same data centre; no faults there). */
-  backplaneS: number;
+  /** The link between federator and split server (same data centre; no faults there). */
+  backbone: LinkSpec;
   /** Stand-in payload sizes in bytes: one split tensor on the wire, the packed client-side weights. */
   tensorBytes: number;
   weightsBytes: number;
@@ -128,6 +128,8 @@ export interface TaskRecord {
   index: number;
   time: number;
   actor: string;
+  /** The actor's incarnation (a crashed client or restarted server comes back as a new one). */
+  inc: number;
   task: TaskName;
   client: number;
   round: number;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { clientIndex, clientName } from '../actors/common.js';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
 import { SimKernel } from '../sim/kernel.js';
+import { lateness, type ActorView } from './lateness.js';
 import { closeSlackS } from './settings.js';
 import { IDENTITY_TASKS, StandInBlobs, fedAvgVectors, initialWeights, packedWeights, taskOutputs } from './standIn.js';
 import { FaultyTransport } from './transport.js';
@@ -30,20 +31,15 @@ type WorldEvent =
   | { type: 'done'; actor: string; inc: number; taskId: number; task: TaskName; outputs: BlobRef[] }
   | { type: 'timer'; actor: string; inc: number; name: string; round: number; step: number }
   | { type: 'crash'; client: number; downS: number | null }
-  | { type: 'rejoin'; client: number };
+  | { type: 'rejoin'; client: number; inc: number };
 
 /** One actor's slot: its machine (null while crashed), incarnation, and what the checker saw it do. */
-interface Slot {
-  name: string;
+interface Slot extends ActorView {
   ref: CheckedActor | null;
   inc: number;
   /** Blob id → the message that brought it to this incarnation. */
   delivered: Map<number, number>;
-  /** Client: round of the weights it loaded, step of its last features.s1; server: last round.start; federator: last round started. */
-  round: number;
-  step: number;
-  /** Server: last round it was told to aggregate; federator: last round whose FedAvg it started. */
-  closed: number;
+  /** Client: the global weights it loaded and the local steps it trained since. */
   loaded: readonly number[] | null;
   stepsDone: number;
 }
@@ -108,7 +104,7 @@ export class ProtocolWorld {
       try {
         this.handle(ev);
       } catch (err) {
-        this.stuck = `actor error: ${err instanceof Error ? err.message : String(err)}`;
+        this.stuck = `error: ${err instanceof Error ? err.message : String(err)}`;
         return false;
       }
     }
@@ -136,7 +132,7 @@ export class ProtocolWorld {
     slot.ref.stop();
     slot.ref = null;
     slot.inc++;
-    if (downS !== null) this.kernel.after(downS, { type: 'rejoin', client: k });
+    if (downS !== null) this.kernel.after(downS, { type: 'rejoin', client: k, inc: slot.inc });
   }
 
   /** A fresh client k starts (it waits for the next round's weights). */
@@ -231,7 +227,8 @@ export class ProtocolWorld {
         this.crashClient(ev.client, ev.downS);
         return;
       case 'rejoin':
-        this.rejoinClient(ev.client);
+        // Only the crash that scheduled it ends with this rejoin (not a later crash of the same client).
+        if (this.slot(clientName(ev.client)).inc === ev.inc) this.rejoinClient(ev.client);
         return;
       case 'done':
       case 'timer': {
@@ -259,7 +256,7 @@ export class ProtocolWorld {
       return;
     }
     this.transport.delivered(entry, this.now);
-    const lateWhy = this.lateness(slot, msg);
+    const lateWhy = lateness(slot, msg);
     if (ev.to === 'federator' && msg.kind === 'weights.up') {
       const k = clientIndex(ev.from);
       const first = !this.trace.updateArrivals.some((u) => u.msgId === entry.msgId || (u.round === msg.round && u.client === k));
@@ -277,29 +274,6 @@ export class ProtocolWorld {
     const effects = this.deliver(slot, { type: 'message', from: ev.from, msg }, entry.msgId);
     record.sends = effects.filter((e) => e.type === 'send').length;
     record.computes = effects.filter((e) => e.type === 'compute').length;
-  }
-
-  /** Why `msg` is late for the receiver (from an earlier round, or for a batch already given up), or null. */
-  private lateness(slot: Slot, msg: WireMessage): string | null {
-    if (slot.name === 'federator') {
-      if (msg.kind !== 'weights.up') return null;
-      if (msg.round < slot.round) return `weights.up of round ${msg.round} reached the federator in round ${slot.round}`;
-      if (msg.round <= slot.closed) return `weights.up of round ${msg.round} reached the federator after its FedAvg began`;
-      return null;
-    }
-    if (slot.name === 'server') {
-      const split = msg.kind === 'features.s1' || msg.kind === 'gradients.s2' || (msg.kind === 'control' && msg.control.op === 'labels');
-      if (msg.round < slot.round) return `${msg.kind} of round ${msg.round} reached the server in round ${slot.round}`;
-      if (split && msg.round <= slot.closed) return `${msg.kind} of round ${msg.round} reached the server after that round was aggregated`;
-      return null;
-    }
-    if (slot.round < 0) return null;
-    if (msg.round < slot.round) return `${msg.kind} of round ${msg.round} reached ${slot.name} in round ${slot.round}`;
-    if (msg.kind === 'weights.down' && msg.round === slot.round) return `weights.down of round ${msg.round} reached ${slot.name} again`;
-    if ((msg.kind === 'features.s2' || msg.kind === 'gradients.s1') && msg.round === slot.round && msg.step < slot.step) {
-      return `${msg.kind} for batch ${msg.step} reached ${slot.name} at batch ${slot.step}`;
-    }
-    return null;
   }
 
   private deliver(slot: Slot, event: ActorEvent, trigger: number | null): Effect[] {
@@ -374,7 +348,7 @@ export class ProtocolWorld {
     }
     const msgs = [...ancestry].sort((x, y) => x - y);
     const k = a.client ?? -1;
-    this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags: [...tags].sort() });
+    this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, inc: slot.inc, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags: [...tags].sort() });
     const { count, secondTag } = taskOutputs(e.task, s.topology);
     let value: number[] | null = null;
     switch (e.task) {

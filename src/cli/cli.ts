@@ -14,6 +14,7 @@ Usage: splitwire <command> [options]
 Commands:
   run <scenario.yaml>     simulate a training run (traffic log, summary, progress)
   sweep <scenario.yaml>   run a grid of settings; one table of compression vs accuracy
+  check <scenario.yaml>   property-test the protocol of a scenario under network faults
   roi <log>               return on investment from a traffic log and a tariff
   report <dir>            self-contained HTML report of a run or sweep folder
   schema                  print the JSON Schema of scenario files
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
     io.stdout(`${JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input' }), null, 2)}\n`);
     return 0;
   },
+  check: async (argv, io) => (await import('../check/index.js')).runCheckCommand(argv, io),
   roi: async (argv, io) => (await import('../roi/index.js')).runRoiCommand(argv, io),
   report: async (argv, io) => (await import('../report/index.js')).runReportCommand(argv, io),
 };

@@ -5,7 +5,8 @@
  *   node endpoint.js send HOST PORT SIZE[,SIZE…] opens one connection per size, then writes every
  *                                                message at once
  *
- * A message is an 8-byte header (flow id, payload size; big-endian uint32) then the payload.
+ * A message is an 8-byte header (flow id, payload size; big-endian uint32) then the payload
+ * (see endpointProtocol.ts).
  * The sender stamps each message just before its write, the receiver when its last byte has
  * been read; both on CLOCK_MONOTONIC ({@link monotonicNs}), which is shared by every process
  * on the machine. Each prints one JSON line per flow (`start` or `end`, in ns) on stdout.
@@ -16,9 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
 import { monotonicNs } from '../sim/wallClock.js';
-
-/** Bytes of the per-message header. */
-export const MESSAGE_HEADER_BYTES = 8;
+import { MESSAGE_HEADER_BYTES } from './endpointProtocol.js';
 
 function fail(message: string): never {
   process.stderr.write(`endpoint: ${message}\n`);

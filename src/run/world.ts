@@ -148,7 +148,12 @@ export async function buildWorld(s: Scenario): Promise<World> {
     if (p === undefined) throw new Error(`unknown device profile ${name}`);
     return p;
   };
-  const clientDevices = Array.from({ length: clients }, () => new Device(profile(s.devices.client), 'devices.client'));
+  // Stragglers: a client's device runs `slowdown` times slower than its profile says.
+  const clientDevices = Array.from({ length: clients }, (_, k) => {
+    const p = profile(s.devices.client);
+    const slow = availability.slowdown(k);
+    return new Device(slow === 1 ? p : { ...p, gflops: p.gflops / slow }, 'devices.client');
+  });
   const serverDevice = new Device(profile(s.devices.server), 'devices.server');
   const federatorDevice = new Device(profile(s.devices.server), 'devices.server');
 
@@ -160,6 +165,7 @@ export async function buildWorld(s: Scenario): Promise<World> {
       input: {
         clients,
         clientsPerRound: s.protocol.clientsPerRound ?? clients,
+        ...(s.protocol.aggregateFirst !== undefined ? { aggregateFirst: s.protocol.aggregateFirst } : {}),
         rounds: s.protocol.rounds,
         roundDeadlineS: s.protocol.roundDeadlineS,
         seed: s.seed,

@@ -77,6 +77,10 @@ export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
       `protocol.clientsPerRound: must be ≤ protocol.clients (${s.protocol.clients}), got ${s.protocol.clientsPerRound}`,
     );
   }
+  const selected = s.protocol.clientsPerRound ?? s.protocol.clients;
+  if (s.protocol.aggregateFirst !== undefined && s.protocol.aggregateFirst > selected) {
+    problems.push(`protocol.aggregateFirst: must be ≤ the clients selected per round (${selected}), got ${s.protocol.aggregateFirst}`);
+  }
   if (s.network.perClient !== undefined && s.network.perClient.length > s.protocol.clients) {
     problems.push(
       `network.perClient: must have at most protocol.clients (${s.protocol.clients}) entries, got ${s.network.perClient.length}`,

@@ -106,6 +106,12 @@ export const protocolSchema = z
     variant: z.enum(['sflv1', 'sflv2']).default('sflv1'),
     clients: z.number().int().min(1).max(100000).default(4),
     clientsPerRound: z.number().int().min(1).optional().describe('clients selected each round (default: all)'),
+    aggregateFirst: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('over-selection: aggregate as soon as this many selected clients reported (default: all selected)'),
     rounds: z.number().int().min(1).default(5),
     localEpochs: z.number().int().min(1).default(1),
     batchSize: z.number().int().min(1).default(8),

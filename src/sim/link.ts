@@ -31,7 +31,9 @@
  * Loss draws use geometric skipping (the number of successful transmissions before the next
  * loss is Geometric(loss)), so a message costs O(losses) random draws, not O(packets).
  */
+import { lossProcess, validateGilbertElliott, type GilbertElliottSpec, type LossProcess } from './lossModel.js';
 import type { Rng } from './rng.js';
+import type { CapacityTrace, LatencyTrace } from './trace.js';
 
 /** A directed link's parameters, as a scenario states them. */
 export interface LinkSpec {
@@ -45,7 +47,17 @@ export interface LinkSpec {
   mtuBytes?: number;
   /** Retransmission timeout in ms (default 200, the Linux minimum RTO). */
   rtoMs?: number;
+  /** Bursty loss: a Gilbert–Elliott chain replaces independent loss (`loss` is then unused). */
+  burst?: GilbertElliottSpec;
+  /** Capacity over time; replaces `bandwidthMbps` for serialisation. */
+  bandwidthTrace?: CapacityTrace;
+  /** One-way latency over time (half the traced RTT); replaces `latencyMs`. */
+  latencyTrace?: LatencyTrace;
 }
+
+/** A validated spec: defaults filled in, trace and burst fields kept as given. */
+export type ValidLinkSpec = Required<Omit<LinkSpec, 'burst' | 'bandwidthTrace' | 'latencyTrace'>> &
+  Pick<LinkSpec, 'burst' | 'bandwidthTrace' | 'latencyTrace'>;
 
 /** The outcome of one message on one link. Times in virtual seconds. */
 export interface Delivery {
@@ -107,7 +119,7 @@ function isNum(v: unknown): v is number {
  * Checks a link spec and fills in defaults; errors name `${field}.<key>` and the bad value.
  * @example validateLinkSpec(spec, 'network.clients[2].uplink');
  */
-export function validateLinkSpec(spec: LinkSpec, field = 'link'): Required<LinkSpec> {
+export function validateLinkSpec(spec: LinkSpec, field = 'link'): ValidLinkSpec {
   if (typeof spec !== 'object' || spec === null) {
     throw new Error(`${field}: must be an object, got ${show(spec)}`);
   }
@@ -138,7 +150,17 @@ export function validateLinkSpec(spec: LinkSpec, field = 'link'): Required<LinkS
   if (!isNum(rtoMs) || !(rtoMs >= 0) || rtoMs === Infinity) {
     throw new Error(`${field}.rtoMs: must be a finite number >= 0, got ${show(rtoMs)}`);
   }
-  return { bandwidthMbps, latencyMs, jitterMs, loss, mode, mtuBytes, rtoMs };
+  const out: ValidLinkSpec = { bandwidthMbps, latencyMs, jitterMs, loss, mode, mtuBytes, rtoMs };
+  if (spec.burst !== undefined) {
+    const b = validateGilbertElliott(spec.burst, `${field}.burst`);
+    if (mode === 'reliable' && b.lossBad >= 1 && b.pBadToGood <= 0 && b.pGoodToBad > 0) {
+      throw new Error(`${field}.burst.pBadToGood: must be > 0 in reliable mode when lossBad is 1 (the Bad state would never end), got 0`);
+    }
+    out.burst = b;
+  }
+  if (spec.bandwidthTrace !== undefined) out.bandwidthTrace = spec.bandwidthTrace;
+  if (spec.latencyTrace !== undefined) out.latencyTrace = spec.latencyTrace;
+  return out;
 }
 
 /** Packets a `bytes`-byte message needs at this MTU (0 for an empty message). */
@@ -153,7 +175,7 @@ export function wireBytesOf(bytes: number, mtuBytes = DEFAULT_MTU_BYTES): number
 
 /** One directed FIFO link. */
 export class Link {
-  readonly spec: Readonly<Required<LinkSpec>>;
+  readonly spec: Readonly<ValidLinkSpec>;
   private readonly bitsPerSecond: number;
   private readonly latencyS: number;
   private readonly jitterS: number;
@@ -163,8 +185,13 @@ export class Link {
   private readonly payloadPerPacket: number;
   private readonly lossy: boolean;
   private readonly loss: number;
-  /** ln(1 − loss): the geometric skip's denominator. */
-  private readonly logKeep: number;
+  private readonly losses: LossProcess;
+  /** Gilbert–Elliott only: packets left before the next loss, carried across messages (−1: none). */
+  private carry = -1;
+  private readonly trace: CapacityTrace | undefined;
+  private readonly latencyTrace: LatencyTrace | undefined;
+  /** Traced links: capacity used so far, as a level of the trace's cumulative function. */
+  private level = 0;
   private busy = -Infinity;
   private lastArrival = -Infinity;
   private readonly counters: LinkStats = {
@@ -199,8 +226,10 @@ export class Link {
     this.maxRtoS = Math.max(this.rtoS, MAX_RTO_MS / 1000);
     this.payloadPerPacket = s.mtuBytes - HEADER_BYTES;
     this.lossy = s.mode === 'lossy';
-    this.loss = s.loss;
-    this.logKeep = Math.log1p(-s.loss);
+    this.losses = lossProcess(s.loss, rng, s.burst);
+    this.loss = this.losses.meanLoss;
+    this.trace = s.bandwidthTrace;
+    this.latencyTrace = s.latencyTrace;
   }
 
   /** When the wire finishes serialising everything accepted so far (−∞ before the first message). */
@@ -226,7 +255,7 @@ export class Link {
       throw new Error(`${this.name}.transmit: sendTime must be finite, got ${sendTime}`);
     }
     const lossy = options?.reliable === undefined ? this.lossy : !options.reliable;
-    if (!lossy && this.loss >= 1) {
+    if (!lossy && this.spec.burst === undefined && this.loss >= 1) {
       throw new Error(`${this.name}.transmit: a reliable message cannot cross a link with loss 1`);
     }
     const startTime = sendTime > this.busy ? sendTime : this.busy;
@@ -236,13 +265,16 @@ export class Link {
     let recovery = 0;
     let dropped = false;
 
+    const rttS = this.latencyTrace === undefined ? this.rttS : 2 * this.latencyTrace.oneWayAt(startTime);
     if (packets > 0 && this.loss > 0) {
       if (lossy) {
-        dropped = this.successesBeforeLoss() < packets;
+        const gap = this.firstGap();
+        dropped = gap < packets;
+        if (this.spec.burst !== undefined) this.carryPast(gap, packets);
       } else {
         const lastSize = bytes - (packets - 1) * this.payloadPerPacket + HEADER_BYTES;
         const fullSize = this.payloadPerPacket + HEADER_BYTES;
-        let gap = this.successesBeforeLoss();
+        let gap = this.firstGap();
         let i = 0;
         while (gap < packets - i) {
           i += gap; // packets before i got through; packet i's transmission is lost
@@ -254,22 +286,30 @@ export class Link {
             retransmissions++;
             wireBytes += size;
             if (firstLoss && i < packets - 3) {
-              recovery += this.rttS;
+              recovery += rttS;
             } else {
               recovery += rto;
               rto = Math.min(2 * rto, this.maxRtoS);
             }
             firstLoss = false;
-            next = this.successesBeforeLoss();
+            next = this.losses.nextGap();
           } while (next === 0); // the retransmission itself was lost
           gap = next - 1; // the retransmission used up one success
           i++;
         }
+        if (this.spec.burst !== undefined) this.carry = gap - (packets - i);
       }
     }
 
-    const serialisation = (wireBytes * 8) / this.bitsPerSecond;
-    const wireDone = startTime + serialisation;
+    let wireDone: number;
+    if (this.trace === undefined) {
+      wireDone = startTime + (wireBytes * 8) / this.bitsPerSecond;
+    } else {
+      // The trace's cumulative capacity: this message takes the next `wireBytes` of it.
+      const from = Math.max(this.trace.cumulative(sendTime), this.level);
+      this.level = from + wireBytes;
+      wireDone = Math.max(startTime, this.trace.timeOfLevel(this.level));
+    }
     this.busy = wireDone;
 
     const c = this.counters;
@@ -282,7 +322,8 @@ export class Link {
       c.dropped++;
       c.bytesDropped += bytes;
     } else {
-      let arrival = wireDone + recovery + this.latencyS;
+      const latency = this.latencyTrace === undefined ? this.latencyS : this.latencyTrace.oneWayAt(wireDone);
+      let arrival = wireDone + recovery + latency;
       if (this.jitterS > 0) arrival += Math.abs(this.rng.normal(0, this.jitterS));
       if (arrival < this.lastArrival) arrival = this.lastArrival;
       this.lastArrival = arrival;
@@ -293,9 +334,27 @@ export class Link {
     return { sendTime, startTime, arrivalTime, retransmissions, dropped, wireBytes, bytes, packets };
   }
 
-  /** Geometric(loss) draw: successful transmissions before the next loss (Infinity if loss = 0). */
-  private successesBeforeLoss(): number {
-    // P(k ≥ m) = P(U ≤ (1−p)^m) = (1−p)^m for U uniform on (0, 1].
-    return Math.floor(Math.log(1 - this.rng.uniform()) / this.logKeep);
+  /**
+   * Packets before the next loss at the start of a message. Independent loss is memoryless, so
+   * a fresh draw is exact; a Gilbert–Elliott chain continues where the last message left it.
+   */
+  private firstGap(): number {
+    if (this.carry >= 0) {
+      const g = this.carry;
+      this.carry = -1;
+      return g;
+    }
+    return this.losses.nextGap();
+  }
+
+  /** Lossy Gilbert–Elliott messages: runs the chain through the rest of the message's packets. */
+  private carryPast(gap: number, packets: number): void {
+    let i = 0;
+    let g = gap;
+    while (g < packets - i) {
+      i += g + 1;
+      g = this.losses.nextGap();
+    }
+    this.carry = g - (packets - i);
   }
 }

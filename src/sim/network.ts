@@ -9,12 +9,23 @@
  *   client-k → server | federator   on client-k/uplink
  *   server | federator → client-k   on client-k/downlink
  *
- * The server side (split server and federator) has infinite capacity in this version. The
- * {@link ServerAccessModel} hook is the seam where its shared access link plugs in: a later
- * model adds flow-level max-min sharing across concurrent transfers (SimGrid LV08, DESIGN §5).
+ * Two models, chosen by {@link NetworkSpec.model}:
+ *
+ * - **`fifo`** (the default when no server access link is given): each client link is a FIFO
+ *   {@link Link}; the server side has infinite capacity (or whatever a {@link ServerAccessModel}
+ *   does). A message's delivery is known when it is sent: {@link Network.send}.
+ * - **`flow`** (the default when `server` is given): messages are TCP flows over the client link
+ *   and the server's (or federator's) shared access link, with max-min sharing re-planned as
+ *   flows come and go ({@link FlowTransport}). Deliveries are decided later:
+ *   {@link Network.startTransfer}, then {@link Network.nextEventTime} / {@link Network.advanceTo}.
+ *   For one message alone on an idle path the two agree on serialisation (see FlowNetwork); the
+ *   flow model adds TCP's slow start, loss response and sharing.
  */
-import { Link, type Delivery, type LinkSpec, type LinkStats, type TransmitOptions } from './link.js';
+import { FlowTransport, type AccessLinkSpec, type CompletedTransfer } from './flowTransport.js';
+export type { AccessLinkSpec, CompletedTransfer } from './flowTransport.js';
+import { Link, validateLinkSpec, type Delivery, type LinkSpec, type LinkStats, type TransmitOptions } from './link.js';
 import type { Rng } from './rng.js';
+import type { TcpOptions } from './tcpModel.js';
 
 /** One client's access links. */
 export interface ClientLinksSpec {
@@ -25,6 +36,14 @@ export interface ClientLinksSpec {
 /** The network section of a scenario. */
 export interface NetworkSpec {
   clients: ClientLinksSpec[];
+  /** The split server's access link, shared by all its transfers (flow model). */
+  server?: AccessLinkSpec;
+  /** The federator's own access link; without it the federator shares the server's. */
+  federator?: AccessLinkSpec;
+  /** `fifo` or `flow`; default `flow` when `server` is set, else `fifo`. */
+  model?: 'fifo' | 'flow';
+  /** TCP parameters of the flow model (default: Linux with CUBIC). */
+  tcp?: Partial<TcpOptions>;
 }
 
 /** A message endpoint: the split server, the federator, or client k (`client-0`, `client-1`, …). */
@@ -59,6 +78,7 @@ export class Network {
   private readonly uplinks: Link[];
   private readonly downlinks: Link[];
   private readonly serverAccess: ServerAccessModel;
+  private readonly flow: FlowTransport | null;
 
   /**
    * @param rng the network's stream; each link draws from child `link/<link name>`
@@ -81,6 +101,31 @@ export class Network {
       this.downlinks.push(new Link(down, c.downlink, rng.child(`link/${down}`), `${at}.downlink`));
     });
     this.serverAccess = options.serverAccess ?? UNLIMITED_SERVER_ACCESS;
+    const model = spec.model ?? (spec.server !== undefined ? 'flow' : 'fifo');
+    if (model !== 'fifo' && model !== 'flow') throw new Error(`${field}.model: must be 'fifo' or 'flow', got ${JSON.stringify(model)}`);
+    if (model === 'fifo' && (spec.server !== undefined || spec.federator !== undefined)) {
+      throw new Error(`${field}.model: a server or federator access link needs the 'flow' model, got 'fifo'`);
+    }
+    if (spec.server !== undefined) validateAccess(spec.server, `${field}.server`);
+    if (spec.federator !== undefined) validateAccess(spec.federator, `${field}.federator`);
+    this.flow =
+      model === 'flow'
+        ? new FlowTransport(
+            spec.clients.map((c, k) => ({
+              uplink: validateLinkSpec(c.uplink, `${field}.clients[${k}].uplink`),
+              downlink: validateLinkSpec(c.downlink, `${field}.clients[${k}].downlink`),
+            })),
+            spec.server ?? null,
+            spec.federator ?? (spec.server !== undefined ? 'shared' : null),
+            rng,
+            spec.tcp,
+          )
+        : null;
+  }
+
+  /** Whether deliveries are decided later (flow model) rather than at send time. */
+  get isFlowModel(): boolean {
+    return this.flow !== null;
   }
 
   /** Number of clients. */
@@ -115,9 +160,44 @@ export class Network {
    * @example network.send('client-2', 'server', buffer.byteLength, kernel.now);
    */
   send(src: string, dst: string, bytes: number, sendTime: number, options?: TransmitOptions): Delivery {
+    if (this.flow !== null) {
+      throw new Error('Network.send: this network uses the flow model; use startTransfer, nextEventTime and advanceTo');
+    }
     const { direction, client } = this.resolve(src, dst);
     const link = direction === 'up' ? this.uplinks[client]! : this.downlinks[client]!;
     return this.serverAccess.pass(direction, client, link.transmit(bytes, sendTime, options));
+  }
+
+  /**
+   * Flow model: starts sending `bytes` from `src` to `dst` at `now` (not before the last time
+   * advanced to). Its {@link Delivery} comes out of {@link Network.advanceTo} with `tag`.
+   * @example net.startTransfer('client-0', 'server', 65_536, kernel.now, undefined, 17);
+   */
+  startTransfer(src: string, dst: string, bytes: number, now: number, options: TransmitOptions | undefined, tag: number): void {
+    if (this.flow === null) throw new Error('Network.startTransfer: this network uses the fifo model; use send');
+    if (!Number.isInteger(bytes) || bytes < 0) throw new Error(`Network.startTransfer: bytes must be an integer >= 0, got ${bytes}`);
+    const { direction, client } = this.resolve(src, dst);
+    const link = direction === 'up' ? this.uplinks[client]! : this.downlinks[client]!;
+    const lossy = options?.reliable === undefined ? link.spec.mode === 'lossy' : !options.reliable;
+    const side = direction === 'up' ? dst : src;
+    this.flow.start(client, direction === 'up', side as 'server' | 'federator', bytes, now, lossy, tag);
+  }
+
+  /** Flow model: when {@link Network.advanceTo} next has something to do (undefined: nothing in flight). */
+  nextEventTime(): number | undefined {
+    if (this.flow === null) return undefined;
+    const t = this.flow.nextEventTime();
+    return t === Infinity ? undefined : t;
+  }
+
+  /** Flow model: decides the messages whose last byte leaves the network by `t`. */
+  advanceTo(t: number): CompletedTransfer[] {
+    return this.flow === null ? [] : this.flow.advanceTo(t);
+  }
+
+  /** Flow model: messages not decided yet. */
+  get inFlight(): number {
+    return this.flow === null ? 0 : this.flow.inFlight;
   }
 
   /** Counters summed over every link. */
@@ -132,8 +212,8 @@ export class Network {
       wireBytes: 0,
       retransmissions: 0,
     };
-    for (const link of this.links()) {
-      const s = link.stats;
+    const all = this.flow === null ? this.links().map((l) => l.stats) : [...this.flow.up, ...this.flow.down].map((l) => l.stats);
+    for (const s of all) {
       for (const key of Object.keys(sum) as (keyof LinkStats)[]) sum[key] += s[key];
     }
     return sum;
@@ -164,6 +244,20 @@ export class Network {
       throw new Error(`Network: client index must be an integer in [0, ${this.uplinks.length - 1}], got ${client}`);
     }
     return client;
+  }
+}
+
+function validateAccess(a: AccessLinkSpec, field: string): void {
+  if (typeof a !== 'object' || a === null) throw new Error(`${field}: must be an object, got ${String(a)}`);
+  for (const key of ['uplinkMbps', 'downlinkMbps'] as const) {
+    const v = a[key];
+    if (typeof v !== 'number' || !(v > 0) || v === Infinity) throw new Error(`${field}.${key}: must be a finite number > 0, got ${String(v)}`);
+  }
+  if (typeof a.latencyMs !== 'number' || !(a.latencyMs >= 0) || a.latencyMs === Infinity) {
+    throw new Error(`${field}.latencyMs: must be a finite number >= 0, got ${String(a.latencyMs)}`);
+  }
+  if (a.loss !== undefined && !(typeof a.loss === 'number' && a.loss >= 0 && a.loss < 1)) {
+    throw new Error(`${field}.loss: must be in [0, 1), got ${String(a.loss)}`);
   }
 }
 

@@ -1,0 +1,95 @@
+/**
+ * Deliberately broken protocol variants (issue 5, part 4), each swapping one named guard or
+ * action of the real machines through `.provide()`. They exist so tests can show the checker
+ * catches each one with a shrunk counterexample; they are not reachable from the CLI.
+ */
+import { assign } from 'xstate';
+import { clientIndex } from '../actors/common.js';
+import { serverReact } from '../actors/splitServer.js';
+import type { ActorEvent, WireMessage } from '../protocol/messages.js';
+import type { ProtocolVariant } from './variant.js';
+
+/** A planted bug and the property that must catch it. */
+export interface PlantedBug extends ProtocolVariant {
+  caughtBy: string;
+}
+
+type MessageEvent = Extract<ActorEvent, { type: 'message' }>;
+type FederatorCtx = { round: number; selected: number[]; received: { client: number }[] };
+
+const averagesLateUpdate: PlantedBug = {
+  name: 'averages-late-update',
+  description: "the federator also takes a straggler's update from the previous round into its FedAvg",
+  caughtBy: 'fedavg-matches-reference',
+  federator: {
+    guards: {
+      acceptsUpdate: ({ context, event }) => {
+        const ctx = context as FederatorCtx;
+        if (event.type !== 'message' || event.msg.kind !== 'weights.up') return false;
+        if (event.msg.round !== ctx.round && event.msg.round !== ctx.round - 1) return false;
+        const k = clientIndex(event.from);
+        return ctx.selected.includes(k) && !ctx.received.some((u) => u.client === k);
+      },
+    },
+  },
+};
+
+const forgetsSampleWeights: PlantedBug = {
+  name: 'forgets-sample-weights',
+  description: 'the federator records every update as one sample, so FedAvg is an unweighted mean',
+  caughtBy: 'fedavg-matches-reference',
+  federator: {
+    actions: {
+      recordUpdate: assign(({ context, event }) => {
+        const e = event as MessageEvent;
+        const msg = e.msg as Extract<WireMessage, { kind: 'weights.up' }>;
+        return { received: [...context.received, { client: clientIndex(e.from), samples: 1, blob: msg.blob }] };
+      }),
+    },
+  },
+};
+
+const appliesDuplicateGradient: PlantedBug = {
+  name: 'applies-duplicate-gradient',
+  description: 'the split server forgets that a batch was trained, so a duplicated gradients.s2 runs M backward again',
+  caughtBy: 'no-double-apply',
+  serverReact: (ctx, event) => {
+    const step = serverReact(ctx, event);
+    const stash = step.context.stash;
+    if (stash !== undefined) {
+      for (const [key, s] of Object.entries(stash)) {
+        const k = Number(key);
+        if (s.backward) stash[k] = { ...s, backward: false, f1hat: s.f1hat ?? ctx.stash[k]?.f1hat ?? null };
+      }
+    }
+    return step;
+  },
+};
+
+const leaksLabels: PlantedBug = {
+  name: 'leaks-labels',
+  description: 'a U-shaped client treats its second forward output as labels to share and sends it to the server',
+  caughtBy: 'labels-stay-on-client',
+  client: { guards: { sharesLabels: () => true } },
+};
+
+const deadlocksWhenLastClientDrops: PlantedBug = {
+  name: 'deadlocks-when-last-client-drops',
+  description: 'the federator ignores its deadline until some update arrived, so a round whose clients all drop never ends',
+  caughtBy: 'terminates-by-deadline',
+  federator: {
+    guards: {
+      deadlineReached: ({ context, event }) =>
+        event.type === 'timer' && event.name === 'deadline' && event.round === (context as FederatorCtx).round && (context as FederatorCtx).received.length > 0,
+    },
+  },
+};
+
+/** Every planted bug. */
+export const PLANTED_BUGS: readonly PlantedBug[] = [
+  averagesLateUpdate,
+  forgetsSampleWeights,
+  appliesDuplicateGradient,
+  leaksLabels,
+  deadlocksWhenLastClientDrops,
+];
