@@ -23,7 +23,7 @@ const ENTRIES: Record<string, Entry> = {
     await selectBackend('wasm');
     const wasm = timeTrainStep({ ...opts, steps: quick ? 3 : 7 });
     await tf.setBackend('cpu');
-    const cpu = timeTrainStep({ ...opts, steps: 1 });
+    const cpu = timeTrainStep({ ...opts, steps: 1, warmup: 0 });
     await tf.setBackend('wasm');
     return {
       trainStepWasmMs: wasm.medianMs,

@@ -15,8 +15,10 @@ export interface TrainStepOptions {
   batch: number;
   depth?: number;
   classes?: number;
-  /** Timed steps (after one warm-up step); the median is reported. */
+  /** Timed steps (after the warm-up steps); the median is reported. */
   steps: number;
+  /** Untimed steps first (default 1; the plain cpu backend needs none and takes minutes per step). */
+  warmup?: number;
 }
 
 /** Median milliseconds per training step on the current backend, and the loss trajectory. */
@@ -49,7 +51,8 @@ export function timeTrainStep(o: TrainStepOptions): { medianMs: number; losses: 
     tf.dispose([f1, skip, f2, ...be.dInputs, ...m.dInputs, ...fe.dInputs]);
     return be.loss;
   };
-  const losses = [step()];
+  const losses: number[] = [];
+  for (let i = 0; i < (o.warmup ?? 1); i++) losses.push(step());
   const times: number[] = [];
   for (let i = 0; i < o.steps; i++) {
     const t0 = wallSeconds();
