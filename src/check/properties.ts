@@ -17,9 +17,15 @@ export interface ProtocolProperty {
 /** Relative tolerance of the FedAvg comparison (the same sums in another order). */
 const TOLERANCE = 1e-9;
 
+const firstEntriesOf = new WeakMap<readonly TrafficEntry[], { length: number; byMsg: Map<number, TrafficEntry> }>();
+
+/** Message id → its first copy's log entry (built once per traffic log, shared by the properties; a log still growing is re-read). */
 function firstEntries(trace: Trace): Map<number, TrafficEntry> {
+  const memo = firstEntriesOf.get(trace.traffic);
+  if (memo !== undefined && memo.length === trace.traffic.length) return memo.byMsg;
   const byMsg = new Map<number, TrafficEntry>();
   for (const e of trace.traffic) if (!byMsg.has(e.msgId)) byMsg.set(e.msgId, e);
+  firstEntriesOf.set(trace.traffic, { length: trace.traffic.length, byMsg });
   return byMsg;
 }
 

@@ -56,6 +56,8 @@ export class ProtocolWorld {
   private global: number[] = initialWeights();
   private readonly deadlineFired = new Set<number>();
   private readonly roundsStarted = new Set<number>();
+  /** Compute slowdown of client k in round r, keyed `k/r` (factors of one client and round multiply). */
+  private readonly slowdown = new Map<string, number>();
   private events = 0;
   private finished = false;
   private stuck: string | null = null;
@@ -78,6 +80,7 @@ export class ProtocolWorld {
       roundCompletes: [],
       updateArrivals: [],
     };
+    for (const g of schedule.stragglers) this.slowdown.set(`${g.client}/${g.round}`, (this.slowdown.get(`${g.client}/${g.round}`) ?? 1) * g.factor);
     this.slots.set('federator', this.newSlot('federator'));
     this.slots.set('server', this.newSlot('server'));
     for (let k = 0; k < settings.clients; k++) this.slots.set(clientName(k), this.newSlot(clientName(k)));
@@ -166,9 +169,8 @@ export class ProtocolWorld {
       else if (this.kernel.pending === 0) stuck = `deadlock: nothing left to happen (${where})`;
     }
     const traffic = this.transport.traffic;
-    const hash = createHash('sha256');
-    for (const e of traffic) hash.update(`${JSON.stringify(e)}\n`);
-    return {
+    let hash: string | null = null;
+    const trace = {
       ...this.trace,
       traffic,
       links: this.transport.linkBytes(),
@@ -176,8 +178,13 @@ export class ProtocolWorld {
       stuck,
       events: this.events,
       endTime: this.now,
-      trafficHash: hash.digest('hex'),
+      // Hashed on first use: only the determinism property needs it.
+      get trafficHash(): string {
+        hash ??= hashTraffic(traffic);
+        return hash;
+      },
     };
+    return trace;
   }
 
   private slot(name: string): Slot {
@@ -333,22 +340,28 @@ export class ProtocolWorld {
   private startTask(slot: Slot, e: Extract<Effect, { type: 'compute' }>, trigger: number | null): void {
     const s = this.settings;
     const a = e.args;
-    const ancestry = new Set<number>();
-    const tags = new Set<string>();
-    if (trigger !== null) ancestry.add(trigger);
+    // Lineage lists are short (a batch's few messages), so plain arrays beat sets here.
+    const msgs: number[] = trigger !== null ? [trigger] : [];
+    const tags: string[] = [];
+    const add = <T>(list: T[], x: T): void => {
+      if (!list.includes(x)) list.push(x);
+    };
     const values: (readonly number[] | null)[] = [];
     for (const b of a.inputs ?? []) {
       if (b == null) continue; // a broken variant may pass nothing; the properties see the consequences
       const info = this.blobs.info(b.id);
-      info?.msgs.forEach((m) => ancestry.add(m));
-      info?.tags.forEach((t) => tags.add(t));
+      if (info !== undefined) {
+        for (const m of info.msgs) add(msgs, m);
+        for (const t of info.tags) add(tags, t);
+      }
       const via = slot.delivered.get(b.id);
-      if (via !== undefined) ancestry.add(via);
+      if (via !== undefined) add(msgs, via);
       values.push(info?.value ?? null);
     }
-    const msgs = [...ancestry].sort((x, y) => x - y);
+    if (msgs.length > 1) msgs.sort((x, y) => x - y);
+    if (tags.length > 1) tags.sort();
     const k = a.client ?? -1;
-    this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, inc: slot.inc, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags: [...tags].sort() });
+    this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, inc: slot.inc, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags });
     const { count, secondTag } = taskOutputs(e.task, s.topology);
     let value: number[] | null = null;
     switch (e.task) {
@@ -384,19 +397,24 @@ export class ProtocolWorld {
     const identity = IDENTITY_TASKS.has(e.task);
     const outputs: BlobRef[] = [];
     for (let i = 0; i < count; i++) {
-      const outTags = i === 0 ? (identity ? [...tags] : []) : secondTag !== null ? [secondTag] : [];
+      const outTags = i === 0 ? (identity ? tags : []) : secondTag !== null ? [secondTag] : [];
       const bytes = value !== null ? s.weightsBytes : s.tensorBytes;
       outputs.push(this.blobs.make(bytes, { msgs, tags: outTags, value }));
     }
     if (e.task === 'weights.pack' && outputs[0] !== undefined && value !== null) {
       this.trace.packs.push({ client: k, round: a.round, loadedRound: slot.round, stepsDone: slot.stepsDone, blob: outputs[0].id, value });
     }
-    const straggle = slot.name.startsWith('client-')
-      ? this.schedule.stragglers.filter((x) => x.client === k && x.round === a.round).reduce((f, x) => f * x.factor, 1)
-      : 1;
+    const straggle = slot.name.startsWith('client-') ? (this.slowdown.get(`${k}/${a.round}`) ?? 1) : 1;
     const base = slot.name === 'server' ? s.serverTaskS : slot.name === 'federator' ? s.federatorTaskS : s.clientTaskS;
     this.kernel.after(base * straggle, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs });
   }
+}
+
+/** sha256 of a traffic log written as NDJSON. */
+export function hashTraffic(traffic: readonly TrafficEntry[]): string {
+  const hash = createHash('sha256');
+  for (const e of traffic) hash.update(`${JSON.stringify(e)}\n`);
+  return hash.digest('hex');
 }
 
 /** Runs the protocol once under `schedule` and returns its trace. */

@@ -225,7 +225,7 @@ class Simulation {
         this.send(e.from, e.to, e.msg);
         break;
       case 'compute': {
-        const { flops, job } = this.tasks.start(e.task, e.args);
+        const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
         if (e.task === 'be.train' || e.task === 's.train') {
           void job.then((o) => {
             if (o.loss === undefined) return;

@@ -130,11 +130,42 @@ export class TaskRunner {
     return r.loss !== undefined ? { outputs, loss: r.loss } : { outputs };
   }
 
+  /** Pool jobs still running, by the actor whose model state they may write. */
+  private readonly inflight = new Map<string, Set<Promise<unknown>>>();
+
+  private track(actor: string, job: Promise<TaskOutcome>): Promise<TaskOutcome> {
+    let set = this.inflight.get(actor);
+    if (set === undefined) this.inflight.set(actor, (set = new Set()));
+    const s = set;
+    s.add(job);
+    const forget = (): void => {
+      s.delete(job);
+    };
+    job.then(forget, forget);
+    return job;
+  }
+
+  /**
+   * Runs `work` once the actor's running pool jobs have finished. A task abandoned by its
+   * actor (a straggler's step when new weights arrive, a late batch at aggregation) may still
+   * be writing that actor's state; waiting keeps the order of writes the virtual order, so
+   * runs stay deterministic.
+   */
+  private afterJobsOf(actor: string, work: () => TaskOutcome): Promise<TaskOutcome> {
+    const running = [...(this.inflight.get(actor) ?? [])];
+    return running.length === 0 ? Promise.resolve().then(work) : Promise.allSettled(running).then(work);
+  }
+
   /**
    * Starts task `task` now; returns its FLOPs (for the cost model) and the job. Inputs are
    * resolved (and consumed) immediately, so the blob store is consistent when this returns.
    */
-  start(task: TaskName, args: TaskArgs): { flops: number; job: Promise<TaskOutcome> } {
+  start(actor: string, task: TaskName, args: TaskArgs): { flops: number; job: Promise<TaskOutcome> } {
+    const r = this.startTask(actor, task, args);
+    return { flops: r.flops, job: this.track(actor, r.job) };
+  }
+
+  private startTask(actor: string, task: TaskName, args: TaskArgs): { flops: number; job: Promise<TaskOutcome> } {
     const s = this.world.scenario;
     const variant = s.protocol.variant;
     const roles = this.world.roles;
@@ -272,15 +303,17 @@ export class TaskRunner {
           (p) => this.world.store.get(stateKey(owner, p, variant)).params,
         );
         const total = parts.reduce((a, p) => a + p.length, 0);
-        const flat = new Float32Array(total);
-        let off = 0;
-        for (const p of parts) {
-          flat.set(p, off);
-          off += p.length;
-        }
-        const bytes = createCodec({ name: 'none' }).encode({ data: flat, shape: [total] });
-        const blob: Blob = { kind: 'bytes', data: bytes, rawBytes: total * 4, codec: 'none' };
-        return { flops: total, job: Promise.resolve({ outputs: [blob] }) };
+        const pack = (): TaskOutcome => {
+          const flat = new Float32Array(total);
+          let off = 0;
+          for (const p of parts) {
+            flat.set(p, off);
+            off += p.length;
+          }
+          const bytes = createCodec({ name: 'none' }).encode({ data: flat, shape: [total] });
+          return { outputs: [{ kind: 'bytes', data: bytes, rawBytes: total * 4, codec: 'none' }] };
+        };
+        return { flops: total, job: this.afterJobsOf(actor, pack) };
       }
       case 'weights.load': {
         const ref = inputs[0];
@@ -289,8 +322,11 @@ export class TaskRunner {
         if (b.kind !== 'bytes') throw new Error(`weights.load: blob ${ref.id} is ${b.kind}`);
         const flat = decodeAny(b.data).data;
         // The server's codecs (the rest of the vector) only decode: they stay in the global copy the client received.
-        this.unpackInto(k, flat, this.upParts(), true);
-        return { flops: flat.length, job: Promise.resolve({ outputs: [] }) };
+        const load = (): TaskOutcome => {
+          this.unpackInto(k, flat, this.upParts(), true);
+          return { outputs: [] };
+        };
+        return { flops: flat.length, job: this.afterJobsOf(actor, load) };
       }
       case 'aggregate': {
         const updates = inputs.map((r, i) => ({
@@ -307,30 +343,36 @@ export class TaskRunner {
       }
       case 'm.aggregate': {
         const participants = args.participants ?? [];
-        let flops = 0;
-        for (const part of [roles.server, ...this.world.serverCodecParts]) {
-          const globalKey = stateKey('global', part, variant);
-          if (variant === 'sflv1') {
-            if (participants.length > 0) {
-              const avg = fedAvg(
-                participants.map((c, i) => ({
-                  params: this.world.store.get(stateKey(c, part, variant)).params,
-                  samples: args.samples?.[i] ?? 1,
-                })),
-              );
-              this.world.store.setParams(globalKey, avg);
-              flops += 2 * avg.length * participants.length;
-            }
-            // Every copy restarts from the aggregate, participants or not.
-            const global = this.world.store.get(globalKey).params;
-            for (let c = 0; c < s.protocol.clients; c++) this.world.store.setParams(stateKey(c, part, variant), global);
-          } else {
-            this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
-          }
-        }
-        return { flops, job: Promise.resolve({ outputs: [] }) };
+        const flops = [roles.server, ...this.world.serverCodecParts].reduce(
+          (a, part) => a + 2 * this.world.store.get(stateKey('global', part, variant)).params.length * participants.length,
+          0,
+        );
+        return { flops, job: this.afterJobsOf(actor, () => this.aggregateServer(participants, args.samples ?? [])) };
       }
     }
+  }
+
+  /** The split server's FedAvg of its copies (SFLV1) of M and of the codecs it trains; every copy restarts from it. */
+  private aggregateServer(participants: readonly number[], samples: readonly number[]): TaskOutcome {
+    const s = this.world.scenario;
+    const variant = s.protocol.variant;
+    for (const part of [this.world.roles.server, ...this.world.serverCodecParts]) {
+      const globalKey = stateKey('global', part, variant);
+      if (variant === 'sflv2') {
+        this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
+        continue;
+      }
+      if (participants.length > 0) {
+        const avg = fedAvg(
+          participants.map((c, i) => ({ params: this.world.store.get(stateKey(c, part, variant)).params, samples: samples[i] ?? 1 })),
+        );
+        this.world.store.setParams(globalKey, avg);
+      }
+      // Every copy restarts from the aggregate, participants or not.
+      const global = this.world.store.get(globalKey).params;
+      for (let c = 0; c < s.protocol.clients; c++) this.world.store.setParams(stateKey(c, part, variant), global);
+    }
+    return { outputs: [] };
   }
 
   /** What a client uploads: its model parts and the codecs it trains. */
