@@ -34,6 +34,38 @@ function resolve(opts: AdamOptions): Required<AdamOptions> {
   return o;
 }
 
+/**
+ * The bias-corrected update of step `t` (≥ 1), in place on `params`, `m` and `v`; the moments
+ * may live anywhere (the compute pool keeps them in shared memory).
+ */
+export function adamUpdate(
+  params: Float32Array,
+  grads: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  t: number,
+  options: Required<AdamOptions>,
+): void {
+  const { lr, beta1, beta2, eps } = options;
+  const stepSize = lr / (1 - beta1 ** t);
+  const rootBc2 = Math.sqrt(1 - beta2 ** t);
+  const a1 = 1 - beta1;
+  const a2 = 1 - beta2;
+  for (let i = 0; i < params.length; i++) {
+    const g = grads[i] as number;
+    const mi = beta1 * (m[i] as number) + a1 * g;
+    const vi = beta2 * (v[i] as number) + a2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    params[i] = (params[i] as number) - (stepSize * mi) / (Math.sqrt(vi) / rootBc2 + eps);
+  }
+}
+
+/** Fills the defaults of Adam's options and validates them. */
+export function adamOptions(opts: AdamOptions = {}): Required<AdamOptions> {
+  return resolve(opts);
+}
+
 /** Adam for one flat parameter vector. */
 export class Adam {
   readonly size: number;
@@ -58,22 +90,8 @@ export class Adam {
     if (grads.length !== this.size) {
       throw new RangeError(`adam.step grads: must have length ${this.size}, got ${grads.length}`);
     }
-    const { lr, beta1, beta2, eps } = this.options;
     this.t += 1;
-    const stepSize = lr / (1 - beta1 ** this.t);
-    const rootBc2 = Math.sqrt(1 - beta2 ** this.t);
-    const a1 = 1 - beta1;
-    const a2 = 1 - beta2;
-    const m = this.m;
-    const v = this.v;
-    for (let i = 0; i < params.length; i++) {
-      const g = grads[i] as number;
-      const mi = beta1 * (m[i] as number) + a1 * g;
-      const vi = beta2 * (v[i] as number) + a2 * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      params[i] = (params[i] as number) - (stepSize * mi) / (Math.sqrt(vi) / rootBc2 + eps);
-    }
+    adamUpdate(params, grads, this.m, this.v, this.t, this.options);
   }
 
   /** Copies of the moments and the step count. */

@@ -11,7 +11,7 @@ export { buildSplitUNet, getPart, partNames, validateUNetConfig } from './unet.j
 export { flattenTensors, initModelParams, initParams, namedParams, paramsFromNamed, toTensors } from './params.js';
 export { DICE_SMOOTH, diceCrossEntropy } from './loss.js';
 export { partBackward, partForward, partLossBackward, predict } from './grads.js';
-export { Adam } from './adam.js';
+export { Adam, adamOptions, adamUpdate } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
 export { confusion, iouDice } from './metrics.js';
 export type { IouDice } from './metrics.js';
