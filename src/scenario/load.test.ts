@@ -89,7 +89,7 @@ describe('loadScenario', () => {
   });
 
   it('every shipped scenario validates', async () => {
-    for (const name of ['quickstart', 'hospital-fiber', 'rural-4g', 'satellite']) {
+    for (const name of ['quickstart', 'hospital-fiber', 'rural-4g', 'satellite', 'paper-splitfedzip']) {
       const s = await loadScenario(join('scenarios', `${name}.yaml`));
       expect(s.name).toBe(name);
     }
