@@ -15,7 +15,7 @@ describe('splitwire CLI', () => {
   it('prints help and lists every command', async () => {
     const c = capture();
     expect(await main(['--help'], c.io)).toBe(0);
-    for (const cmd of ['run', 'sweep', 'roi', 'report', 'schema']) expect(c.out()).toContain(`  ${cmd}`);
+    for (const cmd of ['run', 'sweep', 'check', 'roi', 'report', 'schema', 'doctor']) expect(c.out()).toContain(`  ${cmd}`);
   });
 
   it('rejects an unknown command with status 2', async () => {
@@ -53,6 +53,18 @@ describe('splitwire CLI', () => {
       expect(await main([cmd, '--help'], c.io)).toBe(0);
       expect(c.out()).toContain(`Usage: splitwire ${cmd}`);
     }
+  });
+});
+
+describe('splitwire doctor', () => {
+  it('lists every backend, says why the missing ones are missing, and what auto picks', async () => {
+    const c = capture();
+    expect(await main(['doctor'], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^Node\.js v\d+/);
+    expect(c.out()).toContain('  ok    wasm');
+    expect(c.out()).toMatch(/ {2}no {4}webgpu: not installed/);
+    expect(c.out()).toContain('to use it: npm install @tensorflow/tfjs-backend-webgpu@4.22 webgpu');
+    expect(c.out()).toContain("'auto' uses: wasm");
   });
 });
 

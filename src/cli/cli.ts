@@ -6,6 +6,7 @@ import { VERSION } from '../run/summary.js';
 import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
+import { doctorCommand } from './doctorCommand.js';
 
 const HELP = `splitwire ${VERSION} — split-federated learning with learned compression over a simulated network
 
@@ -18,6 +19,7 @@ Commands:
   roi <log>               return on investment from a traffic log and a tariff
   report <dir>            self-contained HTML report of a run or sweep folder
   schema                  print the JSON Schema of scenario files
+  doctor                  which compute backends work here, and what to install for the others
 
 Run 'splitwire <command> --help' for a command's options.
 `;
@@ -27,6 +29,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   sweep: sweepCommand,
+  doctor: doctorCommand,
   schema: async (_argv, io) => {
     io.stdout(`${JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input' }), null, 2)}\n`);
     return 0;

@@ -18,7 +18,7 @@ Options:
   --out DIR         output folder (default: runs/<scenario name>)
   --seed N          override the scenario seed
   --set a.b=value   override any scenario field (repeatable), e.g. --set codec.name=quant
-  --backend NAME    compute backend: auto | wasm | tfjs-node-gpu | tfjs-node | cpu
+  --backend NAME    compute backend: auto | webgpu | wasm | tfjs-node-gpu | tfjs-node | cpu
   --quiet           no progress lines
   -h, --help        this text
 `;

@@ -8,9 +8,10 @@ describe('selectBackend', () => {
     expect(report.name).toBe('wasm');
     expect(report.preference).toBe('auto');
     expect(tf.getBackend()).toBe('wasm');
-    expect(report.reasons).toHaveLength(2);
+    expect(report.reasons).toHaveLength(3);
     expect(report.reasons[0]).toMatch(/^tfjs-node-gpu: not installed \(@tensorflow\/tfjs-node-gpu: an optional dependency/);
-    expect(report.reasons[1]).toMatch(/^tfjs-node: not installed \(@tensorflow\/tfjs-node: /);
+    expect(report.reasons[1]).toMatch(/^webgpu: not installed \(webgpu: an optional peer/);
+    expect(report.reasons[2]).toMatch(/^tfjs-node: not installed \(@tensorflow\/tfjs-node: /);
     // The wasm backend can train convs: the filter gradient kernel is registered.
     expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeDefined();
   });
@@ -44,6 +45,10 @@ describe('selectBackend', () => {
     );
   });
 
+  it("rejects an explicit 'webgpu' without Dawn's bindings, saying what to install", async () => {
+    await expect(selectBackend('webgpu')).rejects.toThrow(/backend 'webgpu' cannot be used: not installed \(webgpu: an optional peer: `npm install @tensorflow\/tfjs-backend-webgpu@4.22 webgpu`/);
+  });
+
   it('reports a package that is present but fails to load, with its error', async () => {
     const importModule = async (name: string): Promise<unknown> => {
       throw new Error(`libcudart.so.11.0: cannot open shared object file (loading ${name})`);
@@ -64,7 +69,7 @@ describe('selectBackend', () => {
 
   it('rejects an unknown preference with the allowed values', async () => {
     await expect(selectBackend('webgl' as BackendPreference)).rejects.toThrow(
-      "backend: must be one of auto, wasm, tfjs-node-gpu, tfjs-node, cpu, got 'webgl'",
+      "backend: must be one of auto, wasm, webgpu, tfjs-node-gpu, tfjs-node, cpu, got 'webgl'",
     );
   });
 });

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradKernels } from './kernels/index.js';
 
-export type BackendPreference = 'auto' | 'wasm' | 'tfjs-node-gpu' | 'tfjs-node' | 'cpu';
+export type BackendPreference = 'auto' | 'wasm' | 'webgpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'cpu';
 
 export interface BackendReport {
   /** The backend in use: one of the preferences other than 'auto'. */
@@ -24,15 +24,20 @@ export interface BackendSelectOptions {
   importModule?: (name: string) => Promise<unknown>;
 }
 
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'tfjs-node-gpu', 'tfjs-node', 'cpu'];
+export const PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'webgpu', 'tfjs-node-gpu', 'tfjs-node', 'cpu'];
 
-/** 'auto' tries these in order; `cpu` is never chosen automatically. */
-const AUTO_ORDER = ['tfjs-node-gpu', 'tfjs-node', 'wasm'] as const;
+/** 'auto' tries these in order (GPUs first); `cpu` is never chosen automatically. */
+export const AUTO_ORDER = ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm'] as const;
 
 type Candidate = Exclude<BackendPreference, 'auto'>;
 
 /** npm package, what to say when it is missing, and tfjs registry name of each candidate. */
-const CANDIDATES: Record<Candidate, { pkg?: string; missing?: string; tfName: string }> = {
+export const CANDIDATES: Record<Candidate, { pkg?: string; missing?: string; tfName: string }> = {
+  webgpu: {
+    pkg: '@tensorflow/tfjs-backend-webgpu',
+    missing: "an optional peer: `npm install @tensorflow/tfjs-backend-webgpu@4.22 webgpu` (Dawn's Node bindings) on a machine with a GPU and Vulkan",
+    tfName: 'webgpu',
+  },
   'tfjs-node-gpu': {
     pkg: '@tensorflow/tfjs-node-gpu',
     missing: 'an optional dependency; it installs only where CUDA 11.2 and cuDNN 8.1 are present',
@@ -106,6 +111,11 @@ async function activate(
   importModule: (name: string) => Promise<unknown>,
 ): Promise<string | undefined> {
   const { pkg, missing, tfName } = CANDIDATES[candidate];
+  if (candidate === 'webgpu') {
+    // WebGPU in Node comes from Dawn's `webgpu` package: install its globals and navigator.gpu first.
+    const failure = await installDawn(importModule, missing ?? '');
+    if (failure !== undefined) return failure;
+  }
   if (pkg !== undefined) {
     try {
       await importModule(pkg);
@@ -125,7 +135,25 @@ async function activate(
   } catch (err) {
     return `initialisation failed: ${errorMessage(err)}`;
   }
+  if (!ok && candidate === 'webgpu') return 'no WebGPU adapter (Dawn found no usable GPU: check the Vulkan loader and driver)';
   return ok ? undefined : `initialisation failed (tf.setBackend('${tfName}') returned false)`;
+}
+
+/** Makes Dawn's WebGPU implementation the global `navigator.gpu`; returns why it could not. */
+async function installDawn(importModule: (name: string) => Promise<unknown>, missing: string): Promise<string | undefined> {
+  let dawn: { create?: (flags: string[]) => unknown; globals?: object };
+  try {
+    dawn = (await importModule('webgpu')) as typeof dawn;
+  } catch (err) {
+    return isModuleNotFound(err, 'webgpu') ? `not installed (webgpu: ${missing})` : `webgpu failed to load: ${errorMessage(err)}`;
+  }
+  if (typeof dawn.create !== 'function' || dawn.globals === undefined) return 'webgpu loaded but has no create()/globals (an unexpected version?)';
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (g.navigator?.gpu === undefined) {
+    Object.assign(globalThis, dawn.globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { ...(g.navigator ?? {}), gpu: dawn.create([]) }, configurable: true });
+  }
+  return undefined;
 }
 
 function isModuleNotFound(err: unknown, pkg: string): boolean {

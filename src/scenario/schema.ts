@@ -161,7 +161,7 @@ export const devicesSchema = z
 
 export const computeSchema = z
   .object({
-    backend: z.enum(['auto', 'wasm', 'tfjs-node-gpu', 'tfjs-node', 'cpu']).default('auto'),
+    backend: z.enum(['auto', 'webgpu', 'wasm', 'tfjs-node-gpu', 'tfjs-node', 'cpu']).default('auto'),
     workers: z.number().int().min(1).max(64).default(2).describe('compute pool threads'),
     actorHosts: z.number().int().min(1).max(64).default(1).describe('worker threads hosting the actors'),
   })
