@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { loadScenario } from '../scenario/load.js';
 import { runBenchShare, type BenchShare, type BenchShareResult } from './benchRun.js';
+import { wallMs } from '../sim/wallClock.js';
 
 /** Options of {@link benchCheck}; every field has a default. */
 export interface BenchCheckOptions {
@@ -73,12 +74,12 @@ export async function benchCheck(options: BenchCheckOptions = {}): Promise<Bench
   const file = workerFile(root);
   const workers = file === null ? 1 : Math.max(1, options.workers ?? Math.min(2, availableParallelism()));
   const base = { scenario, seed: options.seed ?? 42, schedules, stride: workers, determinismEvery: options.determinismEvery ?? 100 };
-  const t0 = performance.now();
+  const t0 = wallMs();
   const shares =
     workers === 1 || file === null
       ? [await runBenchShare({ ...base, index: 0, stride: 1 })]
       : await Promise.all(Array.from({ length: workers }, (_, index) => inWorker(file, { ...base, index })));
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = (wallMs() - t0) / 1000;
   const runs = shares.reduce((a, s) => a + s.runs, 0);
   const violations = shares.reduce((a, s) => a + s.violations, 0);
   return {

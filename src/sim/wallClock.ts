@@ -19,3 +19,8 @@ export function wallSeconds(): number {
 export function monotonicNs(): bigint {
   return process.hrtime.bigint();
 }
+
+/** Milliseconds since an arbitrary origin, monotonic (benchmarks). */
+export function wallMs(): number {
+  return performance.now();
+}

@@ -2,11 +2,11 @@
  * Throughput and efficiency of the rANS coder on a discretised Laplacian source — the shape
  * of quantised latents in learned codecs. Benchmarks may read the wall clock (STYLE.md §2).
  */
-import { performance } from 'node:perf_hooks';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { Rng } from '../../sim/rng.js';
 import { buildCdf, ransDecode, ransEncode, ransIdealBits, type CdfTable } from './rans.js';
 import { CodecError, Errors } from '../errors.js';
+import { wallMs } from '../../sim/wallClock.js';
 
 /** Bench parameters; defaults in `BENCH_DEFAULTS`. */
 export interface BenchOptions {
@@ -67,9 +67,9 @@ function timed<T>(f: () => T, repeats: number): [T, number] {
   let best = Infinity;
   let r: T | undefined;
   for (let k = 0; k < repeats; k++) {
-    const t0 = performance.now();
+    const t0 = wallMs();
     r = f();
-    best = Math.min(best, (performance.now() - t0) / 1000);
+    best = Math.min(best, (wallMs() - t0) / 1000);
   }
   return [r as T, best];
 }

@@ -1,12 +1,13 @@
 /**
  * Timings of the wasm conv gradient kernels against the baselines they replace.
- * Wall-clock reads (performance.now) are allowed here: this file measures, it does not
+ * Wall-clock reads (wallMs, from src/sim/wallClock) are allowed here: this file measures, it does not
  * simulate.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGrad } from './conv2dBackpropFilter.js';
 import { builtinWasmInputGradKernel, registerWasmGradKernels } from './register.js';
+import { wallMs } from '../../sim/wallClock.js';
 
 export interface BenchOptions {
   /** Timed runs per measurement (median reported). Default 5. */
@@ -46,13 +47,13 @@ interface Timing {
 function timeMs(fn: () => tf.Tensor | number, runs: number, warmup: number): Timing {
   const once = (): Timing => {
     const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
+    const t0 = wallMs();
     const out = fn();
     if (typeof out !== 'number') {
       out.dataSync();
       out.dispose();
     }
-    const wall = performance.now() - t0;
+    const wall = wallMs() - t0;
     const cpu = process.cpuUsage(cpu0);
     return { wall, cpu: (cpu.user + cpu.system) / 1000 };
   };
