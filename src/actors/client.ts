@@ -4,11 +4,13 @@
  * BE forward/backward with the labels → encode G2 → send gradients.s2 → (gradients.s1) decode →
  * FE backward. Label-sharing: FE1 forward → encode → send features + labels → (gradients.s1)
  * decode → FE1 backward. A step whose reply never comes (lossy network) is skipped after
- * `stepTimeoutS`; a newer round's weights abort whatever the client was doing.
+ * `stepTimeoutS`; a newer round's weights abort whatever the client was doing. A gradient whose
+ * encode or message is a `skipped` notice (the loss gate of the `ayad` baseline) ends the step
+ * there: the notice goes out, nothing is awaited, FE takes no step on the batch.
  */
 import { and, assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect, TaskName } from '../protocol/messages.js';
-import { clientName, compute, controlOp, isDone, isMessage, send } from './common.js';
+import { clientName, compute, controlOp, isDone, isMessage, isSkipped, send } from './common.js';
 
 export interface ClientInput {
   id: number;
@@ -215,6 +217,15 @@ export const clientMachine = setup({
             ],
           },
           {
+            // The server's loss gate kept G1 (label-sharing: it computes the loss): no FE step on this batch.
+            guard: ({ context, event }) => isSkippedG1(context, event),
+            target: 'stepDone',
+            actions: [
+              { type: 'emit', params: ({ context, event }) => releaseSkippedG1(context, event) },
+              assign({ gskip: null, labels: null }),
+            ],
+          },
+          {
             guard: ({ context, event }) =>
               context.topology === 'label-sharing' && isMessage(event, 'gradients.s1', context.round, context.step),
             target: 'decodingG1',
@@ -282,33 +293,66 @@ export const clientMachine = setup({
     },
     encodingG2: {
       on: {
-        'compute.done': {
-          guard: ({ context, event }) => isCurrent(context, event, 'encode'),
-          target: 'awaitingGradient',
-          actions: {
-            type: 'emit',
-            params: ({ context, event }) => [
-              send(context.name, 'server', {
-                kind: 'gradients.s2',
-                round: context.round,
-                step: context.step,
-                blob: (event as DoneEvent).outputs[0] as BlobRef,
-              }),
+        'compute.done': [
+          {
+            // The loss gate kept the gradient: tell the server (so it frees the batch), expect no G1.
+            guard: ({ context, event }) => isCurrent(context, event, 'encode') && isSkipped((event as DoneEvent).outputs[0]),
+            target: 'stepDone',
+            actions: [
+              {
+                type: 'emit',
+                params: ({ context, event }) => [
+                  send(context.name, 'server', {
+                    kind: 'gradients.s2',
+                    round: context.round,
+                    step: context.step,
+                    blob: (event as DoneEvent).outputs[0] as BlobRef,
+                  }),
+                  ...releaseHeld(context),
+                ],
+              },
+              assign({ skip: null, gskip: null, labels: null }),
             ],
           },
-        },
+          {
+            guard: ({ context, event }) => isCurrent(context, event, 'encode'),
+            target: 'awaitingGradient',
+            actions: {
+              type: 'emit',
+              params: ({ context, event }) => [
+                send(context.name, 'server', {
+                  kind: 'gradients.s2',
+                  round: context.round,
+                  step: context.step,
+                  blob: (event as DoneEvent).outputs[0] as BlobRef,
+                }),
+              ],
+            },
+          },
+        ],
       },
     },
     awaitingGradient: {
       on: {
-        message: {
-          guard: ({ context, event }) => isMessage(event, 'gradients.s1', context.round, context.step),
-          target: 'decodingG1',
-          actions: [
-            assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
-            { type: 'emit', params: ({ context, event }) => [decodeG1(context, event)] },
-          ],
-        },
+        message: [
+          {
+            // A server-side gate kept G1 (ayad gates G2 on U-shaped clients instead; honoured all the same): no FE step.
+            guard: ({ context, event }) => isSkippedG1(context, event),
+            target: 'stepDone',
+            actions: [
+              { type: 'emit', params: ({ context, event }) => releaseSkippedG1(context, event) },
+              assign({ gskip: null, labels: null }),
+            ],
+          },
+          {
+            guard: ({ context, event }) => isMessage(event, 'gradients.s1', context.round, context.step),
+            target: 'decodingG1',
+            actions: [
+              assign(({ context }) => ({ nextTaskId: context.nextTaskId + 1 })),
+              { type: 'emit', params: ({ context, event }) => [decodeG1(context, event)] },
+            ],
+          },
+        ],
         timer: { guard: ({ context, event }) => stepTimedOut(context, event), target: 'skipStep' },
       },
     },
@@ -350,13 +394,7 @@ export const clientMachine = setup({
     skipStep: {
       // The reply was lost: drop this batch's state and carry on with the next one.
       entry: [
-        {
-          type: 'emit',
-          params: ({ context }) => {
-            const held = [context.skip, context.gskip, context.labels].filter((b): b is BlobRef => b !== null);
-            return held.length > 0 ? [{ type: 'release', blobs: held.map((b) => b.id) }] : [];
-          },
-        },
+        { type: 'emit', params: ({ context }) => releaseHeld(context) },
         assign({ skip: null, gskip: null, labels: null }),
       ],
       always: 'stepDone',
@@ -404,6 +442,19 @@ export const clientMachine = setup({
     },
   },
 });
+
+/** A skipped G1 ends the step: its notice and the skip tensor's gradient are freed (the labels, if any, went to the server). */
+function releaseSkippedG1(context: ClientContext, event: ActorEvent): Effect[] {
+  const notice = ((event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef }).blob;
+  const ids = [notice, context.gskip].filter((b): b is BlobRef => b !== null).map((b) => b.id);
+  return [{ type: 'release', blobs: ids }];
+}
+
+/** Frees what the client holds for the current batch (skip tensor, its gradient, labels not yet sent). */
+function releaseHeld(context: ClientContext): Effect[] {
+  const held = [context.skip, context.gskip, context.labels].filter((b): b is BlobRef => b !== null);
+  return held.length > 0 ? [{ type: 'release', blobs: held.map((b) => b.id) }] : [];
+}
 
 function encodeF1(context: ClientContext, event: ActorEvent): Effect {
   return compute(context.name, context.nextTaskId, 'encode', {
@@ -453,6 +504,11 @@ function decodeG1(context: ClientContext, event: ActorEvent): Effect {
     slot: 'G1',
     inputs: [msg.blob],
   });
+}
+
+/** Is this the current step's gradients.s1, sent as a `skipped` notice? */
+function isSkippedG1(context: ClientContext, event: ActorEvent): boolean {
+  return isMessage(event, 'gradients.s1', context.round, context.step) && event.msg.kind === 'gradients.s1' && isSkipped(event.msg.blob);
 }
 
 function stepTimedOut(context: ClientContext, event: ActorEvent): boolean {

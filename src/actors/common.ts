@@ -1,5 +1,14 @@
 /** Pieces shared by the three protocol machines. */
-import type { ActorEvent, Effect, TaskArgs, TaskName, WireMessage } from '../protocol/messages.js';
+import { SKIPPED_CODEC } from '../codecs/container.js';
+import type { ActorEvent, BlobRef, Effect, TaskArgs, TaskName, WireMessage } from '../protocol/messages.js';
+
+/**
+ * Does this blob say its tensor was not sent (a header-only `skipped` container, the loss gate
+ * of the `ayad` baseline)? Its receiver runs no backward pass and no optimiser step for the batch.
+ */
+export function isSkipped(blob: BlobRef | null | undefined): boolean {
+  return blob != null && blob.codec === SKIPPED_CODEC;
+}
 
 /** Actor name of client k. */
 export function clientName(k: number): string {

@@ -5,11 +5,13 @@
  * client and serves clients concurrently; SFLV2 keeps one M and gives clients turns, one
  * after another, passing the turn on when a client finishes or stays silent `turnTimeoutS`.
  * A round's split traffic is served only between its `round.start` and its `aggregate`, and a
- * batch is trained at most once, so late and duplicated messages change nothing.
+ * batch is trained at most once, so late and duplicated messages change nothing. A gradient that
+ * arrives as a `skipped` notice (the client's loss gate, `ayad` baseline) closes its batch: M takes
+ * no step on it and no G1 goes back.
  */
 import { assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
-import { clientIndex, clientName, compute, send } from './common.js';
+import { clientIndex, clientName, compute, isSkipped, send } from './common.js';
 
 export interface ServerInput {
   topology: 'u-shaped' | 'label-sharing';
@@ -104,6 +106,12 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
         const s = stash[k];
         if (s === undefined || s.step !== msg.step || s.f1hat === null || s.backward) {
           releaseAll(msg.blob);
+          break;
+        }
+        if (isSkipped(msg.blob)) {
+          // No gradient for this batch: free its features now; the client expects no reply.
+          releaseAll(msg.blob, s.f1hat);
+          stash[k] = { step: msg.step, f1hat: null, labels: null, backward: true };
           break;
         }
         stash[k] = { ...s, backward: true };

@@ -37,6 +37,21 @@ export interface Container {
   payload: Uint8Array;
 }
 
+/**
+ * Codec id of a tensor its sender chose not to send (the loss gate of Ayad et al. 2021): the
+ * container carries the tensor's shape and an empty payload, so the message is header only
+ * and its receiver knows which tensor was skipped. It never decodes to a tensor.
+ */
+export const SKIPPED_CODEC = 'skipped';
+
+/**
+ * The header-only container of a skipped tensor of `shape`.
+ * @example skippedContainer([8, 16, 16, 4]).length === containerHeaderSize('skipped', 4)
+ */
+export function skippedContainer(shape: number[]): Uint8Array {
+  return writeContainer({ codec: SKIPPED_CODEC, shape, payload: new Uint8Array(0) });
+}
+
 /** Size in bytes of a container header for this codec id and rank. */
 export function containerHeaderSize(codec: string, rank: number): number {
   return 15 + codec.length + 4 * rank;

@@ -12,27 +12,54 @@
  *
  * Where c_t or its decoded value is not finite, the residual is reset to 0 at that index, so a
  * single NaN or Infinity is transmitted once rather than poisoning every later call.
+ *
+ * The residual may live in memory the caller owns (`options.memory`, e.g. a SharedArrayBuffer
+ * view kept by the simulation per sender and codec slot): a short-lived instance in any pool
+ * worker then reads e_{t−1} from it and writes e_t back in place, so workers stay stateless.
  */
 import { Errors } from './errors.js';
 import { checkTensor } from './tensor.js';
 import type { Codec, TensorData } from './types.js';
 
+/** Options of `ErrorFeedback`. */
+export interface ErrorFeedbackOptions {
+  /**
+   * Residual storage owned by the caller, read as e_{t−1} and overwritten with e_t by each
+   * `encode` (all zeros = no residual yet). Its length fixes the element count of every call.
+   */
+  memory?: Float32Array;
+}
+
 /** Stateful error-feedback wrapper; `encode` consumes and updates the residual. */
 export class ErrorFeedback implements Codec {
   readonly name: string;
   private residualData: Float32Array | null = null;
-  private residualShape: number[] = [];
+  /** null with caller-owned memory: only its length is fixed. */
+  private residualShape: number[] | null = [];
 
-  /** @example const ef = new ErrorFeedback(createCodec({ name: 'topk', fraction: 0.01 })); */
-  constructor(private readonly inner: Codec) {
+  /**
+   * @example const ef = new ErrorFeedback(createCodec({ name: 'topk', fraction: 0.01 }));
+   * @example new ErrorFeedback(codec, { memory: residualOfSlot }).encode(t) // e_t written into residualOfSlot
+   */
+  constructor(
+    private readonly inner: Codec,
+    options: ErrorFeedbackOptions = {},
+  ) {
     this.name = inner.name;
+    if (options.memory !== undefined) {
+      this.residualData = options.memory;
+      this.residualShape = null;
+    }
   }
 
   /** Encodes `t` plus the carried residual; the residual becomes what this call failed to send. */
   encode(t: TensorData): Uint8Array {
     checkTensor(`errorFeedback(${this.name})`, t);
     const prev = this.residualData;
-    if (prev !== null && !sameShape(this.residualShape, t.shape)) {
+    if (prev !== null && this.residualShape === null && prev.length !== t.data.length) {
+      throw Errors.invalidField(`errorFeedback(${this.name}).encode.shape`, `${prev.length} elements as the residual memory holds`, t.shape);
+    }
+    if (prev !== null && this.residualShape !== null && !sameShape(this.residualShape, t.shape)) {
       throw Errors.invalidField(
         `errorFeedback(${this.name}).encode.shape`,
         `[${this.residualShape.join(', ')}] as in the previous call (call reset() to change shape)`,
@@ -50,7 +77,7 @@ export class ErrorFeedback implements Codec {
       residual[i] = Number.isFinite(e) ? e : 0;
     }
     this.residualData = residual;
-    this.residualShape = t.shape.slice();
+    if (this.residualShape !== null) this.residualShape = t.shape.slice();
     return buf;
   }
 
@@ -64,8 +91,12 @@ export class ErrorFeedback implements Codec {
     return this.residualData === null ? null : this.residualData.slice();
   }
 
-  /** Forgets the residual (e.g. when the tensor shape changes). */
+  /** Forgets the residual (e.g. when the tensor shape changes); caller-owned memory is zeroed in place. */
   reset(): void {
+    if (this.residualShape === null) {
+      this.residualData?.fill(0);
+      return;
+    }
     this.residualData = null;
     this.residualShape = [];
   }

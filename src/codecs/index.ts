@@ -1,10 +1,18 @@
 /** Codec layer facade: tensor codecs, the SWZ1 container, and the entropy coder. */
 export type { Codec, CodecName, CodecOptions, TensorData } from './types.js';
 export { CodecError } from './errors.js';
-export { CONTAINER_VERSION, containerHeaderSize, readContainer, writeContainer, type Container } from './container.js';
+export {
+  CONTAINER_VERSION,
+  containerHeaderSize,
+  readContainer,
+  SKIPPED_CODEC,
+  skippedContainer,
+  writeContainer,
+  type Container,
+} from './container.js';
 export { crc32 } from './crc32.js';
 export { CODEC_DEFAULTS, CODEC_NAMES, createCodec, decodeAny } from './registry.js';
-export { ErrorFeedback } from './errorFeedback.js';
+export { ErrorFeedback, type ErrorFeedbackOptions } from './errorFeedback.js';
 export { floatToHalf, halfToFloat } from './half.js';
 export { topkCount } from './topkCodec.js';
 // From the modules, not entropy/index.ts, so importing codecs does not load the bench (zlib, clock).

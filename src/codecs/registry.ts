@@ -3,8 +3,8 @@
  * its options to a factory. Options are validated here, at the boundary, with messages of the
  * form `codec.field: must be …, got …`.
  */
-import { readContainer } from './container.js';
-import { Errors } from './errors.js';
+import { readContainer, SKIPPED_CODEC } from './container.js';
+import { CodecError, Errors } from './errors.js';
 import { fp16PayloadCodec } from './fp16Codec.js';
 import { nonePayloadCodec } from './noneCodec.js';
 import { decodeContainer, wrapPayloadCodec } from './payloadCodec.js';
@@ -65,6 +65,10 @@ export function createCodec(opts: CodecOptions): Codec {
  */
 export function decodeAny(buf: Uint8Array): TensorData {
   const c = readContainer(buf);
+  if (c.codec === SKIPPED_CODEC) {
+    // Decoding it as zeros would let an optimiser step on a gradient nobody sent.
+    throw new CodecError(`${SKIPPED_CODEC}: the sender sent no tensor of shape [${c.shape.join(', ')}]; a skipped message has nothing to decode`);
+  }
   if (!Object.hasOwn(FACTORIES, c.codec)) {
     throw Errors.invalidField('container.codec', `one of ${CODEC_NAMES.map((n) => `'${n}'`).join(', ')}`, c.codec);
   }

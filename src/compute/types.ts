@@ -49,7 +49,7 @@ export type PoolRequest =
       dOutputs: (TensorMsg | null)[];
       /** Whether the gradients of the inputs are needed (not for the first part). */
       inputGrads: boolean;
-      /** A feature codec the part's first output passes through (trained jointly). */
+      /** A feature codec the part's first output passes through (trained jointly; frozen when it has no `train`). */
       outputCodec?: LearnedRef;
     }
   | {
@@ -61,7 +61,17 @@ export type PoolRequest =
       inputs: TensorMsg[];
       labels: LabelsMsg;
     }
-  | { task: 'encode'; codec: CodecOptions; tensor: TensorMsg; learned?: LearnedRef }
+  | {
+      task: 'encode';
+      codec: CodecOptions;
+      tensor: TensorMsg;
+      learned?: LearnedRef;
+      /**
+       * Error feedback (classic codecs): the sender's residual for this slot and shape, shared
+       * memory that the task reads and overwrites in place (codecs/errorFeedback.ts).
+       */
+      residual?: Float32Array;
+    }
   | { task: 'decode'; bytes: Uint8Array; learned?: LearnedRef }
   | {
       task: 'evaluate';

@@ -5,13 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { createCodec, decodeAny } from '../codecs/index.js';
+import { createCodec, decodeAny, ErrorFeedback } from '../codecs/index.js';
 import { partBackward, partForward, partLossBackward } from '../model/grads.js';
 import { confusion } from '../model/metrics.js';
 import { buildSplitUNet, getPart } from '../model/unet.js';
 import type { ModelPart, PartName, SplitModel } from '../model/types.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import { learnedDecode, learnedEncode, partBackwardThroughCodec } from './codecTasks.js';
+import { partBackwardThroughFrozenCodec } from './frozenCodec.js';
 import { adamStepShared } from './optimizer.js';
 import type { LearnedRef, ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
 import type { CodecOptions } from '../codecs/types.js';
@@ -82,10 +83,13 @@ function run(req: PoolRequest): PoolResult {
       const part = partOf(req.model, req.part);
       const inputs = req.inputs.map(toTensor);
       const dOut = req.dOutputs.map((d) => (d === null ? null : toTensor(d)));
+      const codec = req.outputCodec;
       const { dInputs, dParams } =
-        req.outputCodec !== undefined
-          ? partBackwardThroughCodec(part, req.state.params, inputs, dOut, req.outputCodec)
-          : partBackward(part, req.state.params, inputs, dOut);
+        codec === undefined
+          ? partBackward(part, req.state.params, inputs, dOut)
+          : codec.train !== undefined
+            ? partBackwardThroughCodec(part, req.state.params, inputs, dOut, codec)
+            : partBackwardThroughFrozenCodec(part, req.state.params, inputs, dOut, codec);
       const outputs = req.inputGrads ? dInputs.map(toMsg) : [];
       tf.dispose([...inputs, ...dOut.filter((d): d is tf.Tensor => d !== null), ...dInputs]);
       adamStepShared(req.state, dParams, req.adam);
@@ -102,11 +106,13 @@ function run(req: PoolRequest): PoolResult {
       adamStepShared(req.state, dParams, req.adam);
       return { outputs, loss };
     }
-    case 'encode':
-      return {
-        outputs: [],
-        bytes: req.learned ? learnedEncode(req.learned, req.tensor) : createCodec(req.codec).encode(req.tensor),
-      };
+    case 'encode': {
+      if (req.learned) return { outputs: [], bytes: learnedEncode(req.learned, req.tensor) };
+      const codec = createCodec(req.codec);
+      // Error feedback: the residual lives in the sender's shared memory, not in this worker.
+      const bytes = req.residual ? new ErrorFeedback(codec, { memory: req.residual }).encode(req.tensor) : codec.encode(req.tensor);
+      return { outputs: [], bytes };
+    }
     case 'decode': {
       const t = req.learned ? learnedDecode(req.learned, req.bytes) : decodeAny(req.bytes);
       return { outputs: [{ data: t.data, shape: t.shape }] };

@@ -1,7 +1,8 @@
 /**
  * Which codec each split tensor uses, as the scenario asks: classic codecs (none, fp16,
- * quant) by options; learned codecs by spec, with their loss weights and the side that
- * trains them. Defaults live here, in one place.
+ * quant, topk with error feedback) by options; learned codecs by spec, with their loss weights
+ * and the side that trains them; the `ayad` baseline as a learned feature codec that freezes
+ * after its training rounds and a loss gate on the gradient. Defaults live here, in one place.
  */
 import type { LearnedCodecName, LearnedCodecSpec } from '../codecs/learned/types.js';
 import type { CodecOptions } from '../codecs/types.js';
@@ -21,7 +22,13 @@ export const LEARNED_CODEC_DEFAULTS: Record<LearnedCodecName, { lambda: number; 
 };
 
 export type SlotPlan =
-  | { slot: CodecSlot; kind: 'classic'; options: CodecOptions }
+  | {
+      slot: CodecSlot;
+      kind: 'classic';
+      options: CodecOptions;
+      /** Error feedback (topk): the sender adds what it did not send to its next tensor of this slot and shape. */
+      errorFeedback?: boolean;
+    }
   | {
       slot: CodecSlot;
       kind: 'learned';
@@ -32,6 +39,19 @@ export type SlotPlan =
       lambda: number;
       /** Who encodes, and so trains the codec: the client (F1, G2) or the split server (F2, G1). */
       sender: 'client' | 'server';
+      /** Rounds in which the codec trains (`ayad`); from then on it is frozen. Absent: every round. */
+      trainRounds?: number;
+      /** Traffic-log label when it is not the spec's name (`ayad`). */
+      label?: string;
+    }
+  | {
+      slot: CodecSlot;
+      kind: 'lossGate';
+      /**
+       * Ayad et al. 2021: the gradient travels as fp32 only when the batch's training loss (computed
+       * by this slot's sender) is above `threshold`; otherwise a header-only `skipped` container.
+       */
+      threshold: number;
     };
 
 export const SENDER: Record<CodecSlot, 'client' | 'server'> = { F1: 'client', G2: 'client', F2: 'server', G1: 'server' };
@@ -51,9 +71,18 @@ export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
     if (!compressed || name === 'none') return { slot, kind: 'classic', options: { name: 'none' } };
     if (name === 'fp16') return { slot, kind: 'classic', options: { name: 'fp16' } };
     if (name === 'quant') return { slot, kind: 'classic', options: { name: 'quant', bits: s.codec.bits } };
-    const d = LEARNED_CODEC_DEFAULTS[name];
+    if (name === 'topk') return { slot, kind: 'classic', options: { name: 'topk', fraction: s.codec.fraction }, errorFeedback: true };
+    if (name === 'ayad' && !isFeature) {
+      // The gate sits where the loss is: G2 on the U-shaped client (BE computes it), G1 on the
+      // label-sharing server (S computes it). The other gradient follows the gate's decision
+      // (it exists only for batches whose G2 was sent) and travels as fp32.
+      const gated = model.topology === 'u-shaped' ? slot === 'G2' : slot === 'G1';
+      return gated ? { slot, kind: 'lossGate', threshold: s.codec.lossThreshold } : { slot, kind: 'classic', options: { name: 'none' } };
+    }
+    const learned = name === 'ayad' ? 'factorized' : name;
+    const d = LEARNED_CODEC_DEFAULTS[learned];
     const spec: LearnedCodecSpec = {
-      name,
+      name: learned,
       channels,
       latent: s.codec.latent ?? d.latent,
       inputSize: size,
@@ -67,12 +96,19 @@ export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
       normalize: !isFeature,
       lambda: isFeature ? (s.codec.lambda ?? d.lambda) : (s.codec.lambdaG ?? d.lambdaG),
       sender: SENDER[slot],
+      ...(name === 'ayad' ? { trainRounds: s.codec.freezeAfterRounds, label: 'ayad' } : {}),
     };
   });
 }
 
-/** Label of a codec in the traffic log: `quant8`, `fp16`, `factorized`, … */
+/** Label of a codec in the traffic log: `quant8`, `fp16`, `topk`, `factorized`, `ayad`, … (a gate: `none` when it sends). */
 export function codecLabel(p: SlotPlan): string {
-  if (p.kind === 'learned') return p.spec.name;
+  if (p.kind === 'learned') return p.label ?? p.spec.name;
+  if (p.kind === 'lossGate') return 'none';
   return p.options.name === 'quant' ? `quant${p.options.bits ?? 8}` : p.options.name;
+}
+
+/** Whether a learned codec still trains in `round` (an `ayad` codec freezes after its training rounds). */
+export function codecTrains(p: SlotPlan, round: number): boolean {
+  return p.kind === 'learned' && (p.trainRounds === undefined || round < p.trainRounds);
 }

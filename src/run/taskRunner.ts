@@ -3,12 +3,12 @@
  * codecs), local bookkeeping for weights (pack, load, FedAvg). Each task also has a FLOP count
  * for the cost model, so its virtual duration does not depend on this machine's load.
  */
-import { createCodec, decodeAny } from '../codecs/index.js';
+import { createCodec, decodeAny, SKIPPED_CODEC, skippedContainer } from '../codecs/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { ComputePool } from '../compute/pool.js';
 import type { LabelsMsg, LearnedRef, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
 import { createLearnedCodec } from '../codecs/learned/index.js';
-import { codecLabel, type SlotPlan } from './codecPlan.js';
+import { codecLabel, codecTrains, type SlotPlan } from './codecPlan.js';
 import { makeBatch } from '../data/index.js';
 import { fedAvg } from '../model/index.js';
 import type { PartName } from '../model/types.js';
@@ -27,6 +27,8 @@ export interface TaskOutcome {
 const CODEC_FLOPS_PER_ELEMENT: Record<string, number> = { none: 1, fp16: 4, quant: 6, topk: 12 };
 /** Adam: about 10 FLOPs per parameter per step. */
 const ADAM_FLOPS_PER_PARAM = 10;
+/** Error feedback per element: add the residual, decode what was sent, subtract. */
+const ERROR_FEEDBACK_FLOPS_PER_ELEMENT = 4;
 
 export class TaskRunner {
   private readonly modelKey: ModelKey;
@@ -34,6 +36,16 @@ export class TaskRunner {
   private readonly codecParamCounts: Partial<Record<CodecSlot, number>> = {};
   private readonly adam: { lr: number; beta1: number; beta2: number };
   private readonly codecAdam: { lr: number; beta1: number; beta2: number };
+  /**
+   * Error-feedback residuals (topk), one per sender, slot and tensor shape: key `F1/3/[4,8,8,16]`
+   * is client 3's F1 memory, `G1/3/…` the split server's memory for client 3. Shared memory,
+   * so whichever pool worker encodes reads and updates it in place.
+   */
+  private readonly residuals = new Map<string, Float32Array>();
+  /** The last encode of each residual: the next one waits for it, so updates apply in virtual order. */
+  private readonly residualJobs = new Map<string, Promise<unknown>>();
+  /** Each client's latest training loss (be.train on the client, s.train on the server), for loss gates. */
+  private readonly losses = new Map<number, { round: number; step: number; loss: number }>();
 
   constructor(
     private readonly world: World,
@@ -54,13 +66,20 @@ export class TaskRunner {
     return this.plans[slot] ?? { slot, kind: 'classic', options: { name: 'none' } };
   }
 
+  /** `trainer` when the slot's learned codec trains in `round`, else undefined (a frozen `ayad` codec). */
+  private trainerIn(slot: CodecSlot, trainer: number, round: number): number | undefined {
+    return codecTrains(this.plan(slot), round) ? trainer : undefined;
+  }
+
   /**
    * The codec of a slot as a task uses it: classic options, or a learned codec's global
    * parameters, plus (with `trainer`) the trainable copy of the client or server copy `trainer`.
+   * A loss gate sends fp32 when it sends, so its options are `none`.
    */
   codecOf(slot: CodecSlot, trainer?: number): CodecOptions | LearnedRef {
     const p = this.plan(slot);
     if (p.kind === 'classic') return p.options;
+    if (p.kind === 'lossGate') return { name: 'none' };
     const variant = this.world.scenario.protocol.variant;
     const ref: LearnedRef = {
       spec: p.spec,
@@ -76,7 +95,11 @@ export class TaskRunner {
   /** FLOPs of coding `elements` values in a slot: a coarse upper bound for learned codecs (every weight applied at a quarter of the input positions). */
   private codecFlops(slot: CodecSlot, elements: number, channels: number): number {
     const p = this.plan(slot);
-    if (p.kind === 'classic') return elements * (CODEC_FLOPS_PER_ELEMENT[p.options.name] ?? 4);
+    if (p.kind === 'lossGate') return elements * (CODEC_FLOPS_PER_ELEMENT['none'] as number);
+    if (p.kind === 'classic') {
+      const ef = p.errorFeedback === true ? ERROR_FEEDBACK_FLOPS_PER_ELEMENT : 0;
+      return elements * ((CODEC_FLOPS_PER_ELEMENT[p.options.name] ?? 4) + ef);
+    }
     return 2 * (this.codecParamCounts[slot] ?? 0) * (elements / channels / 4) + 20 * elements;
   }
 
@@ -194,7 +217,8 @@ export class TaskRunner {
         const { x } = this.batch(k, args.round, args.step);
         const n = x.shape[0] as number;
         const d = inputs.map((r) => this.tensor(r, true));
-        const codec = this.codecOf('F1', k);
+        // A frozen codec (no trainable copy) is still in the graph: FE learns against what is on the wire.
+        const codec = this.codecOf('F1', this.trainerIn('F1', k, args.round));
         const req: PoolRequest = {
           task: 'part.backward',
           model: this.modelKey,
@@ -225,7 +249,7 @@ export class TaskRunner {
         const part = this.part(roles.server);
         const f1 = this.tensor(inputs[0], true);
         const g2 = this.tensor(inputs[1], true);
-        const codec = this.codecOf('F2', k);
+        const codec = this.codecOf('F2', this.trainerIn('F2', k, args.round));
         const req: PoolRequest = {
           task: 'part.backward',
           model: this.modelKey,
@@ -259,7 +283,12 @@ export class TaskRunner {
           labels: y,
         };
         const n = tensors[0]?.shape[0] as number;
-        return { flops: 3 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job: this.pooled(req) };
+        const job = this.pooled(req).then((o) => {
+          // Loss gates (ayad) decide on this batch's loss when its gradient is encoded.
+          if (o.loss !== undefined) this.losses.set(k, { round: args.round, step: args.step, loss: o.loss });
+          return o;
+        });
+        return { flops: 3 * part.forwardFlops(n) + ADAM_FLOPS_PER_PARAM * part.paramCount, job };
       }
       case 'encode': {
         const slot = args.slot ?? 'F1';
@@ -267,25 +296,29 @@ export class TaskRunner {
         const t = this.tensor(inputs[0], true);
         const elements = t.data.length;
         const channels = t.shape[t.shape.length - 1] ?? 1;
+        if (plan.kind === 'lossGate') return this.gateEncode(plan, k, args, t);
         // Gradient codecs train on what they encode; feature codecs train in the backward pass.
         const trains = plan.kind === 'learned' && plan.normalize;
         const codec = this.codecOf(slot, trains ? k : undefined);
         if ('spec' in codec && trains && args.round < s.codec.warmupRounds) codec.passthrough = true;
+        const label = 'spec' in codec && codec.passthrough ? 'none' : codecLabel(plan);
+        const toBlob = (r: { bytes?: Uint8Array }): TaskOutcome => ({
+          outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes: elements * 4, codec: label }],
+        });
+        if (plan.kind === 'classic' && plan.errorFeedback === true) {
+          const key = `${slot}/${k}/[${t.shape.join(',')}]`;
+          const residual = this.residual(key, elements);
+          // One encode per residual at a time, in start (= virtual) order, whichever worker runs it.
+          const before = this.residualJobs.get(key) ?? Promise.resolve();
+          const job = before.then(() => this.pool.run({ task: 'encode', codec: plan.options, tensor: t, residual })).then(toBlob);
+          this.residualJobs.set(key, job.catch(() => undefined));
+          return { flops: this.codecFlops(slot, elements, channels), job };
+        }
         const req: PoolRequest =
           'spec' in codec
             ? { task: 'encode', codec: { name: 'none' }, learned: codec, tensor: t }
             : { task: 'encode', codec, tensor: t };
-        const job = this.pool.run(req).then((r) => ({
-          outputs: [
-            {
-              kind: 'bytes',
-              data: r.bytes as Uint8Array,
-              rawBytes: elements * 4,
-              codec: 'spec' in codec && codec.passthrough ? 'none' : codecLabel(plan),
-            } as Blob,
-          ],
-        }));
-        return { flops: (trains ? 4 : 1) * this.codecFlops(slot, elements, channels), job };
+        return { flops: (trains ? 4 : 1) * this.codecFlops(slot, elements, channels), job: this.pool.run(req).then(toBlob) };
       }
       case 'decode': {
         const slot = args.slot ?? 'F1';
@@ -299,7 +332,7 @@ export class TaskRunner {
       case 'weights.pack':
       case 'global.pack': {
         const owner = task === 'global.pack' ? 'global' : k;
-        const parts = (task === 'global.pack' ? this.downParts() : this.upParts()).map(
+        const parts = (task === 'global.pack' ? this.downParts() : this.upParts(args.round)).map(
           (p) => this.world.store.get(stateKey(owner, p, variant)).params,
         );
         const total = parts.reduce((a, p) => a + p.length, 0);
@@ -336,27 +369,28 @@ export class TaskRunner {
         let flops = 0;
         if (updates.length > 0) {
           const avg = fedAvg(updates);
-          this.unpackInto('global', avg, this.upParts(), false);
+          this.unpackInto('global', avg, this.upParts(args.round), false);
           flops = 2 * avg.length * updates.length;
         }
         return { flops, job: Promise.resolve({ outputs: [] }) };
       }
       case 'm.aggregate': {
         const participants = args.participants ?? [];
-        const flops = [roles.server, ...this.world.serverCodecParts].reduce(
+        const flops = [roles.server, ...this.world.serverCodecParts.filter((p) => !this.frozen(p, args.round))].reduce(
           (a, part) => a + 2 * this.world.store.get(stateKey('global', part, variant)).params.length * participants.length,
           0,
         );
-        return { flops, job: this.afterJobsOf(actor, () => this.aggregateServer(participants, args.samples ?? [])) };
+        return { flops, job: this.afterJobsOf(actor, () => this.aggregateServer(participants, args.samples ?? [], args.round)) };
       }
     }
   }
 
   /** The split server's FedAvg of its copies (SFLV1) of M and of the codecs it trains; every copy restarts from it. */
-  private aggregateServer(participants: readonly number[], samples: readonly number[]): TaskOutcome {
+  private aggregateServer(participants: readonly number[], samples: readonly number[], round: number): TaskOutcome {
     const s = this.world.scenario;
     const variant = s.protocol.variant;
-    for (const part of [this.world.roles.server, ...this.world.serverCodecParts]) {
+    // A frozen codec's copies were not trained: the global one stays exactly as it is.
+    for (const part of [this.world.roles.server, ...this.world.serverCodecParts.filter((p) => !this.frozen(p, round))]) {
       const globalKey = stateKey('global', part, variant);
       if (variant === 'sflv2') {
         this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
@@ -375,9 +409,55 @@ export class TaskRunner {
     return { outputs: [] };
   }
 
-  /** What a client uploads: its model parts and the codecs it trains. */
-  private upParts(): string[] {
-    return [...this.world.roles.client, ...this.world.clientCodecParts];
+  /**
+   * What a client uploads in `round`: its model parts and the codecs it trains (a frozen codec
+   * did not change, so it is not sent). Without a round: every client part (what `weights.down` starts with).
+   */
+  private upParts(round?: number): string[] {
+    const codecs = this.world.clientCodecParts.filter((p) => round === undefined || !this.frozen(p, round));
+    return [...this.world.roles.client, ...codecs];
+  }
+
+  /** Whether the codec state `codec/<slot>` no longer trains in `round`. */
+  private frozen(part: string, round: number): boolean {
+    const slot = part.slice('codec/'.length) as CodecSlot;
+    return !codecTrains(this.plan(slot), round);
+  }
+
+  /** The error-feedback residual `key`, zeros at first (shared memory, updated in place by the pool). */
+  private residual(key: string, elements: number): Float32Array {
+    let r = this.residuals.get(key);
+    if (r === undefined) {
+      r = new Float32Array(new SharedArrayBuffer(elements * 4));
+      this.residuals.set(key, r);
+    }
+    return r;
+  }
+
+  /**
+   * A loss gate's encode (Ayad et al. 2021): the batch's gradient goes as fp32 when the sender's
+   * training loss of that batch is above the threshold, else as a header-only `skipped` container
+   * (its bytes are logged; the receiver runs no optimiser step for the batch).
+   */
+  private gateEncode(
+    plan: Extract<SlotPlan, { kind: 'lossGate' }>,
+    k: number,
+    args: TaskArgs,
+    t: TensorMsg,
+  ): { flops: number; job: Promise<TaskOutcome> } {
+    const rec = this.losses.get(k);
+    if (rec === undefined || rec.round !== args.round || rec.step !== args.step) {
+      throw new Error(`encode ${plan.slot}: no training loss of client-${k} for round ${args.round} step ${args.step} (the gate needs it)`);
+    }
+    const rawBytes = t.data.length * 4;
+    if (rec.loss <= plan.threshold) {
+      const blob: Blob = { kind: 'bytes', data: skippedContainer(t.shape), rawBytes, codec: SKIPPED_CODEC };
+      return { flops: 1, job: Promise.resolve({ outputs: [blob] }) };
+    }
+    const job = this.pool.run({ task: 'encode', codec: { name: 'none' }, tensor: t }).then(
+      (r): TaskOutcome => ({ outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes, codec: codecLabel(plan) }] }),
+    );
+    return { flops: this.codecFlops(plan.slot, t.data.length, 1), job };
   }
 
   /** What the federator sends down: the global client parts and all four codecs (the server's only to decode with). */

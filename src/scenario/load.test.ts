@@ -26,7 +26,7 @@ describe('scenario validation', () => {
   it('names the field and the bad value', () => {
     expect(problems({ protocol: { clients: 0 } })).toEqual(['protocol.clients: must be ≥ 1, got 0']);
     expect(problems({ codec: { name: 'zip' } })).toEqual([
-      'codec.name: must be one of "none" | "fp16" | "quant" | "factorized" | "hyperprior" | "cheng2020-attn", got "zip"',
+      'codec.name: must be one of "none" | "fp16" | "quant" | "topk" | "factorized" | "hyperprior" | "cheng2020-attn" | "ayad", got "zip"',
     ]);
     expect(problems({ codec: { bits: 'eight' } })).toEqual(['codec.bits: must be a number, got "eight"']);
     expect(problems({ network: { uplink: { bandwidthMbps: -1 } } })).toEqual([

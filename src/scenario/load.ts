@@ -86,19 +86,30 @@ export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
       `network.perClient: must have at most protocol.clients (${s.protocol.clients}) entries, got ${s.network.perClient.length}`,
     );
   }
-  if (s.codec.name === 'factorized' || s.codec.name === 'hyperprior' || s.codec.name === 'cheng2020-attn') {
+  const learnedFeatures = s.codec.name === 'ayad' && s.codec.scheme !== 'gradients';
+  if (s.codec.name === 'factorized' || s.codec.name === 'hyperprior' || s.codec.name === 'cheng2020-attn' || learnedFeatures) {
     // The split tensors must be divisible by the codec's total downsampling.
     const splitSize = s.protocol.topology === 'u-shaped' ? s.data.size / 2 : s.data.size;
     const stages = s.codec.stages ?? (splitSize <= 32 ? 2 : 3);
-    const hyper = s.codec.name === 'factorized' ? 0 : 2;
+    const hyper = s.codec.name === 'hyperprior' || s.codec.name === 'cheng2020-attn' ? 2 : 0;
     const factor = 2 ** (stages + hyper);
+    const what = s.codec.name === 'ayad' ? 'ayad (a factorized autoencoder)' : s.codec.name;
     if (splitSize % factor !== 0) {
       problems.push(
-        `codec.stages: ${s.codec.name} with ${stages} stages${hyper ? ' (+2 hyper stages)' : ''} needs split tensors of a multiple of ${factor} px, got ${splitSize} px (data.size ${s.data.size}); use fewer stages or a larger data.size`,
+        `codec.stages: ${what} with ${stages} stages${hyper ? ' (+2 hyper stages)' : ''} needs split tensors of a multiple of ${factor} px, got ${splitSize} px (data.size ${s.data.size}); use fewer stages or a larger data.size`,
       );
     }
     if (s.codec.name === 'cheng2020-attn' && (s.codec.latent ?? 32) % 2 !== 0) {
       problems.push(`codec.latent: must be even for cheng2020-attn, got ${s.codec.latent}`);
+    }
+  }
+  if (s.codec.name === 'ayad') {
+    // Its gradients are sent as fp32 or skipped, never through a learned gradient codec.
+    if (s.codec.warmupRounds !== 0) {
+      problems.push(`codec.warmupRounds: must be 0 for ayad (its gradients are not coded by a learned codec), got ${s.codec.warmupRounds}`);
+    }
+    if (s.codec.lambdaG !== undefined) {
+      problems.push(`codec.lambdaG: must be unset for ayad (its gradients are sent as fp32 or skipped), got ${s.codec.lambdaG}`);
     }
   }
   for (const role of ['client', 'server'] as const) {

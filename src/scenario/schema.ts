@@ -132,10 +132,29 @@ export const optimizerSchema = z
 export const codecSchema = z
   .object({
     name: z
-      .enum(['none', 'fp16', 'quant', 'factorized', 'hyperprior', 'cheng2020-attn'])
+      .enum(['none', 'fp16', 'quant', 'topk', 'factorized', 'hyperprior', 'cheng2020-attn', 'ayad'])
       .default('none')
-      .describe('codec of the split tensors; the last three are learned and trained with the model'),
+      .describe(
+        'codec of the split tensors; factorized, hyperprior and cheng2020-attn are learned and trained with the model; topk (with error feedback) and ayad (Ayad et al. 2021: a factorized autoencoder frozen after freezeAfterRounds, gradients sent only when the loss is above lossThreshold) are baselines',
+      ),
     bits: z.number().int().min(1).max(16).default(8).describe('quant: bits per value'),
+    fraction: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.01)
+      .describe('topk: fraction of the values kept (largest magnitudes), in (0, 1]; each sender carries what it dropped into its next tensor of the same slot (error feedback)'),
+    freezeAfterRounds: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe('ayad: rounds in which the feature autoencoder trains with the model; it is frozen from then on (0: never trained)'),
+    lossThreshold: z
+      .number()
+      .min(0)
+      .default(0.1)
+      .describe("ayad: a batch's gradient is sent only when its training loss (cross-entropy + 1 − Dice) is above this; otherwise a header-only skip notice, and neither M nor FE steps on it"),
     scheme: z.enum(['features', 'gradients', 'both']).default('both').describe('which split tensors are compressed'),
     lambda: z.number().min(0).optional().describe('learned: weight of the rate (bits per element) in task + λ·rate (default per codec)'),
     lambdaG: z.number().gt(0).optional().describe('learned: weight of MSE in the gradient codecs\' rate + λ_g·MSE (default per codec)'),
