@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmGradKernels } from './kernels/index.js';
+import { gpuConvGradsFromEnv, registerGpuConvGradKernels } from './kernels/gpu/index.js';
 
 export type BackendPreference = 'auto' | 'wasm' | 'webgpu' | 'tfjs-node-gpu' | 'tfjs-node' | 'cpu';
 
@@ -129,6 +130,7 @@ async function activate(
     }
   }
   if (candidate === 'wasm') registerWasmGradKernels();
+  if (candidate === 'webgpu') registerGpuConvGradKernels('webgpu', gpuConvGradsFromEnv()); // SPLITWIRE_GPU_CONV_GRADS=0 disables
   let ok: boolean;
   try {
     ok = await tf.setBackend(tfName);
