@@ -4,6 +4,7 @@ import type { CodecOptions } from '../codecs/types.js';
 import type { AdamOptions } from '../model/adam.js';
 import type { PartName, Topology, UNetConfig } from '../model/types.js';
 import type { PartState } from './paramStore.js';
+import type { GroupedAdamOptions } from './optimizer.js';
 
 /** A dense fp32 tensor crossing threads (its buffer is transferred when the sender gives it up). */
 export interface TensorMsg {
@@ -31,7 +32,7 @@ export interface LearnedRef {
   /** Gradient codecs: normalise by RMS before coding (the scale travels with the bytes). */
   normalize: boolean;
   /** The sender's trainable copy and its loss weight (λ for features, λ_g for gradients). */
-  train?: { state: PartState; adam: AdamOptions; lambda: number };
+  train?: { state: PartState; adam: GroupedAdamOptions; lambda: number };
   /** Warm-up: send the tensor uncompressed (fp32) while the codec still trains on it. */
   passthrough?: boolean;
 }

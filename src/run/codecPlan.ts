@@ -16,10 +16,22 @@ import type { Scenario } from '../scenario/schema.js';
  * (in units of the gradient's RMS) against its bits per element.
  */
 export const LEARNED_CODEC_DEFAULTS: Record<LearnedCodecName, { lambda: number; lambdaG: number; latent: number }> = {
-  factorized: { lambda: 0.5, lambdaG: 50, latent: 32 },
-  hyperprior: { lambda: 0.5, lambdaG: 50, latent: 32 },
-  'cheng2020-attn': { lambda: 0.5, lambdaG: 50, latent: 32 },
+  factorized: { lambda: 0.5, lambdaG: 2, latent: 8 },
+  hyperprior: { lambda: 0.5, lambdaG: 2, latent: 8 },
+  'cheng2020-attn': { lambda: 0.5, lambdaG: 2, latent: 8 },
 };
+
+/**
+ * Initial ±quantiles of the codecs' entropy bottlenecks. CompressAI starts at ±10, a density
+ * broad enough for image latents trained a million steps; a split tensor's codec trains for
+ * tens to hundreds of steps, and at ±10 an untrained factorized codec spends 5.4 bits per
+ * latent on unit-Gaussian split tensors against 3.2 at ±2 (measured), bits the short training
+ * never wins back.
+ */
+export const SPLIT_CODEC_INIT_SCALE = 2;
+
+/** Rounds the `ayad` autoencoder trains before it is frozen, when the scenario does not say (Ayad et al.: after the first round). */
+export const AYAD_FREEZE_AFTER_ROUNDS = 1;
 
 export type SlotPlan =
   | {
@@ -86,6 +98,7 @@ export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
       channels,
       latent: s.codec.latent ?? d.latent,
       inputSize: size,
+      initScale: SPLIT_CODEC_INIT_SCALE,
       ...(s.codec.stages !== undefined ? { stages: s.codec.stages } : {}),
       ...(name === 'cheng2020-attn' ? { context: s.codec.context } : {}),
     };
@@ -96,7 +109,8 @@ export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
       normalize: !isFeature,
       lambda: isFeature ? (s.codec.lambda ?? d.lambda) : (s.codec.lambdaG ?? d.lambdaG),
       sender: SENDER[slot],
-      ...(name === 'ayad' ? { trainRounds: s.codec.freezeAfterRounds, label: 'ayad' } : {}),
+      ...(name === 'ayad' ? { trainRounds: s.codec.freezeAfterRounds ?? AYAD_FREEZE_AFTER_ROUNDS, label: 'ayad' } : {}),
+      ...(name !== 'ayad' && s.codec.freezeAfterRounds !== undefined ? { trainRounds: s.codec.freezeAfterRounds } : {}),
     };
   });
 }

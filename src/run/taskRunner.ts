@@ -7,7 +7,8 @@ import { createCodec, decodeAny, SKIPPED_CODEC, skippedContainer } from '../code
 import type { CodecOptions } from '../codecs/types.js';
 import type { ComputePool } from '../compute/pool.js';
 import type { LabelsMsg, LearnedRef, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
-import { createLearnedCodec } from '../codecs/learned/index.js';
+import { createLearnedCodec, entropyParamRanges } from '../codecs/learned/index.js';
+import type { LrGroup } from '../compute/optimizer.js';
 import { codecLabel, codecTrains, type SlotPlan } from './codecPlan.js';
 import { makeBatch } from '../data/index.js';
 import { fedAvg } from '../model/index.js';
@@ -34,6 +35,8 @@ export class TaskRunner {
   private readonly modelKey: ModelKey;
   private readonly plans: Partial<Record<CodecSlot, SlotPlan>> = {};
   private readonly codecParamCounts: Partial<Record<CodecSlot, number>> = {};
+  /** The entropy model's parameters of each learned codec, with their learning rate. */
+  private readonly entropyGroups: Partial<Record<CodecSlot, LrGroup[]>> = {};
   private readonly adam: { lr: number; beta1: number; beta2: number };
   private readonly codecAdam: { lr: number; beta1: number; beta2: number };
   /**
@@ -56,7 +59,11 @@ export class TaskRunner {
     this.modelKey = { config: world.model.config, topology: world.model.topology };
     for (const p of world.codecs) {
       this.plans[p.slot] = p;
-      if (p.kind === 'learned') this.codecParamCounts[p.slot] = createLearnedCodec(p.spec).paramCount;
+      if (p.kind === 'learned') {
+        const codec = createLearnedCodec(p.spec);
+        this.codecParamCounts[p.slot] = codec.paramCount;
+        this.entropyGroups[p.slot] = entropyParamRanges(codec).map((r) => ({ ...r, lr: s.codec.entropyLr }));
+      }
     }
     this.adam = { lr: s.optimizer.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
     this.codecAdam = { lr: s.codec.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
@@ -87,7 +94,11 @@ export class TaskRunner {
       normalize: p.normalize,
     };
     if (trainer !== undefined) {
-      ref.train = { state: this.world.store.get(stateKey(trainer, `codec/${slot}`, variant)), adam: this.codecAdam, lambda: p.lambda };
+      ref.train = {
+        state: this.world.store.get(stateKey(trainer, `codec/${slot}`, variant)),
+        adam: { ...this.codecAdam, groups: this.entropyGroups[slot] ?? [] },
+        lambda: p.lambda,
+      };
     }
     return ref;
   }

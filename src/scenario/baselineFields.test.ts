@@ -16,7 +16,8 @@ function problems(tree: unknown): string[] {
 describe('baseline codec fields', () => {
   it('fill their documented defaults', () => {
     const s = validateScenario({ codec: { name: 'ayad' } });
-    expect(s.codec).toMatchObject({ name: 'ayad', fraction: 0.01, freezeAfterRounds: 1, lossThreshold: 0.1 });
+    expect(s.codec).toMatchObject({ name: 'ayad', fraction: 0.01, lossThreshold: 0.1 });
+    expect(s.codec.freezeAfterRounds).toBeUndefined(); // codecPlan resolves ayad's default (AYAD_FREEZE_AFTER_ROUNDS)
     expect(validateScenario({ codec: { name: 'topk', fraction: 1 } }).codec.fraction).toBe(1);
   });
 

@@ -148,8 +148,8 @@ export const codecSchema = z
       .number()
       .int()
       .min(0)
-      .default(1)
-      .describe('ayad: rounds in which the feature autoencoder trains with the model; it is frozen from then on (0: never trained)'),
+      .optional()
+      .describe('ayad and learned codecs: rounds in which the codecs train with the model; they are frozen from then on, so the model parts adapt to the codec they will be deployed with (ayad default 1; learned default: never frozen)'),
     lossThreshold: z
       .number()
       .min(0)
@@ -158,10 +158,19 @@ export const codecSchema = z
     scheme: z.enum(['features', 'gradients', 'both']).default('both').describe('which split tensors are compressed'),
     lambda: z.number().min(0).optional().describe('learned: weight of the rate (bits per element) in task + λ·rate (default per codec)'),
     lambdaG: z.number().gt(0).optional().describe('learned: weight of MSE in the gradient codecs\' rate + λ_g·MSE (default per codec)'),
-    latent: z.number().int().min(2).max(512).optional().describe('learned: latent channels N (default 32)'),
+    latent: z.number().int().min(2).max(512).optional().describe('learned: latent channels N (default 8)'),
     stages: z.number().int().min(1).max(6).optional().describe('learned: stride-2 stages of the analysis (default 2 for split tensors ≤ 32 px, else 3)'),
     context: z.enum(['serial', 'checkerboard']).default('checkerboard').describe('cheng2020-attn: context model'),
-    lr: z.number().gt(0).default(0.001).describe('learned: Adam learning rate of the codecs'),
+    lr: z
+      .number()
+      .gt(0)
+      .default(0.0001)
+      .describe('learned: Adam learning rate of the codecs\' analysis and synthesis transforms (slow: the model parts co-adapt to the decoded tensors)'),
+    entropyLr: z
+      .number()
+      .gt(0)
+      .default(0.003)
+      .describe('learned: Adam learning rate of the codecs\' entropy models (fast: they set the rate, not the decoded values)'),
     warmupRounds: z
       .number()
       .int()

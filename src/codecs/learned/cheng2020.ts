@@ -113,7 +113,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
     const [sigma, mean] = tf.split(h, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
     return { sigma, mean };
   };
-  const eb = entropyBottleneck(b, 'eb_z', n);
+  const eb = entropyBottleneck(b, 'eb_z', n, spec.initScale);
   const params = b.specs;
   const { scales: table, tables } = scaleTables();
 

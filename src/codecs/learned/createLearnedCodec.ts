@@ -14,6 +14,7 @@ import { latentShape, type CodecCore } from './core.js';
 import { factorizedCore } from './factorized.js';
 import { hyperpriorCore } from './hyperprior.js';
 import { initLearnedParams, learnedToTensors, shapeSize } from './params.js';
+import { EB_INIT_SCALE } from './entropyBottleneck.js';
 import { readPayload, writePayload } from './payload.js';
 import type {
   EstimateResult,
@@ -79,7 +80,9 @@ export function resolveLearnedSpec(spec: LearnedCodecSpec): ResolvedLearnedSpec 
   } else if (spec.context !== undefined) {
     throw Errors.invalidField('learnedCodec.context', `unset for codec '${name}'`, spec.context);
   }
-  return { name, channels, latent, stages, hyperStages: name === 'factorized' ? 0 : 2, context };
+  const initScale = spec.initScale ?? EB_INIT_SCALE;
+  if (!(initScale > 0 && Number.isFinite(initScale))) throw Errors.invalidField('learnedCodec.initScale', 'a finite number > 0', initScale);
+  return { name, channels, latent, stages, hyperStages: name === 'factorized' ? 0 : 2, context, initScale };
 }
 
 /** Checks an NHWC shape against the spec; `field` names it in the message. */

@@ -61,9 +61,10 @@ function sigmoid(x: number): number {
 }
 
 /** Registers an entropy bottleneck over `channels` channels under `name`. */
-export function entropyBottleneck(b: ParamBuilder, name: string, channels: number): EntropyBottleneck {
+export function entropyBottleneck(b: ParamBuilder, name: string, channels: number, initScale = EB_INIT_SCALE): EntropyBottleneck {
+  if (!(initScale > 0 && Number.isFinite(initScale))) throw new RangeError(`${name}.initScale: must be a finite number > 0, got ${initScale}`);
   const c = channels;
-  const scale = EB_INIT_SCALE ** (1 / LAYERS);
+  const scale = initScale ** (1 / LAYERS);
   const first = b.specs.length;
   const idx: { matrix: number; bias: number; factor: number }[] = [];
   for (let i = 0; i < LAYERS; i++) {
@@ -79,7 +80,7 @@ export function entropyBottleneck(b: ParamBuilder, name: string, channels: numbe
   }
   const quantiles = b.add(`${name}.quantiles`, [c, 3], {
     kind: 'values',
-    values: [-EB_INIT_SCALE, 0, EB_INIT_SCALE],
+    values: [-initScale, 0, initScale],
   });
   const last = quantiles;
   const target = Math.log(2 / EB_TAIL_MASS - 1);

@@ -36,7 +36,7 @@ export function factorizedCore(spec: ResolvedLearnedSpec): CodecCore {
   const b = new ParamBuilder();
   const gA = gdnAnalysis(b, 'g_a', spec.channels, spec.latent, spec.stages);
   const gS = gdnSynthesis(b, 'g_s', spec.latent, spec.channels, spec.stages);
-  const eb = entropyBottleneck(b, 'eb_y', spec.latent);
+  const eb = entropyBottleneck(b, 'eb_y', spec.latent, spec.initScale);
   const params = b.specs;
 
   return {

@@ -69,7 +69,7 @@ export function hyperpriorCore(spec: ResolvedLearnedSpec): CodecCore {
     conv(b, 'h_s.2', n, n, 3),
     relu,
   );
-  const eb = entropyBottleneck(b, 'eb_z', n);
+  const eb = entropyBottleneck(b, 'eb_z', n, spec.initScale);
   const params = b.specs;
   const { scales: table, tables } = scaleTables();
 

@@ -26,3 +26,4 @@ export {
   type ContextBenchRow,
   type TrainOptions,
 } from './bench.js';
+export { entropyParamRanges } from './paramGroups.js';

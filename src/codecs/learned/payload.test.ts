@@ -4,7 +4,7 @@ import { CodecError } from '../errors.js';
 import { readPayload, writePayload, PAYLOAD_HEADER_BYTES } from './payload.js';
 import type { ResolvedLearnedSpec } from './types.js';
 
-const spec: ResolvedLearnedSpec = { name: 'cheng2020-attn', channels: 16, latent: 300, stages: 3, hyperStages: 2, context: 'serial' };
+const spec: ResolvedLearnedSpec = { name: 'cheng2020-attn', channels: 16, latent: 300, stages: 3, hyperStages: 2, context: 'serial', initScale: 10 };
 
 describe('learned payload', () => {
   it('round-trips any number of streams of any length (LEB128 lengths)', () => {

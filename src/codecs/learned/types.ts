@@ -42,6 +42,11 @@ export interface LearnedCodecSpec {
   inputSize?: number;
   /** cheng2020-attn only; default 'checkerboard' (the fast one). */
   context?: ContextKind;
+  /**
+   * Initial quantiles ±initScale of the entropy bottleneck (CompressAI's `init_scale`); default
+   * 10. A smaller value starts the rate lower, which matters when training is short.
+   */
+  initScale?: number;
 }
 
 /** A spec with every default filled in. */
@@ -54,6 +59,7 @@ export interface ResolvedLearnedSpec {
   hyperStages: number;
   /** null except for cheng2020-attn. */
   context: ContextKind | null;
+  initScale: number;
 }
 
 /** How a parameter tensor is initialised (see params.ts). */
