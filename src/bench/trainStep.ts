@@ -4,10 +4,23 @@
  * split server compute per batch, in one thread.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Adam, buildSplitUNet, getPart, initModelParams, partBackward, partForward, partLossBackward } from '../model/index.js';
-import type { PartName } from '../model/types.js';
+import { hasSyncReadback } from '../compute/backend.js';
+import {
+  Adam,
+  buildSplitUNet,
+  getPart,
+  initModelParams,
+  partBackward,
+  partBackwardAsync,
+  partForward,
+  partLossBackward,
+  partLossBackwardAsync,
+} from '../model/index.js';
+import type { ModelPart, PartName } from '../model/types.js';
 import { Rng } from '../sim/rng.js';
 import { wallSeconds } from '../sim/wallClock.js';
+
+export type Readback = 'sync' | 'async';
 
 export interface TrainStepOptions {
   baseChannels: number;
@@ -19,10 +32,47 @@ export interface TrainStepOptions {
   steps: number;
   /** Untimed steps first (default 1; the plain cpu backend needs none and takes minutes per step). */
   warmup?: number;
+  /**
+   * How gradients and the loss are read back: `dataSync()` or `await data()` (what the pool
+   * worker does). Default: 'sync' where the backend has synchronous readback, else 'async'.
+   */
+  readback?: Readback;
 }
 
-/** Median milliseconds per training step on the current backend, and the loss trajectory. */
-export function timeTrainStep(o: TrainStepOptions): { medianMs: number; losses: number[] } {
+export interface TrainStepTiming {
+  medianMs: number;
+  /** Every timed step, in order. */
+  times: number[];
+  losses: number[];
+  readback: Readback;
+}
+
+type Backward = (part: ModelPart, params: Float32Array, inputs: tf.Tensor[], dOut: (tf.Tensor | null)[]) => Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }>;
+type LossBackward = (
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  labels: tf.Tensor,
+  classes: number,
+) => Promise<{ loss: number; dInputs: tf.Tensor[]; dParams: Float32Array }>;
+
+/** The gradient functions of a readback mode, both as promises (a sync call resolves at once). */
+function gradFunctions(readback: Readback): { backward: Backward; lossBackward: LossBackward } {
+  if (readback === 'async') return { backward: partBackwardAsync, lossBackward: partLossBackwardAsync };
+  return {
+    backward: (...a) => Promise.resolve(partBackward(...a)),
+    lossBackward: (...a) => Promise.resolve(partLossBackward(...a)),
+  };
+}
+
+/**
+ * Median milliseconds per training step on the current backend, and the loss trajectory. Each
+ * step ends when its gradients are on the CPU (Adam runs there), so every timed step is
+ * synchronised with the device, GPU backends included.
+ */
+export async function timeTrainStep(o: TrainStepOptions): Promise<TrainStepTiming> {
+  const readback = o.readback ?? (hasSyncReadback() ? 'sync' : 'async');
+  const { backward, lossBackward } = gradFunctions(readback);
   const classes = o.classes ?? 2;
   const model = buildSplitUNet({ inChannels: 3, classes, baseChannels: o.baseChannels, depth: o.depth ?? 3, size: o.size }, 'u-shaped');
   const rng = new Rng(7, 'bench/train-step');
@@ -38,13 +88,13 @@ export function timeTrainStep(o: TrainStepOptions): { medianMs: number; losses: 
   const FE = getPart(model, 'FE');
   const M = getPart(model, 'M');
   const BE = getPart(model, 'BE');
-  const step = (): number => {
+  const step = async (): Promise<number> => {
     const [f1, skip] = partForward(FE, params.FE, [x]) as [tf.Tensor, tf.Tensor];
     const [f2] = partForward(M, params.M, [f1]) as [tf.Tensor];
-    const be = partLossBackward(BE, params.BE, [f2, skip], y, classes);
+    const be = await lossBackward(BE, params.BE, [f2, skip], y, classes);
     const [g2, gskip] = be.dInputs as [tf.Tensor, tf.Tensor];
-    const m = partBackward(M, params.M, [f1], [g2]);
-    const fe = partBackward(FE, params.FE, [x], [m.dInputs[0] as tf.Tensor, gskip]);
+    const m = await backward(M, params.M, [f1], [g2]);
+    const fe = await backward(FE, params.FE, [x], [m.dInputs[0] as tf.Tensor, gskip]);
     adams.BE.step(params.BE, be.dParams);
     adams.M.step(params.M, m.dParams);
     adams.FE.step(params.FE, fe.dParams);
@@ -52,14 +102,23 @@ export function timeTrainStep(o: TrainStepOptions): { medianMs: number; losses: 
     return be.loss;
   };
   const losses: number[] = [];
-  for (let i = 0; i < (o.warmup ?? 1); i++) losses.push(step());
   const times: number[] = [];
-  for (let i = 0; i < o.steps; i++) {
-    const t0 = wallSeconds();
-    losses.push(step());
-    times.push((wallSeconds() - t0) * 1000);
+  try {
+    for (let i = 0; i < (o.warmup ?? 1); i++) losses.push(await step());
+    for (let i = 0; i < o.steps; i++) {
+      const t0 = wallSeconds();
+      losses.push(await step());
+      times.push((wallSeconds() - t0) * 1000);
+    }
+  } finally {
+    tf.dispose([x, y]);
   }
-  tf.dispose([x, y]);
-  times.sort((a, b) => a - b);
-  return { medianMs: times[Math.floor(times.length / 2)] as number, losses };
+  return { medianMs: median(times), times, losses, readback };
+}
+
+/** The median (the upper one of an even count), NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }

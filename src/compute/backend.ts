@@ -53,6 +53,17 @@ export const CANDIDATES: Record<Candidate, { pkg?: string; missing?: string; tfN
   cpu: { tfName: 'cpu' },
 };
 
+/**
+ * Whether `dataSync()`/`arraySync()` work on the backend `name` (default: the active one).
+ * tfjs-webgpu 4.22 reads synchronously through an `OffscreenCanvas`, which Node lacks, so
+ * there only `await t.data()` works. `SPLITWIRE_FORCE_ASYNC_READBACK=1` answers false for every
+ * backend, so tests run the paths meant for WebGPU on wasm or cpu.
+ */
+export function hasSyncReadback(name: string = tf.getBackend(), env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env['SPLITWIRE_FORCE_ASYNC_READBACK'] === '1') return false;
+  return name !== 'webgpu';
+}
+
 /** The last selection (in flight or done), so repeated and concurrent calls share it. */
 let current: { preference: BackendPreference; selection: Promise<BackendReport> } | undefined;
 

@@ -23,7 +23,10 @@ import type { TensorData } from '../codecs/types.js';
 import { createCodec, decodeAny } from '../codecs/registry.js';
 import { floatToHalf, halfToFloat } from '../codecs/half.js';
 import type { ModelPart } from '../model/types.js';
-import { toTensors } from '../model/params.js';
+import { readThenFree, readThenFreeSync } from '../model/grads.js';
+import { flattenTensors, flattenTensorsAsync, toTensors } from '../model/params.js';
+import { hasSyncReadback } from './backend.js';
+import { registerWasmGradKernels } from './kernels/index.js';
 import { adamStepShared } from './optimizer.js';
 import type { LearnedRef, TensorMsg } from './types.js';
 
@@ -124,22 +127,24 @@ export function learnedDecode(ref: LearnedRef, bytes: Uint8Array): TensorData {
   return inner;
 }
 
-/**
- * VJP of a part whose first output goes through a feature codec: returns the gradients of the
- * part's inputs and parameters; the codec's gradient (task + λ·bits per element + aux) is
- * applied to its trainable copy here.
- */
-export function partBackwardThroughCodec(
+/** Gradients of a part and its feature codec as tensors; the caller owns all of them. */
+interface CodecGradTensors {
+  dInputs: tf.Tensor[];
+  dParams: tf.Tensor[];
+  dCodec: tf.Tensor[];
+}
+
+/** The tensor computation of `partBackwardThroughCodec` (sync and async); nothing read back. */
+function codecBackwardTensors(
   part: ModelPart,
   params: Float32Array,
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
-): { dInputs: tf.Tensor[]; dParams: Float32Array } {
+  lambda: number,
+): CodecGradTensors {
   const codec = learnedCodec(ref.spec);
-  const train = ref.train;
-  if (train === undefined) throw new Error('partBackwardThroughCodec: the codec reference has no trainable state');
-  const result = tf.tidy(() => {
+  return tf.tidy(() => {
     const p = toTensors(part, params);
     const cp = codec.toTensors(ref.params);
     const np = p.length;
@@ -155,26 +160,99 @@ export function partBackwardThroughCodec(
         const value = k === 0 ? fr.xhat : o;
         terms.push(d ? tf.sum(tf.mul(value, d)) : tf.mul(tf.sum(value), 0));
       });
-      terms.push(tf.mul(fr.bits, train.lambda / first.size));
+      terms.push(tf.mul(fr.bits, lambda / first.size));
       terms.push(codec.auxLoss(codecParams));
       return tf.addN(terms) as tf.Scalar;
     };
     const g = tf.grads(f)([...p, ...cp, ...inputs]);
-    const flat = (ts: tf.Tensor[], n: number): Float32Array => {
-      const out = new Float32Array(n);
-      let off = 0;
-      for (const t of ts) {
-        out.set(t.dataSync() as Float32Array, off);
-        off += t.size;
-      }
-      return out;
-    };
-    return {
-      dInputs: g.slice(np + nc),
-      dParams: flat(g.slice(0, np), part.paramCount),
-      dCodec: flat(g.slice(np, np + nc), codec.paramCount),
-    };
+    return { dInputs: g.slice(np + nc), dParams: g.slice(0, np), dCodec: g.slice(np, np + nc) };
   });
-  adamStepShared(train.state, result.dCodec, train.adam);
-  return { dInputs: result.dInputs, dParams: result.dParams };
+}
+
+function trainOf(ref: LearnedRef, where: string): NonNullable<LearnedRef['train']> {
+  if (ref.train === undefined) throw new Error(`${where}: the codec reference has no trainable state`);
+  return ref.train;
+}
+
+/**
+ * VJP of a part whose first output goes through a feature codec: returns the gradients of the
+ * part's inputs and parameters; the codec's gradient (task + λ·bits per element + aux) is
+ * applied to its trainable copy here. Reads back synchronously ({@link partBackwardThroughCodecAsync}:
+ * with `await data()`).
+ */
+export function partBackwardThroughCodec(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  dOutputs: (tf.Tensor | null)[],
+  ref: LearnedRef,
+): { dInputs: tf.Tensor[]; dParams: Float32Array } {
+  const train = trainOf(ref, 'partBackwardThroughCodec');
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, train.lambda);
+  const [dParams, dCodec] = readThenFreeSync(
+    () => [flattenTensors(r.dParams), flattenTensors(r.dCodec)] as const,
+    [...r.dParams, ...r.dCodec],
+    r.dInputs,
+  );
+  adamStepShared(train.state, dCodec, train.adam);
+  return { dInputs: r.dInputs, dParams };
+}
+
+/** {@link partBackwardThroughCodec} with the gradients read by `await data()`, in one wait. */
+export async function partBackwardThroughCodecAsync(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  dOutputs: (tf.Tensor | null)[],
+  ref: LearnedRef,
+): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }> {
+  const train = trainOf(ref, 'partBackwardThroughCodec');
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, train.lambda);
+  const [dParams, dCodec] = await readThenFree(
+    () => Promise.all([flattenTensorsAsync(r.dParams), flattenTensorsAsync(r.dCodec)]),
+    [...r.dParams, ...r.dCodec],
+    r.dInputs,
+  );
+  adamStepShared(train.state, dCodec, train.adam);
+  return { dInputs: r.dInputs, dParams };
+}
+
+/** The backend learned-codec coding runs on where the active one cannot read synchronously. */
+export const SYNC_READBACK_FALLBACK = 'wasm';
+
+/**
+ * Runs `fn` on a backend with synchronous readback: the active one where it has it, else
+ * {@link SYNC_READBACK_FALLBACK}, switching back afterwards. The learned codecs' entropy coding
+ * reads latents with `dataSync()` (src/codecs/learned), which tfjs-webgpu cannot do in Node.
+ *
+ * Safe only because `fn` takes and returns plain arrays: every tensor it makes is created,
+ * read and disposed on the fallback backend. A tensor of the other backend used inside would
+ * be moved by tfjs (engine `moveData`, which reads the source backend synchronously: the very
+ * read that fails on WebGPU). One task runs at a time per pool worker, so no other task
+ * sees the switched backend.
+ */
+export async function withSyncReadback<T>(fn: () => T): Promise<T> {
+  const active = tf.getBackend();
+  // Forced off (SPLITWIRE_FORCE_ASYNC_READBACK=1) on the fallback itself, there is nothing to switch.
+  if (hasSyncReadback(active) || active === SYNC_READBACK_FALLBACK) return fn();
+  // Gradient codecs train while they encode: the fallback needs splitwire's conv gradients.
+  registerWasmGradKernels();
+  if (!(await tf.setBackend(SYNC_READBACK_FALLBACK))) {
+    throw new Error(`learned codec: backend '${active}' cannot read tensors synchronously and '${SYNC_READBACK_FALLBACK}' failed to start`);
+  }
+  try {
+    return fn();
+  } finally {
+    await tf.setBackend(active);
+  }
+}
+
+/** {@link learnedEncode} on a backend that can read synchronously (see {@link withSyncReadback}). */
+export function learnedEncodeAsync(ref: LearnedRef, t: TensorMsg): Promise<Uint8Array> {
+  return withSyncReadback(() => learnedEncode(ref, t));
+}
+
+/** {@link learnedDecode} on a backend that can read synchronously (see {@link withSyncReadback}). */
+export function learnedDecodeAsync(ref: LearnedRef, bytes: Uint8Array): Promise<TensorData> {
+  return withSyncReadback(() => learnedDecode(ref, bytes));
 }

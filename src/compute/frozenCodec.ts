@@ -7,21 +7,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelPart } from '../model/types.js';
-import { toTensors } from '../model/params.js';
+import { readThenFree, readThenFreeSync } from '../model/grads.js';
+import { flattenTensors, flattenTensorsAsync, toTensors } from '../model/params.js';
 import { learnedCodec } from './codecTasks.js';
 import type { LearnedRef } from './types.js';
 
-/**
- * VJP of a part whose first output goes through the frozen codec `ref` (its global params):
- * the gradients of the part's inputs and parameters for the task gradient `dOutputs`.
- */
-export function partBackwardThroughFrozenCodec(
+/** The tensor computation of the sync and async VJPs below; the caller owns the gradients. */
+function frozenBackwardTensors(
   part: ModelPart,
   params: Float32Array,
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
-): { dInputs: tf.Tensor[]; dParams: Float32Array } {
+): { dInputs: tf.Tensor[]; dParams: tf.Tensor[] } {
   const codec = learnedCodec(ref.spec);
   return tf.tidy(() => {
     const p = toTensors(part, params);
@@ -37,12 +35,34 @@ export function partBackwardThroughFrozenCodec(
       return tf.addN(terms) as tf.Scalar;
     };
     const g = tf.grads(f)([...p, ...inputs]);
-    const dParams = new Float32Array(part.paramCount);
-    let off = 0;
-    for (const t of g.slice(0, np)) {
-      dParams.set(t.dataSync() as Float32Array, off);
-      off += t.size;
-    }
-    return { dInputs: g.slice(np), dParams };
+    return { dInputs: g.slice(np), dParams: g.slice(0, np) };
   });
+}
+
+/**
+ * VJP of a part whose first output goes through the frozen codec `ref` (its global params):
+ * the gradients of the part's inputs and parameters for the task gradient `dOutputs`, read
+ * back synchronously ({@link partBackwardThroughFrozenCodecAsync}: with `await data()`).
+ */
+export function partBackwardThroughFrozenCodec(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  dOutputs: (tf.Tensor | null)[],
+  ref: LearnedRef,
+): { dInputs: tf.Tensor[]; dParams: Float32Array } {
+  const r = frozenBackwardTensors(part, params, inputs, dOutputs, ref);
+  return { dInputs: r.dInputs, dParams: readThenFreeSync(() => flattenTensors(r.dParams), r.dParams, r.dInputs) };
+}
+
+/** {@link partBackwardThroughFrozenCodec} with the gradients read by `await data()`. */
+export async function partBackwardThroughFrozenCodecAsync(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  dOutputs: (tf.Tensor | null)[],
+  ref: LearnedRef,
+): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }> {
+  const r = frozenBackwardTensors(part, params, inputs, dOutputs, ref);
+  return { dInputs: r.dInputs, dParams: await readThenFree(() => flattenTensorsAsync(r.dParams), r.dParams, r.dInputs) };
 }

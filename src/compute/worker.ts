@@ -2,17 +2,30 @@
  * A compute-pool worker: runs named tasks (types.ts) on tensors that arrive as buffers.
  * Each worker selects its tfjs backend once, builds models from their description on first
  * use, and keeps nothing else between tasks: model state lives in shared memory.
+ *
+ * Every readback here is `await t.data()`, so the model path (forward, backward, loss, Adam,
+ * evaluation) also runs where `dataSync()` cannot (tfjs WebGPU in Node). The learned codecs'
+ * entropy coding still reads synchronously; on such a backend it runs on wasm for the
+ * duration of the call (`withSyncReadback`). piscina gives a worker one task at a time, so
+ * no other task ever sees that switch.
  */
 import * as tf from '@tensorflow/tfjs';
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { createCodec, decodeAny, ErrorFeedback } from '../codecs/index.js';
-import { partBackward, partForward, partLossBackward } from '../model/grads.js';
+import { partBackwardAsync, partForward, partLossBackwardAsync } from '../model/grads.js';
 import { confusion } from '../model/metrics.js';
 import { buildSplitUNet, getPart } from '../model/unet.js';
 import type { ModelPart, PartName, SplitModel } from '../model/types.js';
 import { selectBackend, type BackendPreference } from './backend.js';
-import { learnedDecode, learnedEncode, partBackwardThroughCodec } from './codecTasks.js';
-import { partBackwardThroughFrozenCodec } from './frozenCodec.js';
+import {
+  learnedDecode,
+  learnedDecodeAsync,
+  learnedEncode,
+  learnedEncodeAsync,
+  partBackwardThroughCodecAsync,
+  withSyncReadback,
+} from './codecTasks.js';
+import { partBackwardThroughFrozenCodecAsync } from './frozenCodec.js';
 import { adamStepShared } from './optimizer.js';
 import type { LearnedRef, ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
 import type { CodecOptions } from '../codecs/types.js';
@@ -44,11 +57,21 @@ function toTensor(t: TensorMsg): tf.Tensor {
   return tf.tensor(t.data, t.shape, 'float32');
 }
 
-function toMsg(t: tf.Tensor): TensorMsg {
-  const data = t.dataSync() as Float32Array;
-  // dataSync may return a view of backend memory: copy into a buffer of our own to transfer.
+/**
+ * A tensor's values as a message, read with `await data()`: every readback in this worker is
+ * asynchronous, so tasks also run on backends without synchronous readback (tfjs WebGPU in
+ * Node). On wasm and cpu `data()` resolves at once with the same values `dataSync()` gives.
+ */
+async function toMsg(t: tf.Tensor): Promise<TensorMsg> {
+  const data = (await t.data()) as Float32Array;
+  // data() may return the backend's own storage (cpu) or a view: copy into a buffer of our own to transfer.
   const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
   return { data: own as Float32Array, shape: t.shape.slice() };
+}
+
+/** Every tensor's message, all reads issued at once (one device wait on a GPU). */
+function toMsgs(ts: tf.Tensor[]): Promise<TensorMsg[]> {
+  return Promise.all(ts.map(toMsg));
 }
 
 /** Marks every ArrayBuffer in the result for transfer (piscina's Transferable protocol). */
@@ -67,7 +90,7 @@ function transferable(result: PoolResult): unknown {
   } as never);
 }
 
-function run(req: PoolRequest): PoolResult {
+async function run(req: PoolRequest): Promise<PoolResult> {
   switch (req.task) {
     case 'ping':
       return { outputs: [], backend: tf.getBackend() };
@@ -75,63 +98,77 @@ function run(req: PoolRequest): PoolResult {
       const part = partOf(req.model, req.part);
       const inputs = req.inputs.map(toTensor);
       const outs = partForward(part, req.params, inputs);
-      const outputs = outs.map(toMsg);
-      tf.dispose([...inputs, ...outs]);
-      return { outputs };
+      try {
+        return { outputs: await toMsgs(outs) };
+      } finally {
+        tf.dispose([...inputs, ...outs]);
+      }
     }
     case 'part.backward': {
       const part = partOf(req.model, req.part);
       const inputs = req.inputs.map(toTensor);
       const dOut = req.dOutputs.map((d) => (d === null ? null : toTensor(d)));
+      const owned = [...inputs, ...dOut.filter((d): d is tf.Tensor => d !== null)];
       const codec = req.outputCodec;
-      const { dInputs, dParams } =
-        codec === undefined
-          ? partBackward(part, req.state.params, inputs, dOut)
-          : codec.train !== undefined
-            ? partBackwardThroughCodec(part, req.state.params, inputs, dOut, codec)
-            : partBackwardThroughFrozenCodec(part, req.state.params, inputs, dOut, codec);
-      const outputs = req.inputGrads ? dInputs.map(toMsg) : [];
-      tf.dispose([...inputs, ...dOut.filter((d): d is tf.Tensor => d !== null), ...dInputs]);
-      adamStepShared(req.state, dParams, req.adam);
-      return { outputs };
+      let dInputs: tf.Tensor[] = [];
+      try {
+        const r =
+          codec === undefined
+            ? await partBackwardAsync(part, req.state.params, inputs, dOut)
+            : codec.train !== undefined
+              ? await partBackwardThroughCodecAsync(part, req.state.params, inputs, dOut, codec)
+              : await partBackwardThroughFrozenCodecAsync(part, req.state.params, inputs, dOut, codec);
+        dInputs = r.dInputs;
+        const outputs = req.inputGrads ? await toMsgs(dInputs) : [];
+        adamStepShared(req.state, r.dParams, req.adam);
+        return { outputs };
+      } finally {
+        tf.dispose([...owned, ...dInputs]);
+      }
     }
     case 'part.train': {
       const part = partOf(req.model, req.part);
       const inputs = req.inputs.map(toTensor);
       const labels = tf.tensor(Int32Array.from(req.labels.data), req.labels.shape, 'int32');
       const classes = req.model.config.classes;
-      const { loss, dInputs, dParams } = partLossBackward(part, req.state.params, inputs, labels, classes);
-      const outputs = dInputs.map(toMsg);
-      tf.dispose([...inputs, labels, ...dInputs]);
-      adamStepShared(req.state, dParams, req.adam);
-      return { outputs, loss };
+      let dInputs: tf.Tensor[] = [];
+      try {
+        const r = await partLossBackwardAsync(part, req.state.params, inputs, labels, classes);
+        dInputs = r.dInputs;
+        const outputs = await toMsgs(dInputs);
+        adamStepShared(req.state, r.dParams, req.adam);
+        return { outputs, loss: r.loss };
+      } finally {
+        tf.dispose([...inputs, labels, ...dInputs]);
+      }
     }
     case 'encode': {
-      if (req.learned) return { outputs: [], bytes: learnedEncode(req.learned, req.tensor) };
+      if (req.learned) return { outputs: [], bytes: await learnedEncodeAsync(req.learned, req.tensor) };
       const codec = createCodec(req.codec);
       // Error feedback: the residual lives in the sender's shared memory, not in this worker.
       const bytes = req.residual ? new ErrorFeedback(codec, { memory: req.residual }).encode(req.tensor) : codec.encode(req.tensor);
       return { outputs: [], bytes };
     }
     case 'decode': {
-      const t = req.learned ? learnedDecode(req.learned, req.bytes) : decodeAny(req.bytes);
+      const t = req.learned ? await learnedDecodeAsync(req.learned, req.bytes) : decodeAny(req.bytes);
       return { outputs: [{ data: t.data, shape: t.shape }] };
     }
     case 'evaluate':
-      return { outputs: [], confusion: evaluate(req) };
+      return { outputs: [], confusion: await evaluate(req) };
   }
 }
 
 /** Confusion counts of the whole model on one test batch, split tensors passed through their codecs. */
-function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Float64Array {
+async function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Promise<Float64Array> {
   const model = modelOf(req.model);
   const classes = req.model.config.classes;
-  const through = (slot: 'F1' | 'F2', t: tf.Tensor): tf.Tensor => {
+  const through = async (slot: 'F1' | 'F2', t: tf.Tensor): Promise<tf.Tensor> => {
     const c = req.codecs[slot];
-    const msg = toMsg(t);
+    const msg = await toMsg(t);
     let back;
     if (isLearned(c)) {
-      back = learnedDecode(c, learnedEncode({ ...c, train: undefined } as LearnedRef, msg));
+      const inference = { ...c, train: undefined } as LearnedRef;
+      back = await withSyncReadback(() => learnedDecode(c, learnedEncode(inference, msg)));
     } else {
       const codec = createCodec(c);
       back = codec.decode(codec.encode(msg));
@@ -145,25 +182,33 @@ function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Float64Array
   };
   const x = toTensor(req.images);
   const keep: tf.Tensor[] = [x];
-  let logits: tf.Tensor;
-  if (model.topology === 'u-shaped') {
-    const [f1, skip] = partForward(getPart(model, 'FE'), param('FE'), [x]) as [tf.Tensor, tf.Tensor];
-    const f1hat = through('F1', f1);
-    const [f2] = partForward(getPart(model, 'M'), param('M'), [f1hat]) as [tf.Tensor];
-    const f2hat = through('F2', f2);
-    [logits] = partForward(getPart(model, 'BE'), param('BE'), [f2hat, skip]) as [tf.Tensor];
-    keep.push(f1, skip, f1hat, f2, f2hat);
-  } else {
-    const [f1] = partForward(getPart(model, 'FE1'), param('FE1'), [x]) as [tf.Tensor];
-    const f1hat = through('F1', f1);
-    [logits] = partForward(getPart(model, 'S'), param('S'), [f1hat]) as [tf.Tensor];
-    keep.push(f1, f1hat);
+  try {
+    let logits: tf.Tensor;
+    if (model.topology === 'u-shaped') {
+      const [f1, skip] = partForward(getPart(model, 'FE'), param('FE'), [x]) as [tf.Tensor, tf.Tensor];
+      keep.push(f1, skip);
+      const f1hat = await through('F1', f1);
+      keep.push(f1hat);
+      const [f2] = partForward(getPart(model, 'M'), param('M'), [f1hat]) as [tf.Tensor];
+      keep.push(f2);
+      const f2hat = await through('F2', f2);
+      keep.push(f2hat);
+      [logits] = partForward(getPart(model, 'BE'), param('BE'), [f2hat, skip]) as [tf.Tensor];
+    } else {
+      const [f1] = partForward(getPart(model, 'FE1'), param('FE1'), [x]) as [tf.Tensor];
+      keep.push(f1);
+      const f1hat = await through('F1', f1);
+      keep.push(f1hat);
+      [logits] = partForward(getPart(model, 'S'), param('S'), [f1hat]) as [tf.Tensor];
+    }
+    keep.push(logits);
+    const pred = tf.tidy(() => tf.argMax(logits, -1));
+    keep.push(pred);
+    const predData = (await pred.data()) as Int32Array;
+    return confusion(predData, req.labels.data, classes);
+  } finally {
+    tf.dispose(keep);
   }
-  const pred = tf.tidy(() => tf.argMax(logits, -1));
-  const predData = pred.dataSync() as Int32Array;
-  const conf = confusion(predData, req.labels.data, classes);
-  tf.dispose([...keep, logits, pred]);
-  return conf;
 }
 
 function isLearned(c: CodecOptions | LearnedRef): c is LearnedRef {
@@ -173,5 +218,5 @@ function isLearned(c: CodecOptions | LearnedRef): c is LearnedRef {
 /** Pool entry point. */
 export default async function handle(req: PoolRequest): Promise<unknown> {
   await init();
-  return transferable(run(req));
+  return transferable(await run(req));
 }

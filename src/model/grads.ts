@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { diceCrossEntropy } from './loss.js';
-import { flattenTensors, toTensors } from './params.js';
+import { flattenTensors, flattenTensorsAsync, toTensors } from './params.js';
 import { getPart } from './unet.js';
 import type { ModelPart, PartName, SplitModel } from './types.js';
 
@@ -20,19 +20,46 @@ function checkShape(where: string, t: tf.Tensor, want: number[]): void {
   }
 }
 
+/** Gradients as tensors, before any readback; the caller owns (and disposes) all of them. */
+interface GradTensors {
+  dInputs: tf.Tensor[];
+  dParams: tf.Tensor[];
+}
+
 /**
- * Vector–Jacobian product: given upstream gradients of the outputs, the gradients of the inputs
- * and params (forward is recomputed). A null entry of `dOutputs` means that output receives no
- * gradient (its contribution is zero). `dInputs` has one tensor per input, the image's included
- * (the fused conv gradient computes it anyway). `dParams` is read back synchronously (dataSync).
- * @example const { dInputs: [g1], dParams } = partBackward(M, pM, [f1], [g2]);
+ * Runs `read` (reads of `free`), then disposes `free`; when `read` fails, disposes `onError`
+ * too (the tensors the caller would otherwise have received), so an error leaks nothing.
  */
-export function partBackward(
+export function readThenFreeSync<T>(read: () => T, free: tf.Tensor[], onError: tf.Tensor[]): T {
+  try {
+    return read();
+  } catch (err) {
+    tf.dispose(onError);
+    throw err;
+  } finally {
+    tf.dispose(free);
+  }
+}
+
+/** {@link readThenFreeSync} for an asynchronous `read` (`await t.data()`). */
+export async function readThenFree<T>(read: () => Promise<T>, free: tf.Tensor[], onError: tf.Tensor[]): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    tf.dispose(onError);
+    throw err;
+  } finally {
+    tf.dispose(free);
+  }
+}
+
+/** The VJP of `partBackward` as tensors (validation included); nothing read back. */
+function backwardTensors(
   part: ModelPart,
   params: Float32Array,
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
-): { dInputs: tf.Tensor[]; dParams: Float32Array } {
+): GradTensors {
   const outShapes = part.outputShapes(inputs[0]?.shape[0] ?? 0);
   if (dOutputs.length !== outShapes.length) {
     throw new RangeError(
@@ -56,22 +83,51 @@ export function partBackward(
       return tf.addN(terms) as tf.Scalar;
     };
     const g = tf.grads(f)([...p, ...inputs]);
-    return { dInputs: g.slice(np), dParams: flattenTensors(g.slice(0, np)) };
+    return { dInputs: g.slice(np), dParams: g.slice(0, np) };
   });
 }
 
 /**
- * For the part that holds the labels (BE or S): loss (`diceCrossEntropy`), gradients of its inputs
- * and params.
- * @param labels class ids [N, H, W]
+ * Vector–Jacobian product: given upstream gradients of the outputs, the gradients of the inputs
+ * and params (forward is recomputed). A null entry of `dOutputs` means that output receives no
+ * gradient (its contribution is zero). `dInputs` has one tensor per input, the image's included
+ * (the fused conv gradient computes it anyway). `dParams` is read back synchronously (dataSync);
+ * {@link partBackwardAsync} is the same for backends without synchronous readback.
+ * @example const { dInputs: [g1], dParams } = partBackward(M, pM, [f1], [g2]);
  */
-export function partLossBackward(
+export function partBackward(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  dOutputs: (tf.Tensor | null)[],
+): { dInputs: tf.Tensor[]; dParams: Float32Array } {
+  const r = backwardTensors(part, params, inputs, dOutputs);
+  return { dInputs: r.dInputs, dParams: readThenFreeSync(() => flattenTensors(r.dParams), r.dParams, r.dInputs) };
+}
+
+/**
+ * {@link partBackward} with `dParams` read by `await data()` (tfjs WebGPU in Node has no
+ * synchronous readback); the same kernels, so the same values bit for bit.
+ * @example const { dInputs: [g1], dParams } = await partBackwardAsync(M, pM, [f1], [g2]);
+ */
+export async function partBackwardAsync(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  dOutputs: (tf.Tensor | null)[],
+): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }> {
+  const r = backwardTensors(part, params, inputs, dOutputs);
+  return { dInputs: r.dInputs, dParams: await readThenFree(() => flattenTensorsAsync(r.dParams), r.dParams, r.dInputs) };
+}
+
+/** The loss and gradients of `partLossBackward` as tensors (validation included); nothing read back. */
+function lossBackwardTensors(
   part: ModelPart,
   params: Float32Array,
   inputs: tf.Tensor[],
   labels: tf.Tensor,
   classes: number,
-): { loss: number; dInputs: tf.Tensor[]; dParams: Float32Array } {
+): GradTensors & { loss: tf.Scalar } {
   const outShapes = part.outputShapes(inputs[0]?.shape[0] ?? 0);
   const last = outShapes[0];
   if (outShapes.length !== 1 || !last || last[3] !== classes) {
@@ -85,9 +141,46 @@ export function partLossBackward(
       return diceCrossEntropy(logits as tf.Tensor4D, labels, classes);
     };
     const { value, grads } = tf.valueAndGrads(f)([...p, ...inputs]);
-    const loss = (value.dataSync() as Float32Array)[0] as number;
-    return { loss, dInputs: grads.slice(np), dParams: flattenTensors(grads.slice(0, np)) };
+    return { loss: value, dInputs: grads.slice(np), dParams: grads.slice(0, np) };
   });
+}
+
+/**
+ * For the part that holds the labels (BE or S): loss (`diceCrossEntropy`), gradients of its inputs
+ * and params, read back synchronously ({@link partLossBackwardAsync}: with `await data()`).
+ * @param labels class ids [N, H, W]
+ */
+export function partLossBackward(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  labels: tf.Tensor,
+  classes: number,
+): { loss: number; dInputs: tf.Tensor[]; dParams: Float32Array } {
+  const r = lossBackwardTensors(part, params, inputs, labels, classes);
+  const [loss, dParams] = readThenFreeSync(
+    () => [r.loss.dataSync()[0] as number, flattenTensors(r.dParams)] as const,
+    [r.loss, ...r.dParams],
+    r.dInputs,
+  );
+  return { loss, dInputs: r.dInputs, dParams };
+}
+
+/** {@link partLossBackward} with the loss and `dParams` read by `await data()`, in one wait. */
+export async function partLossBackwardAsync(
+  part: ModelPart,
+  params: Float32Array,
+  inputs: tf.Tensor[],
+  labels: tf.Tensor,
+  classes: number,
+): Promise<{ loss: number; dInputs: tf.Tensor[]; dParams: Float32Array }> {
+  const r = lossBackwardTensors(part, params, inputs, labels, classes);
+  const [loss, dParams] = await readThenFree(
+    () => Promise.all([r.loss.data(), flattenTensorsAsync(r.dParams)]),
+    [r.loss, ...r.dParams],
+    r.dInputs,
+  );
+  return { loss: loss[0] as number, dInputs: r.dInputs, dParams };
 }
 
 /**

@@ -8,9 +8,18 @@ export type {
   UNetConfig,
 } from './types.js';
 export { buildSplitUNet, getPart, partNames, validateUNetConfig } from './unet.js';
-export { flattenTensors, initModelParams, initParams, namedParams, paramsFromNamed, toTensors } from './params.js';
+export { flattenTensors, flattenTensorsAsync, initModelParams, initParams, namedParams, paramsFromNamed, toTensors } from './params.js';
 export { DICE_SMOOTH, diceCrossEntropy } from './loss.js';
-export { partBackward, partForward, partLossBackward, predict } from './grads.js';
+export {
+  partBackward,
+  partBackwardAsync,
+  partForward,
+  partLossBackward,
+  partLossBackwardAsync,
+  predict,
+  readThenFree,
+  readThenFreeSync,
+} from './grads.js';
 export { Adam, adamOptions, adamUpdate } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
 export { confusion, iouDice } from './metrics.js';

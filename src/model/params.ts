@@ -69,6 +69,23 @@ export function flattenTensors(ts: tf.Tensor[]): Float32Array {
   return out;
 }
 
+/**
+ * `flattenTensors` read with `await data()`: for backends without synchronous readback (tfjs
+ * WebGPU in Node). All reads are issued at once, so a GPU backend waits for the device once.
+ * The caller still owns (and disposes) `ts`.
+ */
+export async function flattenTensorsAsync(ts: tf.Tensor[]): Promise<Float32Array> {
+  const values = await Promise.all(ts.map((t) => t.data()));
+  const total = ts.reduce((n, t) => n + t.size, 0);
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const v of values) {
+    out.set(v as Float32Array, offset);
+    offset += v.length;
+  }
+  return out;
+}
+
 /** Views of `flat` per parameter name (no copy); handy for moving weights between cuts. */
 export function namedParams(part: ModelPart, flat: Float32Array): Map<string, Float32Array> {
   checkLength(part, flat);
