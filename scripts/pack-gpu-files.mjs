@@ -171,6 +171,9 @@ function main() {
   addTree('dist', (_p, name) => !name.endsWith('.map'));
   addTree('scenarios', () => true);
   own.push({ rel: 'package.json', size: statSync(join(root, 'package.json')).size });
+  // The PyTorch reference step, for gpuVsTorchCudaTrainStep on the GPU machine.
+  const torchScript = join(root, 'scripts', 'torch_unet_step.py');
+  if (existsSync(torchScript)) own.push({ rel: 'scripts/torch_unet_step.py', size: statSync(torchScript).size });
   files.unshift(...own.map((o) => o.rel));
 
   // Production dependencies the entries never import statically: left out.
