@@ -302,12 +302,7 @@ export const clientMachine = setup({
               {
                 type: 'emit',
                 params: ({ context, event }) => [
-                  send(context.name, 'server', {
-                    kind: 'gradients.s2',
-                    round: context.round,
-                    step: context.step,
-                    blob: (event as DoneEvent).outputs[0] as BlobRef,
-                  }),
+                  sendG2(context, event),
                   ...releaseHeld(context),
                 ],
               },
@@ -320,12 +315,7 @@ export const clientMachine = setup({
             actions: {
               type: 'emit',
               params: ({ context, event }) => [
-                send(context.name, 'server', {
-                  kind: 'gradients.s2',
-                  round: context.round,
-                  step: context.step,
-                  blob: (event as DoneEvent).outputs[0] as BlobRef,
-                }),
+                sendG2(context, event),
               ],
             },
           },
@@ -448,6 +438,16 @@ function releaseSkippedG1(context: ClientContext, event: ActorEvent): Effect[] {
   const notice = ((event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef }).blob;
   const ids = [notice, context.gskip].filter((b): b is BlobRef => b !== null).map((b) => b.id);
   return [{ type: 'release', blobs: ids }];
+}
+
+/** The encoded G2 (or the loss gate's skip notice) of the current step, to the split server. */
+function sendG2(context: ClientContext, event: ActorEvent): Effect {
+  return send(context.name, 'server', {
+    kind: 'gradients.s2',
+    round: context.round,
+    step: context.step,
+    blob: (event as DoneEvent).outputs[0] as BlobRef,
+  });
 }
 
 /** Frees what the client holds for the current batch (skip tensor, its gradient, labels not yet sent). */
