@@ -123,6 +123,15 @@ const ENTRIES: Record<string, Entry> = {
     const { benchRoiMillionLines } = await import('../roi/bench.js');
     return { backend: null, ...(await benchRoiMillionLines()) };
   },
+  /** Learned decoders fed 10,000 hostile streams (issue 3): CodecError or a valid decode, nothing else. */
+  decodeFuzz: async ({ quick }) => {
+    await selectBackend('wasm');
+    const fc = await import('fast-check');
+    const { fuzzLearnedDecoders } = await import('../codecs/learned/fuzz.js');
+    const start = wallSeconds();
+    const r = fuzzLearnedDecoders(fc, quick ? 1000 : 10_000, 42);
+    return { backend: tf.getBackend(), decodeFuzzCases: r.cases, decodeFuzzRejected: r.rejected, decodeFuzzDecoded: r.decoded, decodeFuzzSeconds: wallSeconds() - start };
+  },
   /** The entropy coder (issue 3). */
   coder: async () => {
     const { benchCoder } = await import('../codecs/entropy/bench.js');
