@@ -167,6 +167,7 @@ class Simulation {
     }
     this.rounds.sort((a, b) => a.round - b.round);
     const summary = buildSummary({
+      codecs: this.world.codecs,
       scenario: s,
       backend: this.backend,
       rounds: this.rounds,

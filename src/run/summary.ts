@@ -1,4 +1,6 @@
 /** The run summary (docs/formats.md): what a run cost and what it reached. */
+import { resolveLearnedSpec } from '../codecs/learned/index.js';
+import { AYAD_FREEZE_AFTER_ROUNDS, LEARNED_CODEC_DEFAULTS, type SlotPlan } from './codecPlan.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { TrafficTotals } from './trafficLog.js';
 
@@ -25,7 +27,8 @@ export interface RunSummary {
   seed: number;
   topology: string;
   variant: string;
-  codec: { name: string; bits?: number; scheme: string };
+  /** The codec and the settings that apply to it, defaults resolved (see `codecSettings`). */
+  codec: { name: string; scheme: string; [setting: string]: string | number | boolean | undefined };
   network: string;
   clients: number;
   /** Training samples held by each client. */
@@ -50,7 +53,42 @@ export interface RunSummary {
 
 export const VERSION = '0.1.0';
 
+/**
+ * The codec's operating point as it ran: only the settings that apply to the codec named, with
+ * defaults resolved (learned codecs' latent size and stages from their slot plans), so a
+ * summary says which point of a rate–accuracy curve it is.
+ */
+export function codecSettings(s: Scenario, plans: readonly SlotPlan[]): RunSummary['codec'] {
+  const c = s.codec;
+  const base = { name: c.name, scheme: c.scheme };
+  if (c.name === 'quant') return { ...base, bits: c.bits };
+  if (c.name === 'topk') return { ...base, fraction: c.fraction, errorFeedback: true };
+  const learned = plans.find((p): p is Extract<SlotPlan, { kind: 'learned' }> => p.kind === 'learned');
+  const spec = learned !== undefined ? resolveLearnedSpec(learned.spec) : undefined;
+  const shape = spec !== undefined ? { latent: spec.latent, stages: spec.stages } : {};
+  if (c.name === 'ayad') {
+    return { ...base, ...shape, freezeAfterRounds: c.freezeAfterRounds ?? AYAD_FREEZE_AFTER_ROUNDS, lossThreshold: c.lossThreshold };
+  }
+  if (c.name === 'factorized' || c.name === 'hyperprior' || c.name === 'cheng2020-attn') {
+    const d = LEARNED_CODEC_DEFAULTS[c.name];
+    return {
+      ...base,
+      ...shape,
+      lambda: c.lambda ?? d.lambda,
+      lambdaG: c.lambdaG ?? d.lambdaG,
+      lr: c.lr,
+      entropyLr: c.entropyLr,
+      warmupRounds: c.warmupRounds,
+      ...(c.freezeAfterRounds !== undefined ? { freezeAfterRounds: c.freezeAfterRounds } : {}),
+      ...(c.name === 'cheng2020-attn' ? { context: c.context } : {}),
+    };
+  }
+  return base;
+}
+
 export function buildSummary(input: {
+  /** The run's codec slot plans (for the learned codecs' resolved settings). */
+  codecs?: readonly SlotPlan[];
   scenario: Scenario;
   backend: string;
   rounds: RoundRecord[];
@@ -74,7 +112,7 @@ export function buildSummary(input: {
     seed: s.seed,
     topology: s.protocol.topology,
     variant: s.protocol.variant,
-    codec: s.codec.name === 'quant' ? { name: s.codec.name, bits: s.codec.bits, scheme: s.codec.scheme } : { name: s.codec.name, scheme: s.codec.scheme },
+    codec: codecSettings(s, input.codecs ?? []),
     network: s.network.profile,
     clients: input.clients,
     clientSamples: input.clientSamples,
