@@ -22,7 +22,6 @@ import type { PartName, UNetConfig } from '../model/types.js';
 import { Rng } from '../sim/rng.js';
 import { hasSyncReadback, selectBackend } from './backend.js';
 import { learnedDecode, learnedEncode, partBackwardThroughCodec, SYNC_READBACK_FALLBACK, withSyncReadback } from './codecTasks.js';
-import { partBackwardThroughFrozenCodec } from './frozenCodec.js';
 import { adamStepShared } from './optimizer.js';
 import { ParamStore, type PartState } from './paramStore.js';
 import { ComputePool } from './pool.js';
@@ -165,7 +164,7 @@ describe('pool worker with async readback', () => {
       const viaCodec = await task({
         task: 'part.backward', model, part: 'FE', state: W.fe, adam, inputs: [image], dOutputs: [msg(g1), msg(gskip)], inputGrads: false, outputCodec: wRef,
       });
-      const fe = (train ? partBackwardThroughCodec : partBackwardThroughFrozenCodec)(getPart(split, 'FE'), R.fe.params, [x], [g1, gskip], rRef);
+      const fe = partBackwardThroughCodec(getPart(split, 'FE'), R.fe.params, [x], [g1, gskip], rRef);
       adamStepShared(R.fe, fe.dParams, adam);
       expect(viaCodec.outputs).toEqual([]);
       expectSameState(W.fe, R.fe, `FE (codec ${train ? 'trained' : 'frozen'})`);

@@ -2,7 +2,7 @@
  * No tensor leak with learned codecs in the protocol path (issue 3): the pool worker's task
  * handler, driven in this thread, runs 100 U-shaped training steps (FE, M, BE) whose split
  * tensors go through learned codecs: factorized feature codecs trained inside the backward pass
- * (partBackwardThroughCodec; every other step frozen, partBackwardThroughFrozenCodec), factorized
+ * (partBackwardThroughCodec; every other step frozen), factorized
  * gradient codecs trained as they encode (learnedEncode with `train`) and decoded (learnedDecode),
  * and a topk encode with error feedback. tfjs must hold as many tensors after step 100 as after
  * step 1 (the first step may build what stays cached).

@@ -131,27 +131,33 @@ export function learnedDecode(ref: LearnedRef, bytes: Uint8Array): TensorData {
 interface CodecGradTensors {
   dInputs: tf.Tensor[];
   dParams: tf.Tensor[];
+  /** Empty for a frozen codec. */
   dCodec: tf.Tensor[];
 }
 
-/** The tensor computation of `partBackwardThroughCodec` (sync and async); nothing read back. */
+/**
+ * The tensor computation of `partBackwardThroughCodec` (sync and async); nothing read back.
+ * With `lambda` the codec trains (task + λ·bits per element + aux, its gradient returned);
+ * with null it is frozen (the `ayad` baseline after its training rounds): the part still
+ * learns through the codec's straight-through forward, whose parameters are constants.
+ */
 function codecBackwardTensors(
   part: ModelPart,
   params: Float32Array,
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
-  lambda: number,
+  lambda: number | null,
 ): CodecGradTensors {
   const codec = learnedCodec(ref.spec);
   return tf.tidy(() => {
     const p = toTensors(part, params);
     const cp = codec.toTensors(ref.params);
     const np = p.length;
-    const nc = cp.length;
+    const nc = lambda === null ? 0 : cp.length;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const outs = part.forward(args.slice(0, np), args.slice(np + nc));
-      const codecParams = args.slice(np, np + nc);
+      const codecParams = lambda === null ? cp : args.slice(np, np + nc);
       const first = outs[0] as tf.Tensor4D;
       const fr = codec.forward(codecParams, first, 'ste');
       const terms: tf.Tensor[] = [];
@@ -160,25 +166,23 @@ function codecBackwardTensors(
         const value = k === 0 ? fr.xhat : o;
         terms.push(d ? tf.sum(tf.mul(value, d)) : tf.mul(tf.sum(value), 0));
       });
-      terms.push(tf.mul(fr.bits, lambda / first.size));
-      terms.push(codec.auxLoss(codecParams));
+      if (lambda !== null) {
+        terms.push(tf.mul(fr.bits, lambda / first.size));
+        terms.push(codec.auxLoss(codecParams));
+      }
       return tf.addN(terms) as tf.Scalar;
     };
-    const g = tf.grads(f)([...p, ...cp, ...inputs]);
+    const g = tf.grads(f)([...p, ...(lambda === null ? [] : cp), ...inputs]);
     return { dInputs: g.slice(np + nc), dParams: g.slice(0, np), dCodec: g.slice(np, np + nc) };
   });
 }
 
-function trainOf(ref: LearnedRef, where: string): NonNullable<LearnedRef['train']> {
-  if (ref.train === undefined) throw new Error(`${where}: the codec reference has no trainable state`);
-  return ref.train;
-}
-
 /**
  * VJP of a part whose first output goes through a feature codec: returns the gradients of the
- * part's inputs and parameters; the codec's gradient (task + λ·bits per element + aux) is
- * applied to its trainable copy here. Reads back synchronously ({@link partBackwardThroughCodecAsync}:
- * with `await data()`).
+ * part's inputs and parameters. Where `ref` has a trainable copy, the codec's gradient
+ * (task + λ·bits per element + aux) is applied to it here; without one the codec is frozen and
+ * nothing is written to any codec state. Reads back synchronously
+ * ({@link partBackwardThroughCodecAsync}: with `await data()`).
  */
 export function partBackwardThroughCodec(
   part: ModelPart,
@@ -187,14 +191,13 @@ export function partBackwardThroughCodec(
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
 ): { dInputs: tf.Tensor[]; dParams: Float32Array } {
-  const train = trainOf(ref, 'partBackwardThroughCodec');
-  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, train.lambda);
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, ref.train?.lambda ?? null);
   const [dParams, dCodec] = readThenFreeSync(
     () => [flattenTensors(r.dParams), flattenTensors(r.dCodec)] as const,
     [...r.dParams, ...r.dCodec],
     r.dInputs,
   );
-  adamStepShared(train.state, dCodec, train.adam);
+  if (ref.train !== undefined) adamStepShared(ref.train.state, dCodec, ref.train.adam);
   return { dInputs: r.dInputs, dParams };
 }
 
@@ -206,14 +209,13 @@ export async function partBackwardThroughCodecAsync(
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
 ): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }> {
-  const train = trainOf(ref, 'partBackwardThroughCodec');
-  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, train.lambda);
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, ref.train?.lambda ?? null);
   const [dParams, dCodec] = await readThenFree(
     () => Promise.all([flattenTensorsAsync(r.dParams), flattenTensorsAsync(r.dCodec)]),
     [...r.dParams, ...r.dCodec],
     r.dInputs,
   );
-  adamStepShared(train.state, dCodec, train.adam);
+  if (ref.train !== undefined) adamStepShared(ref.train.state, dCodec, ref.train.adam);
   return { dInputs: r.dInputs, dParams };
 }
 

@@ -25,7 +25,6 @@ import {
   partBackwardThroughCodecAsync,
   withSyncReadback,
 } from './codecTasks.js';
-import { partBackwardThroughFrozenCodecAsync } from './frozenCodec.js';
 import { adamStepShared } from './optimizer.js';
 import type { LearnedRef, ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
 import type { CodecOptions } from '../codecs/types.js';
@@ -115,9 +114,7 @@ async function run(req: PoolRequest): Promise<PoolResult> {
         const r =
           codec === undefined
             ? await partBackwardAsync(part, req.state.params, inputs, dOut)
-            : codec.train !== undefined
-              ? await partBackwardThroughCodecAsync(part, req.state.params, inputs, dOut, codec)
-              : await partBackwardThroughFrozenCodecAsync(part, req.state.params, inputs, dOut, codec);
+            : await partBackwardThroughCodecAsync(part, req.state.params, inputs, dOut, codec);
         dInputs = r.dInputs;
         const outputs = req.inputGrads ? await toMsgs(dInputs) : [];
         adamStepShared(req.state, r.dParams, req.adam);
