@@ -132,11 +132,26 @@ const ENTRIES: Record<string, Entry> = {
     const r = fuzzLearnedDecoders(fc, quick ? 1000 : 10_000, 42);
     return { backend: tf.getBackend(), decodeFuzzCases: r.cases, decodeFuzzRejected: r.rejected, decodeFuzzDecoded: r.decoded, decodeFuzzSeconds: wallSeconds() - start };
   },
-  /** The entropy coder (issue 3). */
-  coder: async () => {
+  /**
+   * The entropy coder (issue 3): speed and overhead on an i.i.d. Laplacian (with Brotli on it,
+   * `coderVsBrotliIid`), and `coderVsBrotli` on the symbols of a briefly trained hyperprior
+   * (`coderVsBrotliFactorized`: factorized), details in `coderVsBrotliRuns`.
+   */
+  coder: async ({ quick }) => {
     const { benchCoder } = await import('../codecs/entropy/bench.js');
+    const { benchLearnedVsBrotli, BROTLI_BENCH_QUICK } = await import('../codecs/learned/brotliBench.js');
     const r = benchCoder();
-    return { backend: null, ...r };
+    await selectBackend('wasm');
+    const opts = quick ? BROTLI_BENCH_QUICK : {};
+    const hyperprior = benchLearnedVsBrotli({ ...opts, codec: 'hyperprior' });
+    const factorized = benchLearnedVsBrotli({ ...opts, codec: 'factorized' });
+    return {
+      backend: tf.getBackend(),
+      ...r,
+      coderVsBrotli: hyperprior.coderVsBrotli,
+      coderVsBrotliFactorized: factorized.coderVsBrotli,
+      coderVsBrotliRuns: { hyperprior, factorized },
+    };
   },
 };
 

@@ -17,7 +17,6 @@
  * conv and an attention block; the synthesis mirrors it with sub-pixel upsampling.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ransEncode } from '../entropy/rans.js';
 import { bitsNumber, bitsOf, latentShape, type Analysis, type CodecCore, type Shape4 } from './core.js';
 import { serialContextPass, type ContextWeights } from './contextModel.js';
 import { entropyBottleneck } from './entropyBottleneck.js';
@@ -41,7 +40,7 @@ import {
 import { roundHalfEven } from './ops.js';
 import { ParamBuilder, paramViews } from './params.js';
 import { RansReader } from './ransReader.js';
-import type { QuantMode, ResolvedLearnedSpec } from './types.js';
+import type { CodedSymbols, QuantMode, ResolvedLearnedSpec } from './types.js';
 
 /** [1, h, w, 1] with 1 at checkerboard anchors ((h + w) even). */
 function anchorMask(h: number, w: number): tf.Tensor4D {
@@ -241,7 +240,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
         return sym;
       });
       const yhat = tf.tensor4d(pass.yhat, y.shape);
-      let streams: Uint8Array[] = [];
+      let coded: CodedSymbols[] = [];
       if (opts.code) {
         // Coding order is the order the decoder will meet the symbols in (anchors first for checkerboard).
         const ordered = new Int32Array(order.length);
@@ -250,7 +249,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
           ordered[j] = symbols[order[j] as number] as number;
           orderedIndex[j] = index[order[j] as number] as number;
         }
-        streams = [zPart.stream as Uint8Array, ransEncode(ordered, orderedIndex, tables)];
+        coded = [zPart.coded as CodedSymbols, { symbols: ordered, index: orderedIndex, tables }];
       }
       let yBits = NaN;
       if (opts.estimate) {
@@ -258,7 +257,7 @@ export function cheng2020Core(spec: ResolvedLearnedSpec): CodecCore {
         yBits = bitsNumber(lik);
       }
       return {
-        streams,
+        coded,
         yhat,
         parts: [
           { name: 'y', bits: yBits, symbols: symbols.length },

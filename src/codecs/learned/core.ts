@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../sim/rng.js';
-import type { ForwardResult, LearnedParamSpec, QuantMode, ResolvedLearnedSpec } from './types.js';
+import type { CodedSymbols, ForwardResult, LearnedParamSpec, QuantMode, ResolvedLearnedSpec } from './types.js';
 
 /** −Σ log2 of the values of the likelihood tensors. */
 export function bitsOf(likelihoods: tf.Tensor[]): tf.Scalar {
@@ -31,8 +31,8 @@ export interface LatentPart {
 
 /** What the encoder side of an inference pass produces. */
 export interface Analysis {
-  /** rANS streams in payload order (empty when coding was not asked for). */
-  streams: Uint8Array[];
+  /** What each rANS stream codes, in payload order (empty when coding was not asked for); the wrapper runs the coder. */
+  coded: CodedSymbols[];
   /** ŷ the decoder will reconstruct (owned by the enclosing tidy). */
   yhat: tf.Tensor4D;
   parts: LatentPart[];
@@ -46,7 +46,7 @@ export interface CodecCore {
   readonly streamCount: number;
   forward(p: tf.Tensor[], x: tf.Tensor4D, mode: QuantMode, rng?: Rng): ForwardResult;
   auxLoss(p: tf.Tensor[]): tf.Scalar;
-  /** Inference quantisation; codes the streams if `code`, estimates bits if `estimate`. */
+  /** Inference quantisation; lists the symbols to code if `code`, estimates bits if `estimate`. */
   analyse(p: tf.Tensor[], flat: Float32Array, x: tf.Tensor4D, opts: { code: boolean; estimate: boolean }): Analysis;
   /** ŷ from the payload's streams; `latentShape` is [B, h, w, N] of y. */
   reconstruct(p: tf.Tensor[], flat: Float32Array, streams: Uint8Array[], latentShape: Shape4): tf.Tensor4D;

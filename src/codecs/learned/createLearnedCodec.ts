@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../sim/rng.js';
 import { readContainer, writeContainer } from '../container.js';
+import { ransEncode } from '../entropy/rans.js';
 import { Errors } from '../errors.js';
 import { checkTensor, elementCount, MAX_ELEMENTS } from '../tensor.js';
 import type { Codec, TensorData } from '../types.js';
@@ -17,6 +18,7 @@ import { initLearnedParams, learnedToTensors, shapeSize } from './params.js';
 import { EB_INIT_SCALE } from './entropyBottleneck.js';
 import { readPayload, writePayload } from './payload.js';
 import type {
+  CodedSymbols,
   EstimateResult,
   ForwardResult,
   LearnedCodec,
@@ -147,14 +149,19 @@ export function createLearnedCodec(specIn: LearnedCodecSpec): LearnedCodec {
     return out as EstimateResult;
   };
 
-  const compress = (flat: Float32Array, x: TensorData): Uint8Array => {
+  const codedSymbols = (flat: Float32Array, x: TensorData): CodedSymbols[] => {
     checkInput(x);
-    let streams: Uint8Array[] = [];
+    let coded: CodedSymbols[] = [];
     tf.tidy(() => {
       const p = tensors(flat);
       const xt = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
-      streams = core.analyse(p, flat, xt, { code: true, estimate: false }).streams;
+      coded = core.analyse(p, flat, xt, { code: true, estimate: false }).coded;
     });
+    return coded;
+  };
+
+  const compress = (flat: Float32Array, x: TensorData): Uint8Array => {
+    const streams = codedSymbols(flat, x).map((c) => ransEncode(c.symbols, c.index, c.tables));
     return writeContainer({ codec: name, shape: x.shape.slice(), payload: writePayload(spec, streams) });
   };
 
@@ -204,6 +211,7 @@ export function createLearnedCodec(specIn: LearnedCodecSpec): LearnedCodec {
     },
     compress,
     decompress,
+    codedSymbols,
     estimate,
     bind: (flat: Float32Array): Codec => ({
       name,

@@ -4,7 +4,7 @@
  * mirrored with 5×5 stride-2 transposed convs and IGDN, and an entropy bottleneck on y.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ransDecode, ransEncode } from '../entropy/rans.js';
+import { ransDecode } from '../entropy/rans.js';
 import { bitsNumber, bitsOf, type Analysis, type CodecCore } from './core.js';
 import { bottleneckDequantize, bottleneckSymbols, channelIndex, entropyBottleneck } from './entropyBottleneck.js';
 import { conv, convTranspose, gdn, sequential, type Layer } from './layers.js';
@@ -56,7 +56,7 @@ export function factorizedCore(spec: ResolvedLearnedSpec): CodecCore {
       const { symbols, index } = bottleneckSymbols(y.dataSync() as Float32Array, medians);
       const yhat = tf.tensor4d(bottleneckDequantize(symbols, medians), y.shape);
       return {
-        streams: opts.code ? [ransEncode(symbols, index, tables)] : [],
+        coded: opts.code ? [{ symbols, index, tables }] : [],
         yhat,
         parts: [{ name: 'y', bits: opts.estimate ? bitsNumber(eb.likelihood(p, yhat)) : NaN, symbols: symbols.length }],
       };

@@ -7,7 +7,7 @@
  * h_s: 5×5 stride-2 transposed conv, ReLU, again, ReLU, 3×3 conv, ReLU.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ransDecode, ransEncode } from '../entropy/rans.js';
+import { ransDecode } from '../entropy/rans.js';
 import { bitsNumber, bitsOf, latentShape, type Analysis, type CodecCore, type Shape4 } from './core.js';
 import { bottleneckDequantize, bottleneckSymbols, channelIndex, entropyBottleneck, type EntropyBottleneck } from './entropyBottleneck.js';
 import { gdnAnalysis, gdnSynthesis } from './factorized.js';
@@ -15,11 +15,11 @@ import { gaussianLikelihood, gaussianQuantize, scaleIndexes, scaleTables } from 
 import { conv, convTranspose, relu, sequential, type Layer } from './layers.js';
 import { roundHalfEven } from './ops.js';
 import { ParamBuilder } from './params.js';
-import type { LearnedParamSpec, ResolvedLearnedSpec } from './types.js';
+import type { CodedSymbols, LearnedParamSpec, ResolvedLearnedSpec } from './types.js';
 
 /**
- * The z half shared by hyperprior and cheng2020-attn: code ẑ with the bottleneck, return the
- * stream, ẑ and its bits (NaN unless `estimate`).
+ * The z half shared by hyperprior and cheng2020-attn: quantise z with the bottleneck, return
+ * what its stream codes (null unless `code`), ẑ and its bits (NaN unless `estimate`).
  */
 export function codeHyperLatent(
   eb: EntropyBottleneck,
@@ -28,12 +28,12 @@ export function codeHyperLatent(
   params: readonly LearnedParamSpec[],
   z: tf.Tensor4D,
   opts: { code: boolean; estimate: boolean },
-): { stream: Uint8Array | null; zhat: tf.Tensor4D; bits: number; symbols: number } {
+): { coded: CodedSymbols | null; zhat: tf.Tensor4D; bits: number; symbols: number } {
   const { tables, medians } = eb.tables(flat, params);
   const { symbols, index } = bottleneckSymbols(z.dataSync() as Float32Array, medians);
   const zhat = tf.tensor4d(bottleneckDequantize(symbols, medians), z.shape);
   return {
-    stream: opts.code ? ransEncode(symbols, index, tables) : null,
+    coded: opts.code ? { symbols, index, tables } : null,
     zhat,
     bits: opts.estimate ? bitsNumber(eb.likelihood(p, zhat)) : NaN,
     symbols: symbols.length,
@@ -98,7 +98,7 @@ export function hyperpriorCore(spec: ResolvedLearnedSpec): CodecCore {
       for (let i = 0; i < yv.length; i++) symbols[i] = roundHalfEven(yv[i] as number);
       const yhat = tf.tensor4d(Float32Array.from(symbols), y.shape);
       return {
-        streams: opts.code ? [zPart.stream as Uint8Array, ransEncode(symbols, index, tables)] : [],
+        coded: opts.code ? [zPart.coded as CodedSymbols, { symbols, index, tables }] : [],
         yhat,
         parts: [
           { name: 'y', bits: opts.estimate ? bitsNumber(gaussianLikelihood(yhat, sigma, null)) : NaN, symbols: symbols.length },

@@ -1,5 +1,6 @@
 /** Learned codecs (issue 3): factorized, scale hyperprior and cheng2020-attn, on flat parameters. */
 export type {
+  CodedSymbols,
   ContextKind,
   EstimateResult,
   ForwardResult,
@@ -27,3 +28,14 @@ export {
   type TrainOptions,
 } from './bench.js';
 export { entropyParamRanges } from './paramGroups.js';
+export {
+  benchLearnedVsBrotli,
+  brotli11,
+  BROTLI_BENCH_DEFAULTS,
+  BROTLI_BENCH_QUICK,
+  compareWithBrotli,
+  type BrotliBenchCodec,
+  type BrotliBenchOptions,
+  type BrotliBenchResult,
+  type BrotliComparison,
+} from './brotliBench.js';

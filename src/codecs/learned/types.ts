@@ -8,6 +8,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../sim/rng.js';
+import type { CdfTable } from '../entropy/cdf.js';
 import type { Codec, TensorData } from '../types.js';
 
 /** Names `createLearnedCodec` accepts; each is also the container's codec id. */
@@ -96,6 +97,15 @@ export interface EstimateResult {
   parts: { name: 'y' | 'z'; bits: number; symbols: number }[];
 }
 
+/** What one rANS stream of a payload codes: `ransEncode(symbols, index, tables)` is the stream. */
+export interface CodedSymbols {
+  /** Integer symbols in coding order. */
+  symbols: Int32Array;
+  /** Table of each symbol (null: all use `tables[0]`). */
+  index: Int32Array | null;
+  tables: CdfTable[];
+}
+
 /** A learned tensor codec; all methods are pure functions of (flat params, input). */
 export interface LearnedCodec {
   readonly spec: ResolvedLearnedSpec;
@@ -119,6 +129,11 @@ export interface LearnedCodec {
   compress(params: Float32Array, x: TensorData): Uint8Array;
   /** Inverse of `compress`; throws CodecError on a corrupt, truncated or foreign stream. */
   decompress(params: Float32Array, bytes: Uint8Array): TensorData;
+  /**
+   * The symbols and tables `compress` codes, stream by stream in payload order (z first where
+   * there is one): for inspection and benchmarks of the entropy model apart from the coder.
+   */
+  codedSymbols(params: Float32Array, x: TensorData): CodedSymbols[];
   /** The inference pass `compress` runs, with −Σlog2 p instead of coding. */
   estimate(params: Float32Array, x: TensorData): EstimateResult;
   /** A plain `Codec` (encode/decode) over these params; reads `params` live at each call. */
