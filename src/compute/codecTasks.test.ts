@@ -5,7 +5,9 @@ import { CodecError } from '../codecs/errors.js';
 import { readContainer, writeContainer } from '../codecs/container.js';
 import { Rng } from '../sim/rng.js';
 import { ParamStore } from './paramStore.js';
-import { learnedCodec, learnedDecode, learnedEncode, scaledHeaderBytes } from './codecTasks.js';
+import { buildSplitUNet, getPart, initModelParams } from '../model/index.js';
+import { toTensors } from '../model/params.js';
+import { learnedCodec, learnedDecode, learnedEncode, partBackwardThroughCodec, scaledForward, scaledHeaderBytes } from './codecTasks.js';
 import type { LearnedRef, TensorMsg } from './types.js';
 
 const SPEC = { name: 'factorized' as const, channels: 4, latent: 4, inputSize: 8, stages: 2 };
@@ -79,4 +81,59 @@ describe('learned gradient coding (scaled container)', () => {
       { seed: 42, numRuns: 60 },
     );
   });
+});
+
+describe('scaledForward (a feature codec inside the task graph, as the scaled container codes it)', () => {
+  it('matches the wire decode, keeps the exact channel means and is invariant to the input scale', async () => {
+    await tf.setBackend('cpu');
+    const r = ref(false);
+    const codec = learnedCodec(SPEC);
+    const g = gradient(3, 1);
+    const wire = learnedDecode(r, learnedEncode(r, { data: g.data.slice(), shape: g.shape }));
+    const [small, large] = tf.tidy(() => {
+      const p = codec.toTensors(r.params);
+      const x = tf.tensor4d(g.data, SHAPE as [number, number, number, number]);
+      return [scaledForward(codec, p, x).xhat, scaledForward(codec, p, tf.mul(x, 1e4) as tf.Tensor4D).xhat];
+    });
+    const a = small.dataSync() as Float32Array;
+    const b = large.dataSync() as Float32Array;
+    // Straight-through rounding codes what the wire codes; only the means' fp16 rounding differs.
+    for (let i = 0; i < a.length; i++) expect(Math.abs((a[i] as number) - (wire.data[i] as number))).toBeLessThan(1e-3);
+    for (let i = 0; i < a.length; i++) expect(Math.abs((b[i] as number) / 1e4 - (a[i] as number))).toBeLessThan(1e-4);
+    const want = means(g.data, 4);
+    means(a, 4).forEach((m, c) => expect(Math.abs(m - (want[c] as number))).toBeLessThan(1e-5));
+    tf.dispose([small, large]);
+  });
+});
+
+describe('feature codec distortion term (codec.distortion)', () => {
+  it('trains the codec towards reconstructing its input (at its trainable copy, step after step)', async () => {
+    await tf.setBackend('cpu');
+    const config = { inChannels: 3, classes: 2, baseChannels: 2, depth: 3, size: 16 };
+    const split = buildSplitUNet(config, 'u-shaped');
+    const fe = getPart(split, 'FE');
+    const params = initModelParams(split, new Rng(4, 'distortion/model'))['FE'] as Float32Array;
+    const f1 = fe.outputShapes(2)[0] as number[];
+    const spec = { name: 'factorized' as const, channels: f1[3] as number, latent: 4, inputSize: f1[1] as number, stages: 1 };
+    const codec = learnedCodec(spec);
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 5);
+    const outs = fe.outputShapes(2);
+    const mseAfter = (beta: number): number => {
+      const start = codec.init(new Rng(6, 'distortion/codec'));
+      const r: LearnedRef = { spec, params: start.slice(), normalize: true, train: { state: new ParamStore().create('c', start), adam: { lr: 3e-3 }, lambda: 0, distortion: beta } };
+      for (let i = 0; i < 40; i++) {
+        const zeros = outs.map((s) => tf.zeros(s));
+        const g = partBackwardThroughCodec(fe, params, [x], zeros, r);
+        tf.dispose([...zeros, ...g.dInputs]);
+      }
+      return tf.tidy(() => {
+        const first = fe.forward(toTensors(fe, params), [x])[0] as tf.Tensor4D;
+        return scaledForward(codec, codec.toTensors(r.train?.state.params as Float32Array), first).mse.dataSync()[0] as number;
+      });
+    };
+    const before = mseAfter(0);
+    const after = mseAfter(1);
+    expect(after).toBeLessThan(0.3 * before);
+    x.dispose();
+  }, 60_000);
 });

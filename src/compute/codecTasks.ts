@@ -1,12 +1,13 @@
 /**
  * What pool workers do with learned codecs (issue 3), on top of src/codecs/learned:
- * - gradient tensors are normalised by their RMS before coding, and their per-channel means
- *   travel exactly (fp16) beside the learned code of the centred tensor (a `scaled`
- *   container: scale, means, inner stream). The normalisation lets one codec serve gradients
- *   whose magnitude drifts by orders of magnitude; the exact means matter more: a learned
- *   decoder's small per-channel offset is a bias the receiving part's optimiser integrates
- *   step after step (measured: with the offset, compressing dL/dF2 alone made the loss
- *   diverge within 100 steps; with exact means the run trained to within 0.02 IoU of none);
+ * - split tensors (features and gradients) are normalised by their RMS before coding, and their
+ *   per-channel means travel exactly (fp16) beside the learned code of the centred tensor (a
+ *   `scaled` container: scale, means, inner stream). The normalisation lets one codec serve
+ *   tensors whose magnitude drifts by orders of magnitude over training (gradients shrink,
+ *   features grow); the exact means matter more for gradients: a learned decoder's small
+ *   per-channel offset is a bias the receiving part's optimiser integrates step after step
+ *   (measured: with the offset, compressing dL/dF2 alone made the loss diverge within 100
+ *   steps; with exact means the run trained to within 0.02 IoU of none);
  * - a gradient codec takes one training step on `rate + λ_g·MSE` every time it encodes;
  * - a feature codec sits inside the task graph: the part's first output passes through the
  *   codec's differentiable forward (straight-through rounding), so the task gradient and
@@ -70,8 +71,8 @@ export function scaledHeaderBytes(channels: number): number {
 }
 
 /**
- * Encodes with a learned codec; a gradient is normalised and centred first (see the header),
- * and its trainable copy takes one step on the centred tensor.
+ * Encodes with a learned codec; the tensor is normalised and centred first (see the header),
+ * and a gradient codec's trainable copy takes one step on the centred tensor.
  */
 export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
   const codec = learnedCodec(ref.spec);
@@ -86,7 +87,8 @@ export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
   if (ref.train) {
     const x = tf.tensor4d(unit, t.shape as [number, number, number, number]);
     // rate + λ_g·MSE, written as MSE + (1/λ_g)·rate so the codec's own step function applies.
-    const r = learnedLossAndGrads(codec, ref.params, x, { lambda: 1 / ref.train.lambda, mode: 'ste' });
+    // At the trainable copy: each encode is one step from where the last one left it.
+    const r = learnedLossAndGrads(codec, ref.train.state.params, x, { lambda: 1 / ref.train.lambda, mode: 'ste' });
     x.dispose();
     adamStepShared(ref.train.state, r.grads, ref.train.adam);
   }
@@ -127,6 +129,33 @@ export function learnedDecode(ref: LearnedRef, bytes: Uint8Array): TensorData {
   return inner;
 }
 
+/**
+ * The codec's straight-through forward as the `scaled` container codes it (learnedEncode /
+ * learnedDecode): x / RMS(x), centred per channel, coded; the decoded tensor gets the exact
+ * channel means back and is scaled up again. Differentiable in x and the codec parameters; the
+ * fp16 rounding of the means is left out. A feature codec therefore always sees unit-RMS input,
+ * however the part's activations grow over training (unnormalised, cheng2020-attn's synthesis
+ * blew growing features up to 1e12 and the run diverged).
+ */
+export function scaledForward(
+  codec: LearnedCodec,
+  params: tf.Tensor[],
+  x: tf.Tensor4D,
+): { xhat: tf.Tensor4D; bits: tf.Scalar; mse: tf.Scalar } {
+  const scale = tf.sqrt(tf.add(tf.mean(tf.square(x)), 1e-24));
+  const unit = tf.div(x, scale);
+  const means = tf.mean(unit, [0, 1, 2], true);
+  const target = tf.sub(unit, means) as tf.Tensor4D;
+  const fr = codec.forward(params, target, 'ste');
+  const centred = tf.sub(fr.xhat, tf.mean(fr.xhat, [0, 1, 2], true));
+  return {
+    xhat: tf.mul(tf.add(centred, means), scale) as tf.Tensor4D,
+    bits: fr.bits,
+    // In units of the tensor's RMS, as a gradient codec's MSE.
+    mse: tf.mean(tf.squaredDifference(centred, target)) as tf.Scalar,
+  };
+}
+
 /** Gradients of a part and its feature codec as tensors; the caller owns all of them. */
 interface CodecGradTensors {
   dInputs: tf.Tensor[];
@@ -137,9 +166,13 @@ interface CodecGradTensors {
 
 /**
  * The tensor computation of `partBackwardThroughCodec` (sync and async); nothing read back.
- * With `lambda` the codec trains (task + λ·bits per element + aux, its gradient returned);
- * with null it is frozen (the `ayad` baseline after its training rounds): the part still
- * learns through the codec's straight-through forward, whose parameters are constants.
+ * The part's gradients go through the wire codec (the round's global parameters: what the
+ * receiver decoded), whose parameters are constants here. Where `ref` has a trainable copy the
+ * codec's own gradient is taken at that copy, on the part's output as it was sent: the task
+ * term linearised at the decoded tensor (Σ x̂·dL/dx̂), λ·bits per element, aux and, when set,
+ * the distortion term. (Taken at the wire parameters instead, every step of a round would
+ * repeat the same gradient and Adam would walk the copy in a straight line.) Without a
+ * trainable copy the codec is frozen (the `ayad` baseline after its training rounds).
  */
 function codecBackwardTensors(
   part: ModelPart,
@@ -147,33 +180,38 @@ function codecBackwardTensors(
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
-  lambda: number | null,
 ): CodecGradTensors {
   const codec = learnedCodec(ref.spec);
+  const through = (cp: tf.Tensor[], x: tf.Tensor4D): { xhat: tf.Tensor4D; bits: tf.Scalar; mse: tf.Scalar | null } =>
+    ref.normalize ? scaledForward(codec, cp, x) : { ...codec.forward(cp, x, 'ste'), mse: null };
   return tf.tidy(() => {
     const p = toTensors(part, params);
-    const cp = codec.toTensors(ref.params);
+    const wire = codec.toTensors(ref.params);
     const np = p.length;
-    const nc = lambda === null ? 0 : cp.length;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
-      const outs = part.forward(args.slice(0, np), args.slice(np + nc));
-      const codecParams = lambda === null ? cp : args.slice(np, np + nc);
-      const first = outs[0] as tf.Tensor4D;
-      const fr = codec.forward(codecParams, first, 'ste');
-      const terms: tf.Tensor[] = [];
-      outs.forEach((o, k) => {
+      const outs = part.forward(args.slice(0, np), args.slice(np));
+      const terms = outs.map((o, k) => {
         const d = dOutputs[k];
-        const value = k === 0 ? fr.xhat : o;
-        terms.push(d ? tf.sum(tf.mul(value, d)) : tf.mul(tf.sum(value), 0));
+        const value = k === 0 ? through(wire, o as tf.Tensor4D).xhat : o;
+        return d ? tf.sum(tf.mul(value, d)) : tf.mul(tf.sum(value), 0);
       });
-      if (lambda !== null) {
-        terms.push(tf.mul(fr.bits, lambda / first.size));
-        terms.push(codec.auxLoss(codecParams));
-      }
       return tf.addN(terms) as tf.Scalar;
     };
-    const g = tf.grads(f)([...p, ...(lambda === null ? [] : cp), ...inputs]);
-    return { dInputs: g.slice(np + nc), dParams: g.slice(0, np), dCodec: g.slice(np, np + nc) };
+    const g = tf.grads(f)([...p, ...inputs]);
+    const train = ref.train;
+    if (train === undefined) return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec: [] };
+    const first = part.forward(p, inputs)[0] as tf.Tensor4D;
+    const d0 = dOutputs[0] ?? null;
+    const beta = train.distortion ?? 0;
+    const fc = (...cp: tf.Tensor[]): tf.Scalar => {
+      const fr = through(cp, first);
+      const terms: tf.Tensor[] = [tf.mul(fr.bits, train.lambda / first.size), codec.auxLoss(cp)];
+      if (d0 !== null) terms.push(tf.sum(tf.mul(fr.xhat, d0)));
+      if (beta > 0 && fr.mse !== null) terms.push(tf.mul(fr.mse, beta));
+      return tf.addN(terms) as tf.Scalar;
+    };
+    const dCodec = tf.grads(fc)(codec.toTensors(train.state.params));
+    return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec };
   });
 }
 
@@ -191,7 +229,7 @@ export function partBackwardThroughCodec(
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
 ): { dInputs: tf.Tensor[]; dParams: Float32Array } {
-  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, ref.train?.lambda ?? null);
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref);
   const [dParams, dCodec] = readThenFreeSync(
     () => [flattenTensors(r.dParams), flattenTensors(r.dCodec)] as const,
     [...r.dParams, ...r.dCodec],
@@ -209,7 +247,7 @@ export async function partBackwardThroughCodecAsync(
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
 ): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }> {
-  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, ref.train?.lambda ?? null);
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref);
   const [dParams, dCodec] = await readThenFree(
     () => Promise.all([flattenTensorsAsync(r.dParams), flattenTensorsAsync(r.dCodec)]),
     [...r.dParams, ...r.dCodec],

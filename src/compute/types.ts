@@ -29,10 +29,13 @@ export interface LearnedRef {
   spec: LearnedCodecSpec;
   /** The global (wire) parameters, shared memory. */
   params: Float32Array;
-  /** Gradient codecs: normalise by RMS before coding (the scale travels with the bytes). */
+  /** Normalise by RMS and centre per channel before coding (the scale and means travel with the bytes: a `scaled` container). */
   normalize: boolean;
-  /** The sender's trainable copy and its loss weight (λ for features, λ_g for gradients). */
-  train?: { state: PartState; adam: GroupedAdamOptions; lambda: number };
+  /**
+   * The sender's trainable copy and its loss weights: λ (features) or λ_g (gradients), and for
+   * a feature codec the weight of its reconstruction MSE (`distortion`, 0 or absent: none).
+   */
+  train?: { state: PartState; adam: GroupedAdamOptions; lambda: number; distortion?: number };
   /** Warm-up: send the tensor uncompressed (fp32) while the codec still trains on it. */
   passthrough?: boolean;
 }

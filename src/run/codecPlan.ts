@@ -45,8 +45,10 @@ export type SlotPlan =
       slot: CodecSlot;
       kind: 'learned';
       spec: LearnedCodecSpec;
-      /** Gradients are normalised by their RMS before coding. */
+      /** Tensors are normalised by their RMS and centred per channel before coding (a `scaled` container). */
       normalize: boolean;
+      /** A gradient codec trains on what it encodes (rate + λ_g·MSE); a feature codec inside the task graph. */
+      role: 'feature' | 'gradient';
       /** λ (features: task + λ·rate) or λ_g (gradients: rate + λ_g·MSE). */
       lambda: number;
       /** Who encodes, and so trains the codec: the client (F1, G2) or the split server (F2, G1). */
@@ -106,7 +108,8 @@ export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
       slot,
       kind: 'learned',
       spec,
-      normalize: !isFeature,
+      normalize: true,
+      role: isFeature ? 'feature' : 'gradient',
       lambda: isFeature ? (s.codec.lambda ?? d.lambda) : (s.codec.lambdaG ?? d.lambdaG),
       sender: SENDER[slot],
       ...(name === 'ayad' ? { trainRounds: s.codec.freezeAfterRounds ?? AYAD_FREEZE_AFTER_ROUNDS, label: 'ayad' } : {}),

@@ -96,8 +96,9 @@ export class TaskRunner {
     if (trainer !== undefined) {
       ref.train = {
         state: this.world.store.get(stateKey(trainer, `codec/${slot}`, variant)),
-        adam: { ...this.codecAdam, groups: this.entropyGroups[slot] ?? [] },
+        adam: { ...this.codecAdam, ...(p.role === 'gradient' ? { lr: this.world.scenario.codec.gradientLr } : {}), groups: this.entropyGroups[slot] ?? [] },
         lambda: p.lambda,
+        ...(p.role === 'feature' ? { distortion: this.world.scenario.codec.distortion } : {}),
       };
     }
     return ref;
@@ -309,7 +310,7 @@ export class TaskRunner {
         const channels = t.shape[t.shape.length - 1] ?? 1;
         if (plan.kind === 'lossGate') return this.gateEncode(plan, k, args, t);
         // Gradient codecs train on what they encode; feature codecs train in the backward pass.
-        const trains = plan.kind === 'learned' && plan.normalize;
+        const trains = plan.kind === 'learned' && plan.role === 'gradient';
         const codec = this.codecOf(slot, trains ? k : undefined);
         if ('spec' in codec && trains && args.round < s.codec.warmupRounds) codec.passthrough = true;
         const label = 'spec' in codec && codec.passthrough ? 'none' : codecLabel(plan);

@@ -158,6 +158,11 @@ export const codecSchema = z
     scheme: z.enum(['features', 'gradients', 'both']).default('both').describe('which split tensors are compressed'),
     lambda: z.number().min(0).optional().describe('learned: weight of the rate (bits per element) in task + λ·rate (default per codec)'),
     lambdaG: z.number().gt(0).optional().describe('learned: weight of MSE in the gradient codecs\' rate + λ_g·MSE (default per codec)'),
+    distortion: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('learned: weight of the feature codecs\' reconstruction MSE (in units of the tensor\'s RMS), added to task + λ·rate'),
     latent: z.number().int().min(2).max(512).optional().describe('learned: latent channels N (default 8)'),
     stages: z.number().int().min(1).max(6).optional().describe('learned: stride-2 stages of the analysis (default 2 for split tensors ≤ 32 px, else 3)'),
     context: z.enum(['serial', 'checkerboard']).default('checkerboard').describe('cheng2020-attn: context model'),
@@ -166,6 +171,11 @@ export const codecSchema = z
       .gt(0)
       .default(0.0001)
       .describe('learned: Adam learning rate of the codecs\' analysis and synthesis transforms (slow: the model parts co-adapt to the decoded tensors)'),
+    gradientLr: z
+      .number()
+      .gt(0)
+      .default(0.001)
+      .describe('learned: Adam learning rate of the gradient codecs\' analysis and synthesis transforms (faster than lr: a gradient codec trains on every tensor it encodes and no model part co-adapts to its output)'),
     entropyLr: z
       .number()
       .gt(0)
