@@ -19,8 +19,8 @@ describe('codecSettings (summary.json codec)', () => {
       stages: 2, // 32-px split tensors
       lambda: 0.5,
       lambdaG: 2,
-      distortion: 0,
-      lr: 0.0001,
+      distortion: 5,
+      lr: 0.001,
       gradientLr: 0.001,
       entropyLr: 0.003,
       warmupRounds: 0,

@@ -161,16 +161,16 @@ export const codecSchema = z
     distortion: z
       .number()
       .min(0)
-      .default(0)
-      .describe('learned: weight of the feature codecs\' reconstruction MSE (in units of the tensor\'s RMS), added to task + λ·rate'),
+      .default(5)
+      .describe('learned: weight of the feature codecs\' reconstruction MSE (in units of the tensor\'s RMS), added to task + λ·rate: it keeps every sender\'s copy close to an autoencoder of the features, so the averaged codec decodes what the parts were trained on (0: task + λ·rate only)'),
     latent: z.number().int().min(2).max(512).optional().describe('learned: latent channels N (default 8)'),
     stages: z.number().int().min(1).max(6).optional().describe('learned: stride-2 stages of the analysis (default 2 for split tensors ≤ 32 px, else 3)'),
     context: z.enum(['serial', 'checkerboard']).default('checkerboard').describe('cheng2020-attn: context model'),
     lr: z
       .number()
       .gt(0)
-      .default(0.0001)
-      .describe('learned: Adam learning rate of the codecs\' analysis and synthesis transforms (slow: the model parts co-adapt to the decoded tensors)'),
+      .default(0.001)
+      .describe('learned: Adam learning rate of the feature codecs\' analysis and synthesis transforms'),
     gradientLr: z
       .number()
       .gt(0)
