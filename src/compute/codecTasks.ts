@@ -10,11 +10,11 @@
  *   steps; with exact means the run trained to within 0.02 IoU of none);
  * - a gradient codec takes one training step on `rate + λ_g·MSE` every time it encodes;
  * - a feature codec sits inside the task graph: the part's first output passes through the
- *   codec's differentiable forward (straight-through rounding), so the task gradient and
- *   λ·rate reach both the part and the codec.
+ *   codec's differentiable forward (straight-through rounding), so the task gradient reaches
+ *   the part through the codec, and the codec learns task + λ·rate + distortion·MSE.
  * Every codec on the wire is the round's global one (both ends hold the same copy); the
- * steps above update the sender's trainable copy, which the round's FedAvg turns into the
- * next round's global codec. Wire bytes therefore always decode exactly.
+ * steps above update the sender's trainable copy, each taken at that copy, which the round's
+ * FedAvg turns into the next round's global codec. Wire bytes therefore always decode exactly.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readContainer, writeContainer } from '../codecs/container.js';
