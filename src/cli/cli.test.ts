@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { importWithoutOptionalPackages } from '../compute/withoutOptionalPackages.js';
 import { main } from './cli.js';
+import { doctorCommand } from './doctorCommand.js';
 import { grid, settingDir } from './sweepCommand.js';
 
 function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: () => string; err: () => string } {
@@ -57,10 +59,17 @@ describe('splitwire CLI', () => {
 });
 
 describe('splitwire doctor', () => {
-  it('lists every backend, says why the missing ones are missing, and what auto picks', async () => {
+  it('doctor lists every backend and what auto picks', async () => {
     const c = capture();
     expect(await main(['doctor'], c.io)).toBe(0);
     expect(c.out()).toMatch(/^Node\.js v\d+/);
+    for (const b of ['tfjs-node-gpu', 'webgpu', 'tfjs-node', 'wasm']) expect(c.out()).toMatch(new RegExp(`  (ok|no) +${b}`));
+    expect(c.out()).toContain("'auto' uses: ");
+  });
+
+  it('on a machine without the optional packages, says why each is missing and what to install', async () => {
+    const c = capture();
+    expect(await doctorCommand([], c.io, { importModule: importWithoutOptionalPackages })).toBe(0);
     expect(c.out()).toContain('  ok    wasm');
     expect(c.out()).toMatch(/ {2}no {4}webgpu: not installed/);
     expect(c.out()).toContain('to use it: npm install @tensorflow/tfjs-backend-webgpu@4.22 webgpu');

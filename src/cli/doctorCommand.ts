@@ -11,7 +11,8 @@ Prints the Node.js version and machine size, tries every compute backend in the 
 for each that does not, why and what to install; then which one 'auto' picks.
 `;
 
-export async function doctorCommand(argv: string[], io: Io): Promise<number> {
+/** `importModule`: replaces `import()` when looking for the optional backends' packages (tests). */
+export async function doctorCommand(argv: string[], io: Io, options: { importModule?: (name: string) => Promise<unknown> } = {}): Promise<number> {
   if (argv.includes('-h') || argv.includes('--help')) {
     io.stdout(DOCTOR_HELP);
     return 0;
@@ -25,7 +26,7 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
   let usable = 0;
   for (const name of AUTO_ORDER) {
     try {
-      await selectBackend(name as BackendPreference);
+      await selectBackend(name as BackendPreference, options);
       usable += 1;
       io.stdout(`  ok    ${name}${name === 'wasm' ? ' (single-threaded SIMD, splitwire conv gradient kernels registered)' : ''}\n`);
       if (name === 'webgpu') await describeAdapter(io);
@@ -36,7 +37,7 @@ export async function doctorCommand(argv: string[], io: Io): Promise<number> {
       if (pkg !== undefined && /not installed/.test(why)) io.stdout(`        to use it: ${installHint(name)}\n`);
     }
   }
-  const auto = await selectBackend('auto');
+  const auto = await selectBackend('auto', options);
   io.stdout(`\n'auto' uses: ${auto.name}\n`);
   return usable > 0 ? 0 : 1;
 }

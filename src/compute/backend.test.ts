@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendPreference } from './backend.js';
+import { importWithoutOptionalPackages } from './withoutOptionalPackages.js';
 
 describe('selectBackend', () => {
-  it("'auto' falls back to wasm here and says why the native backends were not used", async () => {
-    const report = await selectBackend();
+  it("'auto' falls back to wasm without the optional packages and says why the native backends were not used", async () => {
+    const report = await selectBackend('auto', { importModule: importWithoutOptionalPackages });
     expect(report.name).toBe('wasm');
     expect(report.preference).toBe('auto');
     expect(tf.getBackend()).toBe('wasm');
@@ -46,7 +47,7 @@ describe('selectBackend', () => {
   });
 
   it("rejects an explicit 'webgpu' without Dawn's bindings, saying what to install", async () => {
-    await expect(selectBackend('webgpu')).rejects.toThrow(/backend 'webgpu' cannot be used: not installed \(webgpu: an optional peer: `npm install @tensorflow\/tfjs-backend-webgpu@4.22 webgpu`/);
+    await expect(selectBackend('webgpu', { importModule: importWithoutOptionalPackages })).rejects.toThrow(/backend 'webgpu' cannot be used: not installed \(webgpu: an optional peer: `npm install @tensorflow\/tfjs-backend-webgpu@4.22 webgpu`/);
   });
 
   it('reports a package that is present but fails to load, with its error', async () => {
