@@ -43,16 +43,21 @@ function client(input: Partial<ClientInput> = {}): {
   };
 }
 
+/** Round 0, step 0 of a u-shaped client up to BE's training step, whose batch loss is `loss`. */
+function throughBackEnd(c: ReturnType<typeof client>, loss: number): void {
+  c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 0, blob: blob(1) } });
+  c.done('weights.load', []);
+  c.done('fe.forward', [blob(2), blob(3)]);
+  c.done('encode', [blob(4)]);
+  c.send({ type: 'message', from: 'server', msg: { kind: 'features.s2', round: 0, step: 0, blob: blob(5) } });
+  c.done('decode', [blob(6)]);
+  c.done('be.train', [blob(7), blob(8)], loss);
+}
+
 describe('client: a skipped gradient ends the step', () => {
   it('u-shaped: a skipped G2 is sent, the skip gradient freed, and the next batch starts at once', () => {
     const c = client();
-    c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 0, blob: blob(1) } });
-    c.done('weights.load', []);
-    c.done('fe.forward', [blob(2), blob(3)]);
-    c.done('encode', [blob(4)]);
-    c.send({ type: 'message', from: 'server', msg: { kind: 'features.s2', round: 0, step: 0, blob: blob(5) } });
-    c.done('decode', [blob(6)]);
-    c.done('be.train', [blob(7), blob(8)], 0.05);
+    throughBackEnd(c, 0.05);
     expect(c.last().task).toBe('encode');
     const effects = c.done('encode', [blob(9, 'skipped')]);
     expect(effects).toEqual([
@@ -66,13 +71,7 @@ describe('client: a skipped gradient ends the step', () => {
 
   it('u-shaped: a G2 that is sent (not skipped) still waits for G1 and runs FE backward', () => {
     const c = client();
-    c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 0, blob: blob(1) } });
-    c.done('weights.load', []);
-    c.done('fe.forward', [blob(2), blob(3)]);
-    c.done('encode', [blob(4)]);
-    c.send({ type: 'message', from: 'server', msg: { kind: 'features.s2', round: 0, step: 0, blob: blob(5) } });
-    c.done('decode', [blob(6)]);
-    c.done('be.train', [blob(7), blob(8)], 0.9);
+    throughBackEnd(c, 0.9);
     c.done('encode', [blob(9)]);
     expect(c.state()).toBe('"awaitingGradient"');
     c.send({ type: 'message', from: 'server', msg: { kind: 'gradients.s1', round: 0, step: 0, blob: blob(10) } });
