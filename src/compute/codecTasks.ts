@@ -188,8 +188,11 @@ function codecBackwardTensors(
     const p = toTensors(part, params);
     const wire = codec.toTensors(ref.params);
     const np = p.length;
+    // The part's first output as sent, kept out of the tape's clean-up for the codec's own step.
+    let sent: tf.Tensor4D | undefined;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const outs = part.forward(args.slice(0, np), args.slice(np));
+      if (ref.train !== undefined) sent = tf.keep(outs[0] as tf.Tensor4D);
       const terms = outs.map((o, k) => {
         const d = dOutputs[k];
         const value = k === 0 ? through(wire, o as tf.Tensor4D).xhat : o;
@@ -199,8 +202,8 @@ function codecBackwardTensors(
     };
     const g = tf.grads(f)([...p, ...inputs]);
     const train = ref.train;
-    if (train === undefined) return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec: [] };
-    const first = part.forward(p, inputs)[0] as tf.Tensor4D;
+    const first = sent;
+    if (train === undefined || first === undefined) return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec: [] };
     const d0 = dOutputs[0] ?? null;
     const beta = train.distortion ?? 0;
     const fc = (...cp: tf.Tensor[]): tf.Scalar => {
@@ -211,6 +214,7 @@ function codecBackwardTensors(
       return tf.addN(terms) as tf.Scalar;
     };
     const dCodec = tf.grads(fc)(codec.toTensors(train.state.params));
+    first.dispose();
     return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec };
   });
 }
