@@ -45,8 +45,6 @@ export type SlotPlan =
       slot: CodecSlot;
       kind: 'learned';
       spec: LearnedCodecSpec;
-      /** Tensors are normalised by their RMS and centred per channel before coding (a `scaled` container). */
-      normalize: boolean;
       /** A gradient codec trains on what it encodes (rate + λ_g·MSE); a feature codec inside the task graph. */
       role: 'feature' | 'gradient';
       /** λ (features: task + λ·rate) or λ_g (gradients: rate + λ_g·MSE). */
@@ -108,7 +106,6 @@ export function codecPlan(s: Scenario, model: SplitModel): SlotPlan[] {
       slot,
       kind: 'learned',
       spec,
-      normalize: true,
       role: isFeature ? 'feature' : 'gradient',
       lambda: isFeature ? (s.codec.lambda ?? d.lambda) : (s.codec.lambdaG ?? d.lambdaG),
       sender: SENDER[slot],

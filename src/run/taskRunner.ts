@@ -91,7 +91,8 @@ export class TaskRunner {
     const ref: LearnedRef = {
       spec: p.spec,
       params: this.world.store.get(stateKey('global', `codec/${slot}`, variant)).params,
-      normalize: p.normalize,
+      // Split tensors travel normalised and centred (a `scaled` container).
+      normalize: true,
     };
     if (trainer !== undefined) {
       ref.train = {
