@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { benchCoder, laplacePmf, laplaceSymbols } from './bench.js';
+import { benchCoder, brotli11, laplacePmf, laplaceSymbols } from './bench.js';
+
+describe('brotli11', () => {
+  it('shrinks a repetitive buffer', () => {
+    expect(brotli11(new Uint8Array(10_000))).toBeLessThan(20);
+  });
+});
 
 describe('benchCoder', () => {
   it('measures a round trip at small size: near-ideal length and smaller than Brotli', () => {

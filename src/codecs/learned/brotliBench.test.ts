@@ -5,7 +5,7 @@ import { Rng } from '../../sim/rng.js';
 import { readContainer } from '../container.js';
 import { ransDecode, ransEncode } from '../entropy/rans.js';
 import { trainCodec } from './bench.js';
-import { BROTLI_BENCH_QUICK, benchLearnedVsBrotli, brotli11, compareWithBrotli } from './brotliBench.js';
+import { BROTLI_BENCH_QUICK, benchLearnedVsBrotli, compareWithBrotli } from './brotliBench.js';
 import { smoothFields } from './fixtures.js';
 import { readPayload } from './payload.js';
 
@@ -60,9 +60,5 @@ describe('coder against Brotli on a learned codec', () => {
       "brotliBench.codec: must be 'factorized' or 'hyperprior', got 'cheng2020-attn'",
     );
     expect(() => benchLearnedVsBrotli({ steps: 0 })).toThrow('brotliBench.steps: must be an integer ≥ 1, got 0');
-  });
-
-  it('brotli11 shrinks a repetitive buffer', () => {
-    expect(brotli11(new Uint8Array(10_000))).toBeLessThan(20);
   });
 });

@@ -6,9 +6,9 @@
  * bottleneck) and, for the hyperprior, a table per element (σ from ẑ); Brotli has only the
  * symbols. Benchmarks may read the wall clock (STYLE.md §2).
  */
-import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { Rng } from '../../sim/rng.js';
 import { readContainer } from '../container.js';
+import { brotli11 } from '../entropy/bench.js';
 import { ransEncode } from '../entropy/rans.js';
 import { CodecError, Errors } from '../errors.js';
 import type { TensorData } from '../types.js';
@@ -96,17 +96,6 @@ export interface BrotliBenchResult extends BrotliComparison {
   /** MSE of the decoded held-out batch (the codec is not degenerate: compare with the fields' variance ≈ 1). */
   mse: number;
   trainSeconds: number;
-}
-
-/** Brotli quality 11 (the densest), 16 MiB window. */
-export function brotli11(bytes: Uint8Array): number {
-  return brotliCompressSync(bytes, {
-    params: {
-      [zlib.BROTLI_PARAM_QUALITY]: 11,
-      [zlib.BROTLI_PARAM_LGWIN]: 24,
-      [zlib.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-    },
-  }).length;
 }
 
 /** Symbols as int8 (or int16) bytes, in `order` (indexes into `symbols`). */

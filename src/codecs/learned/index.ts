@@ -30,7 +30,6 @@ export {
 export { entropyParamRanges } from './paramGroups.js';
 export {
   benchLearnedVsBrotli,
-  brotli11,
   BROTLI_BENCH_DEFAULTS,
   BROTLI_BENCH_QUICK,
   compareWithBrotli,
