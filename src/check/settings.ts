@@ -3,7 +3,7 @@
  * variant and topology, deadline and timeouts, the network mode and links. Compute, data and
  * codecs are replaced by the checker's stand-in, whose sizes and durations are set here.
  */
-import { clientLinks } from '../scenario/load.js';
+import { clientLinks, resolvedNetworkConfig } from '../scenario/resolveNetwork.js';
 import { networkSpecFromConfig } from '../sim/networkConfig.js';
 import { TraceFiles } from '../sim/traceFiles.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -35,7 +35,7 @@ export function checkSettingsFromScenario(s: Scenario): CheckSettings {
   const stepsPerRound = p.localEpochs * Math.ceil(s.data.samplesPerClient / p.batchSize);
   // The client links as the simulation builds them (traces, bursty loss); the checker keeps them
   // first-in first-out and leaves out the flow model of a shared server access link (docs/check.md).
-  const links = networkSpecFromConfig(s.network, clients, (k) => clientLinks(s, k), new TraceFiles()).clients;
+  const links = networkSpecFromConfig(resolvedNetworkConfig(s), clients, (k) => clientLinks(s, k), new TraceFiles()).clients;
   return {
     name: s.name,
     seed: s.seed,

@@ -1,7 +1,6 @@
 /** The `splitwire` command: dispatches to one module per sub-command. */
-import { z } from 'zod';
 import { ScenarioError } from '../scenario/errors.js';
-import { scenarioSchema } from '../scenario/schema.js';
+import { scenarioJsonSchemaText } from '../scenario/jsonSchema.js';
 import { VERSION } from '../run/summary.js';
 import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
@@ -31,7 +30,7 @@ const COMMANDS: Record<string, Command> = {
   sweep: sweepCommand,
   doctor: doctorCommand,
   schema: async (_argv, io) => {
-    io.stdout(`${JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input' }), null, 2)}\n`);
+    io.stdout(scenarioJsonSchemaText());
     return 0;
   },
   check: async (argv, io) => (await import('../check/index.js')).runCheckCommand(argv, io),

@@ -8,7 +8,7 @@ import { buildClientData, type ClientData } from '../data/index.js';
 import { buildSplitUNet, initModelParams } from '../model/index.js';
 import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
 import { ParamStore } from '../compute/paramStore.js';
-import { clientLinks } from '../scenario/load.js';
+import { clientLinks, resolvedNetworkConfig } from '../scenario/resolveNetwork.js';
 import type { Scenario } from '../scenario/schema.js';
 import {
   Availability,
@@ -133,7 +133,7 @@ export async function buildWorld(s: Scenario): Promise<World> {
   // Client links, the server's shared access link (flow model), traces, loss: src/sim/networkConfig.ts.
   const traceFiles = new TraceFiles();
   const network = new Network(
-    networkSpecFromConfig(s.network, clients, (k) => clientLinks(s, k), traceFiles),
+    networkSpecFromConfig(resolvedNetworkConfig(s), clients, (k) => clientLinks(s, k), traceFiles),
     rng.child('network'),
     { field: 'network' },
   );
@@ -142,7 +142,7 @@ export async function buildWorld(s: Scenario): Promise<World> {
     { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
     rng.child('network/backbone'),
   );
-  const availability = new Availability(availabilityFromConfig(s.network, traceFiles), rng.child('availability'), 'network');
+  const availability = new Availability(availabilityFromConfig(resolvedNetworkConfig(s), traceFiles), rng.child('availability'), 'network');
   const profile = (name: string): (typeof DEVICE_PROFILES)[string] => {
     const p = DEVICE_PROFILES[name];
     if (p === undefined) throw new Error(`unknown device profile ${name}`);

@@ -1,5 +1,6 @@
 /** Errors raised while reading a scenario: every message names the field and the bad value. */
 import type { z } from 'zod';
+import { suggestPath } from './suggest.js';
 
 /** A scenario file or override that does not validate; `problems` holds one line per field. */
 export class ScenarioError extends Error {
@@ -74,7 +75,10 @@ export function formatIssues(issues: ReadonlyArray<z.core.$ZodIssue>): string[] 
       case 'unrecognized_keys':
         for (const key of issue.keys) {
           const where = issue.path.length === 0 ? key : `${formatPath(issue.path)}.${key}`;
-          lines.push(`${where}: is not a known field (check the spelling; see scenarios/scenario.schema.json)`);
+          const parent = formatPath(issue.path.map((k) => (typeof k === 'number' ? '[]' : k))).replace(/^\(top level\)$/, '').replace(/\.\[\]/g, '[]');
+          const near = suggestPath(parent, key);
+          const hint = near === null ? 'check the spelling' : `did you mean ${near.replace(/\[\]/g, '[i]')}?`;
+          lines.push(`${where}: is not a known field (${hint}; every field: scenarios/scenario.schema.json or \`splitwire schema\`)`);
         }
         break;
       default:

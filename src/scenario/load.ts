@@ -3,12 +3,13 @@
  * cross-field checks. Everything a run needs is validated here, before anything runs.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { DEVICE_PROFILES } from '../sim/cost.js';
 import { ScenarioError, describeValue, formatIssues } from './errors.js';
-import { NETWORK_PROFILES } from './networkProfiles.js';
-import { scenarioSchema, type LinkConfig, type Scenario } from './schema.js';
+import { resolveScenarioPaths } from './paths.js';
+import { accessLinks } from './resolveNetwork.js';
+import { scenarioSchema, type Scenario } from './schema.js';
 
 /** One `--set a.b=value` override; the value is parsed as a YAML scalar (so `8` is a number). */
 export interface Override {
@@ -112,6 +113,7 @@ export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
       problems.push(`codec.lambdaG: must be unset for ayad (its gradients are sent as fp32 or skipped), got ${s.codec.lambdaG}`);
     }
   }
+  problems.push(...accessLinks(s).problems);
   for (const role of ['client', 'server'] as const) {
     const name = s.devices[role];
     if (!(name in DEVICE_PROFILES)) {
@@ -124,7 +126,11 @@ export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
   return s;
 }
 
-/** Reads, overrides and validates a scenario file. */
+/**
+ * Reads, overrides and validates a scenario file. Relative paths in the file (data.path, trace
+ * and schedule files) resolve from the file's folder; relative paths in `--set` values from the
+ * current directory, as any path typed on a command line.
+ */
 export async function loadScenario(file: string, overrides: Override[] = []): Promise<Scenario> {
   let text: string;
   try {
@@ -144,17 +150,10 @@ export async function loadScenario(file: string, overrides: Override[] = []): Pr
   }
   const root = tree as Record<string, unknown>;
   if (root['name'] === undefined) root['name'] = basename(file).replace(/\.ya?ml$/i, '');
+  resolveScenarioPaths(root, dirname(file));
   for (const o of overrides) applyOverride(root, o);
+  resolveScenarioPaths(root, process.cwd());
   return validateScenario(root, file);
 }
 
-/** The resolved uplink and downlink of client `k`: profile, then global overrides, then per-client ones. */
-export function clientLinks(s: Scenario, k: number): { uplink: LinkConfig; downlink: LinkConfig } {
-  const profile = NETWORK_PROFILES[s.network.profile];
-  if (profile === undefined) throw new Error(`unknown network profile ${s.network.profile}`);
-  const per = s.network.perClient?.[k];
-  return {
-    uplink: { ...profile.uplink, ...s.network.uplink, ...per?.uplink },
-    downlink: { ...profile.downlink, ...s.network.downlink, ...per?.downlink },
-  };
-}
+export { clientLinks } from './resolveNetwork.js';

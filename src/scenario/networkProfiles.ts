@@ -10,6 +10,12 @@
  */
 import type { LinkConfig } from './schema.js';
 
+/**
+ * What a link field is when neither the profile nor an override states it: the `custom`
+ * profile. One place, so the profiles, the merge and the schema's descriptions agree.
+ */
+export const LINK_DEFAULTS = { bandwidthMbps: 100, latencyMs: 10, jitterMs: 0, loss: 0 } as const;
+
 export interface NetworkProfile {
   readonly description: string;
   readonly uplink: LinkConfig;
@@ -39,7 +45,7 @@ export const NETWORK_PROFILES: Readonly<Record<string, NetworkProfile>> = {
   },
   custom: {
     description: 'no preset: set network.uplink and network.downlink yourself',
-    uplink: { bandwidthMbps: 100, latencyMs: 10, jitterMs: 0, loss: 0 },
-    downlink: { bandwidthMbps: 100, latencyMs: 10, jitterMs: 0, loss: 0 },
+    uplink: { ...LINK_DEFAULTS },
+    downlink: { ...LINK_DEFAULTS },
   },
 };

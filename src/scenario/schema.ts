@@ -3,6 +3,7 @@
  * defaults and the JSON Schema that editors use (`splitwire schema`).
  */
 import { z } from 'zod';
+import { LINK_DEFAULTS, NETWORK_PROFILES } from './networkProfiles.js';
 
 const positive = (what: string): z.ZodNumber => z.number().gt(0).describe(what);
 const nonNegative = (what: string): z.ZodNumber => z.number().min(0).describe(what);
@@ -11,35 +12,91 @@ const probability = (what: string): z.ZodNumber => z.number().min(0).max(1).desc
 /** A bandwidth trace file (formats: docs in src/sim/trace.ts and scenarios/traces/README.md). */
 const traceRefSchema = z
   .object({
-    file: z.string().min(1).describe('trace file, relative to the working directory'),
+    file: z.string().min(1).describe("trace file, relative to the scenario file's folder (a --set value: to the current directory)"),
     format: z.enum(['mahimahi', 'mbps']).describe('mahimahi: one ms timestamp per 1500-byte opportunity; mbps: "time_s throughput_Mbps" lines'),
     offsetS: nonNegative('start this many seconds into the trace').default(0),
     binMs: positive('flow model: averaging bin of a mahimahi trace, ms').default(50),
   })
   .strict();
 
-/** One direction of a client's access link. */
+const linkDescriptions = {
+  bandwidthMbps: 'link rate in megabit/s (ignored when bandwidthTrace is set)',
+  latencyMs: 'one-way propagation delay in ms',
+  jitterMs: 'std-dev of the extra one-way delay in ms',
+  loss: 'per-packet loss probability',
+  burstLength: 'bursty loss: mean loss burst in packets (Gilbert model with mean loss `loss`)',
+  bandwidthTrace: 'capacity over time instead of bandwidthMbps',
+  latencyTrace: 'file of "time_s rtt_ms" lines (relative to the scenario file\'s folder): one-way latency = rtt/2, instead of latencyMs',
+} as const;
+
+/** One direction of a client's access link, every field resolved (what a run simulates). */
 export const linkSchema = z
   .object({
-    bandwidthMbps: positive('link rate in megabit/s (ignored when bandwidthTrace is set)'),
-    latencyMs: nonNegative('one-way propagation delay in ms').default(10),
-    jitterMs: nonNegative('std-dev of the extra one-way delay in ms').default(0),
-    loss: z.number().min(0).max(0.5).describe('per-packet loss probability').default(0),
-    burstLength: z.number().min(1).optional().describe('bursty loss: mean loss burst in packets (Gilbert model with mean loss `loss`)'),
-    bandwidthTrace: traceRefSchema.optional().describe('capacity over time instead of bandwidthMbps'),
-    latencyTrace: z.string().min(1).optional().describe('file of "time_s rtt_ms" lines: one-way latency = rtt/2, instead of latencyMs'),
+    bandwidthMbps: positive(linkDescriptions.bandwidthMbps),
+    latencyMs: nonNegative(linkDescriptions.latencyMs).default(LINK_DEFAULTS.latencyMs),
+    jitterMs: nonNegative(linkDescriptions.jitterMs).default(LINK_DEFAULTS.jitterMs),
+    loss: z.number().min(0).max(0.5).describe(linkDescriptions.loss).default(LINK_DEFAULTS.loss),
+    burstLength: z.number().min(1).optional().describe(linkDescriptions.burstLength),
+    bandwidthTrace: traceRefSchema.optional().describe(linkDescriptions.bandwidthTrace),
+    latencyTrace: z.string().min(1).optional().describe(linkDescriptions.latencyTrace),
   })
   .strict();
 
-/** A server-side access link, shared by every transfer that crosses it. */
+/**
+ * An override of a link: every field optional and WITHOUT a default, so a field left out inherits
+ * from the layer below (per-client → network-wide → profile → {@link LINK_DEFAULTS}); a zod
+ * default here would silently reset the profile's value.
+ */
+const linkOverrideSchema = (perClient: boolean) => {
+  /** `left out: …` for one field, naming every profile's value, so the schema documents what a run gets. */
+  const inherits = (field: 'bandwidthMbps' | 'latencyMs' | 'jitterMs' | 'loss'): string => {
+    const values = Object.entries(NETWORK_PROFILES)
+      .map(([name, p]) => {
+        const up = p.uplink[field];
+        const down = p.downlink[field];
+        return `${name} ${up === down ? up : `${up} up / ${down} down`}`;
+      })
+      .join(', ');
+    return ` — left out: ${perClient ? 'network.uplink/downlink, then ' : ''}the profile's (${values})`;
+  };
+  const unset = ` — left out: ${perClient ? 'network.uplink/downlink, then ' : ''}none`;
+  return z
+    .object({
+      bandwidthMbps: positive(`${linkDescriptions.bandwidthMbps}${inherits('bandwidthMbps')}; setting it drops an inherited bandwidthTrace`).optional(),
+      latencyMs: nonNegative(`${linkDescriptions.latencyMs}${inherits('latencyMs')}; setting it drops an inherited latencyTrace`).optional(),
+      jitterMs: nonNegative(`${linkDescriptions.jitterMs}${inherits('jitterMs')}`).optional(),
+      loss: z.number().min(0).max(0.5).describe(`${linkDescriptions.loss}${inherits('loss')}`).optional(),
+      burstLength: z.number().min(1).optional().describe(`${linkDescriptions.burstLength}${unset} (independent losses)`),
+      bandwidthTrace: traceRefSchema.optional().describe(`${linkDescriptions.bandwidthTrace}${unset}`),
+      latencyTrace: z.string().min(1).optional().describe(`${linkDescriptions.latencyTrace}${unset}`),
+    })
+    .strict();
+};
+
+/** What an access-link field is when nothing states it. */
+export const ACCESS_DEFAULTS = { latencyMs: 1, loss: 0 } as const;
+
+/** The split server's access link, shared by every transfer that crosses it. */
 const accessSchema = z
   .object({
     uplinkMbps: positive('what the host can send, megabit/s'),
     downlinkMbps: positive('what the host can receive, megabit/s'),
-    latencyMs: nonNegative('one-way latency of the access link in ms').default(1),
-    loss: z.number().min(0).max(0.5).default(0).describe('per-packet loss probability'),
+    latencyMs: nonNegative('one-way latency of the access link in ms').default(ACCESS_DEFAULTS.latencyMs),
+    loss: z.number().min(0).max(0.5).default(ACCESS_DEFAULTS.loss).describe('per-packet loss probability'),
     uplinkTrace: traceRefSchema.optional(),
     downlinkTrace: traceRefSchema.optional(),
+  })
+  .strict();
+
+/** The federator's own access link: a field left out inherits from network.server, then the defaults. */
+const federatorAccessSchema = z
+  .object({
+    uplinkMbps: positive('what the federator can send, megabit/s — left out: network.server.uplinkMbps').optional(),
+    downlinkMbps: positive('what the federator can receive, megabit/s — left out: network.server.downlinkMbps').optional(),
+    latencyMs: nonNegative(`one-way latency in ms — left out: network.server.latencyMs, then ${ACCESS_DEFAULTS.latencyMs}`).optional(),
+    loss: z.number().min(0).max(0.5).optional().describe(`per-packet loss probability — left out: network.server.loss, then ${ACCESS_DEFAULTS.loss}`),
+    uplinkTrace: traceRefSchema.optional().describe('left out: network.server.uplinkTrace'),
+    downlinkTrace: traceRefSchema.optional().describe('left out: network.server.downlinkTrace'),
   })
   .strict();
 
@@ -50,27 +107,37 @@ export const networkSchema = z
       .enum(['hospital-fiber', 'campus-lan', 'rural-4g', 'satellite', 'custom'])
       .describe('preset link parameters for every client (see README)')
       .default('hospital-fiber'),
-    uplink: linkSchema.partial().optional().describe('overrides of the profile uplink (client → server)'),
-    downlink: linkSchema.partial().optional().describe('overrides of the profile downlink (server → client)'),
+    uplink: linkOverrideSchema(false)
+      .optional()
+      .describe("overrides of the profile uplink (client → server), field by field: a field left out keeps the profile's value"),
+    downlink: linkOverrideSchema(false)
+      .optional()
+      .describe("overrides of the profile downlink (server → client), field by field: a field left out keeps the profile's value"),
     perClient: z
       .array(
         z
-          .object({ uplink: linkSchema.partial().optional(), downlink: linkSchema.partial().optional() })
+          .object({ uplink: linkOverrideSchema(true).optional(), downlink: linkOverrideSchema(true).optional() })
           .strict(),
       )
       .optional()
-      .describe('per-client overrides, index = client number'),
+      .describe('per-client overrides, index = client number; a field left out inherits from network.uplink/downlink, then the profile'),
     mode: z.enum(['reliable', 'lossy']).default('reliable').describe('reliable: loss costs retransmissions; lossy: a lost message is gone'),
     mtuBytes: z.number().int().min(576).max(65535).default(1500),
     rtoMs: positive('TCP retransmission timeout in ms').default(200),
     dropoutProb: probability('probability that a client is offline for a whole round').default(0),
     server: accessSchema.optional().describe("the split server's access link; setting it selects the flow model"),
-    federator: accessSchema.optional().describe("the federator's access link (default: it shares the server's)"),
+    federator: federatorAccessSchema
+      .optional()
+      .describe("the federator's own access link; fields left out inherit from network.server (default, when unset: it shares the server's link)"),
     model: z.enum(['fifo', 'flow']).optional().describe('fifo: per-link queues; flow: TCP flows with max-min sharing (default: flow when server is set)'),
     congestionControl: z.enum(['cubic', 'reno']).default('cubic').describe('flow model: the TCP congestion control it predicts'),
     availability: z
       .object({
-        schedule: z.string().min(1).optional().describe('file of "time_s client state" lines (client index or *; on/off)'),
+        schedule: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('file of "time_s client state" lines (client index or *; on/off), relative to the scenario file\'s folder'),
         crashProb: probability('probability that a client crashes during a round (before a uniformly drawn local step)').default(0),
         stragglerFraction: probability('fraction of clients that compute slower').default(0),
         stragglerSlowdown: z.number().min(1).default(1).describe('compute slowdown factor of a straggler'),
@@ -83,13 +150,22 @@ export const networkSchema = z
 export const dataSchema = z
   .object({
     kind: z.enum(['lesion', 'blastocyst', 'folder']).default('lesion').describe('synthetic set, or a folder of images and masks'),
-    path: z.string().min(1).optional().describe('root folder when kind = folder'),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("root folder when kind = folder, relative to the scenario file's folder (a --set value: to the current directory)"),
     size: z.number().int().min(16).max(1024).default(64).describe('images are resized to size × size'),
     samplesPerClient: z.number().int().min(1).default(64),
     testSamples: z.number().int().min(1).default(64),
     partition: z.enum(['iid', 'dirichlet', 'folder']).default('iid'),
     alpha: positive('Dirichlet concentration (smaller = more skewed)').default(0.5),
-    styleShift: z.number().min(0).max(1).default(0.3).describe('per-client appearance shift, 0 = none'),
+    styleShift: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.3)
+      .describe('synthetic data only (lesion, blastocyst): per-client appearance shift, 0 = none; folder images are used as they are'),
   })
   .strict();
 
@@ -232,3 +308,7 @@ export const scenarioSchema = z
 /** A validated scenario with every default filled in. */
 export type Scenario = z.infer<typeof scenarioSchema>;
 export type LinkConfig = z.infer<typeof linkSchema>;
+/** A link override as written (network.uplink, perClient[k].downlink, …): only the fields stated. */
+export type LinkOverride = NonNullable<Scenario['network']['uplink']>;
+/** The split server's access link, resolved. */
+export type AccessConfig = z.infer<typeof accessSchema>;
