@@ -132,6 +132,19 @@ describe('buildClientData (folder)', () => {
     expect(cd.dataset.classes).toBe(2);
   });
 
+  it('uses folder images as they are: styleShift applies to synthetic data only (test set included)', async () => {
+    const path = makeSites({ a: 4, b: 4 });
+    const opts = { ...base, kind: 'folder' as const, path, partition: 'iid' as const, clients: 2, testSamples: 2, maskMode: 'binary' as const, size: 16 };
+    const plain = await buildClientData({ ...opts, styleShift: 0 });
+    const shifted = await buildClientData({ ...opts, styleShift: 1 });
+    expect(shifted.styles.every(isIdentityStyle)).toBe(true);
+    expect(hash(shifted.dataset)).toBe(hash(plain.dataset));
+    expect(hash(shifted.test)).toBe(hash(plain.test));
+    // The same setting does shift synthetic images.
+    const synth = await buildClientData({ ...base, styleShift: 1 });
+    expect(synth.styles.some((st) => !isIdentityStyle(st))).toBe(true);
+  });
+
   it('caps clients at samplesPerClient and checks the client count against the sites', async () => {
     const path = makeSites({ a: 6, b: 6 });
     const cd = await buildClientData({ ...base, kind: 'folder', path, partition: 'iid', clients: 2, testSamples: 2, samplesPerClient: 3, maskMode: 'binary', size: 16 });

@@ -30,7 +30,7 @@ export interface ClientDataOptions {
   partition: 'iid' | 'dirichlet' | 'folder';
   /** Dirichlet concentration; used only by partition 'dirichlet'. */
   alpha: number;
-  /** Site style strength (0 = none); see siteStyle. */
+  /** Site style strength (0 = none); see siteStyle. Synthetic kinds only: folder images are real photographs of real sites and are used as they are. */
   styleShift: number;
   seed: number;
   /** Folder only: mask encoding (default 'index'). */
@@ -48,7 +48,7 @@ export interface ClientData {
   test: Dataset;
   /** One name per client: the site folder name, or `site-<k>`. */
   sites: string[];
-  /** The appearance shift of each client's site (identity when styleShift is 0). */
+  /** The appearance shift of each client's site (identity when styleShift is 0, and for folder data). */
   styles: StyleShift[];
 }
 
@@ -196,8 +196,10 @@ async function folder(o: ClientDataOptions, root: Rng, styles: StyleShift[]): Pr
 export async function buildClientData(opts: ClientDataOptions): Promise<ClientData> {
   validate(opts);
   const root = new Rng(opts.seed, 'data');
+  // Real images already differ by site; a synthetic shift on top would distort them, test set included.
+  const shift = opts.kind === 'folder' ? 0 : opts.styleShift;
   const styles = Array.from({ length: opts.clients }, (_, k) =>
-    opts.styleShift > 0 ? siteStyle(root.child(`site/${k}/style`), opts.styleShift) : identityStyle(),
+    shift > 0 ? siteStyle(root.child(`site/${k}/style`), shift) : identityStyle(),
   );
   return opts.kind === 'folder' ? folder(opts, root, styles) : synthetic(opts, opts.kind, root, styles);
 }

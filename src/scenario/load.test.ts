@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from './errors.js';
 import { applyOverride, clientLinks, loadScenario, parseOverride, validateScenario } from './load.js';
@@ -36,6 +36,22 @@ describe('scenario validation', () => {
       'network.perClient[0].uplink.loss: must be ≤ 0.5, got 2',
     ]);
     expect(problems({ protocl: {} })[0]).toMatch(/^protocl: is not a known field/);
+  });
+
+  it('an unknown field suggests the nearest known path', () => {
+    const hint = (tree: unknown): string => problems(tree)[0] ?? '';
+    expect(hint({ rounds: 2 })).toBe(
+      'rounds: is not a known field (did you mean protocol.rounds?; every field: scenarios/scenario.schema.json or `splitwire schema`)',
+    );
+    expect(hint({ protocl: {} })).toMatch(/^protocl: is not a known field \(did you mean protocol\?/);
+    expect(hint({ codec: { bit: 8 } })).toMatch(/^codec\.bit: is not a known field \(did you mean codec\.bits\?/);
+    expect(hint({ network: { uplink: { latency: 8 } } })).toMatch(/\(did you mean network\.uplink\.latencyMs\?/);
+    expect(hint({ network: { perClient: [{ uplink: { jiter: 1 } }] } })).toMatch(
+      /^network\.perClient\[0\]\.uplink\.jiter: is not a known field \(did you mean network\.perClient\[i\]\.uplink\.jitterMs\?/,
+    );
+    // A field written at the wrong level: the one where it lives.
+    expect(hint({ data: { clients: 3 } })).toMatch(/\(did you mean protocol\.clients\?/);
+    expect(hint({ zzzzqqq: 1 })).toMatch(/^zzzzqqq: is not a known field \(check the spelling;/);
   });
 
   it('checks fields against each other', () => {
@@ -86,6 +102,32 @@ describe('loadScenario', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'protocol:\n  clients: [1, 2\n');
     await expect(loadScenario(file)).rejects.toThrow(/bad\.yaml: invalid scenario\n {2}line \d+: not valid YAML/);
+  });
+
+  it("resolves relative paths in the file from the file's folder, and --set paths from the current directory", async () => {
+    const sub = join(dir, 'site');
+    mkdirSync(sub, { recursive: true });
+    const file = join(sub, 'paths.yaml');
+    writeFileSync(
+      file,
+      [
+        'data: { kind: folder, path: images }',
+        'network:',
+        '  uplink: { bandwidthTrace: { file: traces/up.mahi, format: mahimahi }, latencyTrace: ../rtt.txt }',
+        '  perClient: [{ downlink: { bandwidthTrace: { file: /abs/down.txt, format: mbps } } }]',
+        '  server: { uplinkMbps: 10, downlinkMbps: 10, uplinkTrace: { file: s.mahi, format: mahimahi } }',
+        '  availability: { schedule: on-off.txt }',
+        '',
+      ].join('\n'),
+    );
+    const s = await loadScenario(file, [parseOverride('network.downlink.latencyTrace=here/rtt.txt')]);
+    expect(s.data.path).toBe(join(sub, 'images'));
+    expect(s.network.uplink?.bandwidthTrace?.file).toBe(join(sub, 'traces', 'up.mahi'));
+    expect(s.network.uplink?.latencyTrace).toBe(join(dir, 'rtt.txt'));
+    expect(s.network.perClient?.[0]?.downlink?.bandwidthTrace?.file).toBe('/abs/down.txt');
+    expect(s.network.server?.uplinkTrace?.file).toBe(join(sub, 's.mahi'));
+    expect(s.network.availability?.schedule).toBe(join(sub, 'on-off.txt'));
+    expect(s.network.downlink?.latencyTrace).toBe(resolve('here/rtt.txt'));
   });
 
   it('every shipped scenario validates', async () => {

@@ -67,9 +67,16 @@ export function suggestPath(parent: string, key: string): string | null {
   // The same name elsewhere (a field written at the wrong level) first: it is spelt right.
   const sameName = paths.filter((p) => lastSegment(p).toLowerCase() === key.toLowerCase());
   // A misspelt sibling.
+  // A misspelt or shortened sibling (`latency` for `latencyMs`: a unit left out counts as close).
+  const close = (name: string): number => {
+    const d = Math.min(distance(name, key), distance(name.replace(/(Ms|Mbps|S|Bytes)$/, ''), key));
+    const n = name.toLowerCase();
+    const k = key.toLowerCase();
+    return k.length >= 4 && (n.startsWith(k) || k.startsWith(n)) ? Math.min(d, 1) : d;
+  };
   const siblings = paths
     .filter((p) => (parent === '' ? !p.includes('.') : p.startsWith(`${parent}.`) && !p.slice(parent.length + 1).includes('.')))
-    .map((p) => ({ p, d: distance(lastSegment(p), key) }))
+    .map((p) => ({ p, d: close(lastSegment(p)) }))
     .filter((x) => x.d <= limit)
     .sort((a, b) => a.d - b.d || a.p.localeCompare(b.p));
   if (sameName.length > 0) {
