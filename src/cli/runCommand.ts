@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadScenario, parseOverride } from '../scenario/load.js';
+import { clientLinks, describeLink, linkReport, networkModel } from '../scenario/resolveNetwork.js';
 import { runScenario, type Progress } from '../run/simulation.js';
 import type { RunSummary } from '../run/summary.js';
 import { formatBytes, formatSeconds, table } from './format.js';
@@ -54,6 +55,11 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   io.stderr(
     `splitwire: ${scenario.name} — ${p.clients} clients, ${p.rounds} rounds, ${p.topology} ${p.variant}, codec ${scenario.codec.name}, network ${scenario.network.profile}, seed ${scenario.seed}\n`,
   );
+  const links0 = clientLinks(scenario, 0);
+  io.stderr(
+    `  network model ${networkModel(scenario)}${scenario.network.server !== undefined && scenario.network.model === undefined ? ' (network.server is set)' : ''}; ` +
+      `client 0 uplink ${describeLink(linkReport(links0.uplink))}, downlink ${describeLink(linkReport(links0.downlink))}\n`,
+  );
   const onProgress = values.quiet
     ? undefined
     : (pr: Progress): void => {
@@ -64,8 +70,10 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
           `  round ${pr.round + 1}/${pr.rounds}  ${acc}  ${loss}  sim ${formatSeconds(pr.simulatedSeconds)}  steps ${pr.stepsDone}/${pr.stepsTotal}  wall ${pr.wallSeconds.toFixed(0)} s\n`,
         );
       };
-  const result = await runScenario(scenario, { outDir, ...(onProgress ? { onProgress } : {}) });
+  const onWarning = (w: string): void => io.stderr(`  warning: ${w}\n`);
+  const result = await runScenario(scenario, { outDir, onWarning, ...(onProgress ? { onProgress } : {}) });
   io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
+  for (const w of result.summary.warnings) io.stdout(`  warning: ${w}\n`);
   return 0;
 }
 

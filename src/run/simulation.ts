@@ -26,9 +26,10 @@ import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
 import { buildWorld, stateKey, type World } from './world.js';
 import { buildSummary, type RoundRecord, type RunSummary } from './summary.js';
+import { capacityWarnings, runWarnings } from './warnings.js';
 
 type SimEvent =
-  | { type: 'deliver'; to: string; event: ActorEvent }
+  | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
   | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome> }
   | { type: 'net' };
 
@@ -63,6 +64,8 @@ export interface RunOptions {
   /** Folder for traffic.ndjson, timeline.ndjson and summary.json; null writes nothing. */
   outDir: string | null;
   onProgress?: (p: Progress) => void;
+  /** Called before the run starts for each warning the scenario alone gives (links too slow for a round). */
+  onWarning?: (message: string) => void;
   /** Run actors in this thread instead of host workers (tests). */
   inProcessActors?: boolean;
 }
@@ -84,6 +87,13 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
   const wall0 = wallSeconds();
   if (options.outDir !== null) mkdirSync(options.outDir, { recursive: true });
   const world = await buildWorld(s);
+  const variant = s.protocol.variant;
+  const before = capacityWarnings(s, {
+    weightsBytes: 4 * world.roles.client.reduce((a, p) => a + world.store.get(stateKey('global', p, variant)).params.length, 0),
+    steps: world.steps,
+    tripsPerStep: s.protocol.topology === 'u-shaped' ? 2 : 1,
+  });
+  for (const w of before) options.onWarning?.(w);
   const pool = new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
   const hosts: Host[] = [];
   try {
@@ -108,7 +118,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         hosts.push(remote);
       }
     }
-    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0);
+    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0, before);
     return await sim.run();
   } finally {
     await Promise.all(hosts.map((h) => h.close?.()));
@@ -141,6 +151,7 @@ class Simulation {
     private readonly options: RunOptions,
     private readonly backend: string,
     private readonly wall0: number,
+    private readonly warnings: string[],
   ) {
     this.tasks = new TaskRunner(world, pool, this.blobs);
     const dir = options.outDir;
@@ -166,7 +177,13 @@ class Simulation {
       this.timeline.close();
     }
     this.rounds.sort((a, b) => a.round - b.round);
+    const late = [...this.undelivered.values()];
+    const warnings = [
+      ...this.warnings,
+      ...runWarnings({ endSeconds: this.kernel.now, late, rounds: this.rounds, stepsDone: this.stepsDone }),
+    ];
     const summary = buildSummary({
+      warnings,
       codecs: this.world.codecs,
       scenario: s,
       backend: this.backend,
@@ -196,6 +213,7 @@ class Simulation {
       }
       let addressed: Addressed;
       if (ev.type === 'deliver') {
+        if (ev.seq !== undefined) this.undelivered.delete(ev.seq);
         addressed = { to: ev.to, event: ev.event };
       } else {
         const outcome = await ev.job;
@@ -320,6 +338,8 @@ class Simulation {
 
   // --- network helpers (flow model: wake-ups, in-order logging) ---------------------------------
   private readonly netInFlight = new Map<number, SentMessage>();
+  /** Messages on their way (not dropped, not yet delivered), by seq: what is left at the end arrived too late. */
+  private readonly undelivered = new Map<number, { kind: string; arrival: number }>();
   /** Logged records waiting for an earlier seq (flow model: fates are decided out of send order). */
   private readonly logWaiting = new Map<number, TrafficRecord>();
   private logNext = 0;
@@ -363,7 +383,8 @@ class Simulation {
       if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
       return;
     }
-    this.kernel.schedule(d.arrivalTime as number, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg } });
+    this.undelivered.set(m.seq, { kind: m.msg.kind, arrival: d.arrivalTime as number });
+    this.kernel.schedule(d.arrivalTime as number, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
   }
 
   /** Makes sure a 'net' event is pending at the network's next event time (earlier ones win). */

@@ -1,6 +1,7 @@
 /** The run summary (docs/formats.md): what a run cost and what it reached. */
 import { resolveLearnedSpec } from '../codecs/learned/index.js';
 import { AYAD_FREEZE_AFTER_ROUNDS, LEARNED_CODEC_DEFAULTS, type SlotPlan } from './codecPlan.js';
+import { clientLinks, linkReport, networkModel, type LinkReport } from '../scenario/resolveNetwork.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { TrafficTotals } from './trafficLog.js';
 
@@ -30,6 +31,10 @@ export interface RunSummary {
   /** The codec and the settings that apply to it, defaults resolved (see `codecSettings`). */
   codec: { name: string; scheme: string; [setting: string]: string | number | boolean | undefined };
   network: string;
+  /** Each client's links as simulated, in client order: profile, overrides and defaults merged. */
+  links: Array<{ uplink: LinkReport; downlink: LinkReport }>;
+  /** The network model that ran (`flow` whenever network.server is set, unless network.model says otherwise). */
+  networkModel: 'fifo' | 'flow';
   clients: number;
   /** Training samples held by each client. */
   clientSamples: number[];
@@ -49,6 +54,8 @@ export interface RunSummary {
   wallSeconds: number;
   /** Share of wall time when no compute task was running (start-up, orchestration). */
   orchestrationOverhead: number;
+  /** What the run did not do as configured (see src/run/warnings.ts); empty when all went as set. */
+  warnings: string[];
 }
 
 export const VERSION = '0.1.0';
@@ -100,6 +107,8 @@ export function buildSummary(input: {
   poolBusySeconds: number;
   clients: number;
   clientSamples: number[];
+  /** Warnings of the run (src/run/warnings.ts). */
+  warnings?: string[];
 }): RunSummary {
   const s = input.scenario;
   const t = input.totals;
@@ -116,6 +125,11 @@ export function buildSummary(input: {
     variant: s.protocol.variant,
     codec: codecSettings(s, input.codecs ?? []),
     network: s.network.profile,
+    links: Array.from({ length: input.clients }, (_, k) => {
+      const l = clientLinks(s, k);
+      return { uplink: linkReport(l.uplink), downlink: linkReport(l.downlink) };
+    }),
+    networkModel: networkModel(s),
     clients: input.clients,
     clientSamples: input.clientSamples,
     rounds: input.rounds,
@@ -141,5 +155,6 @@ export function buildSummary(input: {
     simulatedSeconds: input.simulatedSeconds,
     wallSeconds: input.wallSeconds,
     orchestrationOverhead: input.wallSeconds > 0 ? Math.max(0, 1 - input.poolBusySeconds / input.wallSeconds) : 0,
+    warnings: input.warnings ?? [],
   };
 }
