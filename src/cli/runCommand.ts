@@ -5,6 +5,7 @@ import { loadScenario, parseOverride } from '../scenario/load.js';
 import { clientLinks, describeLink, linkReport, networkModel } from '../scenario/resolveNetwork.js';
 import { runScenario, type Progress } from '../run/simulation.js';
 import type { RunSummary } from '../run/summary.js';
+import type { Scenario } from '../scenario/schema.js';
 import { formatBytes, formatSeconds, table } from './format.js';
 import type { Io } from './io.js';
 
@@ -55,11 +56,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   io.stderr(
     `splitwire: ${scenario.name} — ${p.clients} clients, ${p.rounds} rounds, ${p.topology} ${p.variant}, codec ${scenario.codec.name}, network ${scenario.network.profile}, seed ${scenario.seed}\n`,
   );
-  const links0 = clientLinks(scenario, 0);
-  io.stderr(
-    `  network model ${networkModel(scenario)}${scenario.network.server !== undefined && scenario.network.model === undefined ? ' (network.server is set)' : ''}; ` +
-      `client 0 uplink ${describeLink(linkReport(links0.uplink))}, downlink ${describeLink(linkReport(links0.downlink))}\n`,
-  );
+  io.stderr(`${networkBanner(scenario)}\n`);
   const onProgress = values.quiet
     ? undefined
     : (pr: Progress): void => {
@@ -75,6 +72,13 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
   for (const w of result.summary.warnings) io.stdout(`  warning: ${w}\n`);
   return 0;
+}
+
+/** The banner's network line: the model that runs (and why, when network.server chose it) and client 0's links as resolved. */
+export function networkBanner(s: Scenario): string {
+  const links0 = clientLinks(s, 0);
+  const why = s.network.server !== undefined && s.network.model === undefined ? ' (network.server is set)' : '';
+  return `  network model ${networkModel(s)}${why}; client 0 uplink ${describeLink(linkReport(links0.uplink))}, downlink ${describeLink(linkReport(links0.downlink))}`;
 }
 
 /** The table printed at the end of a run. */
