@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Network } from '../sim/network.js';
 import { networkSpecFromConfig } from '../sim/networkConfig.js';
@@ -5,6 +6,7 @@ import { Rng } from '../sim/rng.js';
 import { TraceFiles } from '../sim/traceFiles.js';
 import { ScenarioError } from './errors.js';
 import { validateScenario } from './load.js';
+import { NETWORK_PROFILES } from './networkProfiles.js';
 import { accessLinks, clientLinks, describeLink, linkReport, networkModel, resolvedNetworkConfig } from './resolveNetwork.js';
 
 const trace = { file: 'scenarios/traces/lte-rural-up.mahi', format: 'mahimahi' } as const;
@@ -101,6 +103,32 @@ describe('link overrides merge field by field', () => {
     expect(problems({ network: { model: 'flow', federator: { uplinkMbps: 5 } } })).toEqual([
       'network.federator.downlinkMbps: must be set when network.server is not (nothing to inherit it from), got nothing',
     ]);
+  });
+
+  it('property: every field is the most specific layer that states it (per-client, network-wide, profile)', () => {
+    const fields = {
+      bandwidthMbps: fc.double({ min: 0.1, max: 1000, noNaN: true }),
+      latencyMs: fc.double({ min: 0, max: 500, noNaN: true }),
+      jitterMs: fc.double({ min: 0, max: 50, noNaN: true }),
+      loss: fc.double({ min: 0, max: 0.5, noNaN: true }),
+      burstLength: fc.double({ min: 1, max: 10, noNaN: true }),
+    };
+    const layer = fc.record(fields, { requiredKeys: [] });
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.keys(NETWORK_PROFILES)), layer, layer, fc.boolean(), (profile, global, own, up) => {
+        const dir = up ? 'uplink' : 'downlink';
+        const s = validateScenario({ protocol: { clients: 2 }, network: { profile, [dir]: global, perClient: [{ [dir]: own }] } });
+        const base = NETWORK_PROFILES[profile]![dir] as Record<string, number | undefined>;
+        for (const k of [0, 1]) {
+          const got = clientLinks(s, k)[dir] as unknown as Record<string, number | undefined>;
+          for (const f of Object.keys(fields) as Array<keyof typeof fields>) {
+            const want = (k === 0 ? own[f] : undefined) ?? global[f] ?? base[f];
+            if (got[f] !== want) throw new Error(`client ${k} ${dir}.${f}: got ${got[f]}, want ${want}`);
+          }
+        }
+      }),
+      { seed: 12, numRuns: 300 },
+    );
   });
 
   it('describes a link for the banner', () => {
