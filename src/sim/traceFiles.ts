@@ -1,6 +1,7 @@
 /**
- * Reads trace files for a run, each once. Relative paths resolve against `baseDir` (the
- * working directory by default, so `scenarios/traces/…` works from the repository root).
+ * Reads trace files for a run, each once. A scenario's paths arrive already resolved from its
+ * file's folder (src/scenario/paths.ts); a relative path that still arrives resolves against
+ * `baseDir` (the working directory by default).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
