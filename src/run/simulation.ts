@@ -26,7 +26,7 @@ import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
 import { buildWorld, stateKey, type World } from './world.js';
 import { buildSummary, type RoundRecord, type RunSummary } from './summary.js';
-import { capacityWarnings, runWarnings } from './warnings.js';
+import { capacityWarnings, roundFloor, runWarnings } from './warnings.js';
 
 type SimEvent =
   | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
@@ -87,12 +87,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
   const wall0 = wallSeconds();
   if (options.outDir !== null) mkdirSync(options.outDir, { recursive: true });
   const world = await buildWorld(s);
-  const variant = s.protocol.variant;
-  const before = capacityWarnings(s, {
-    weightsBytes: 4 * world.roles.client.reduce((a, p) => a + world.store.get(stateKey('global', p, variant)).params.length, 0),
-    steps: world.steps,
-    tripsPerStep: s.protocol.topology === 'u-shaped' ? 2 : 1,
-  });
+  const before = capacityWarnings(s, roundFloor(world));
   for (const w of before) options.onWarning?.(w);
   const pool = new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
   const hosts: Host[] = [];

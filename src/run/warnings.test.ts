@@ -6,7 +6,8 @@ import { validateScenario } from '../scenario/load.js';
 import { runScenario } from './simulation.js';
 import type { RoundRecord } from './summary.js';
 import type { TrafficRecord } from './trafficLog.js';
-import { capacityWarnings, runWarnings, transferSeconds } from './warnings.js';
+import { capacityWarnings, roundFloor, runWarnings, transferSeconds } from './warnings.js';
+import { buildWorld } from './world.js';
 import { TraceFiles } from '../sim/traceFiles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'splitwire-warnings-'));
@@ -109,6 +110,19 @@ describe('a run reports its links, its network model and its warnings', { timeou
     expect(extra.length).toBeGreaterThan(0);
     expect(Math.min(...extra)).toBeGreaterThanOrEqual(0.005 - 1e-9);
     expect(Math.min(...extra)).toBeLessThan(0.0075);
+
+    // The capacity estimate's split tensors (codec none) are exactly the fp32 bytes the round sent,
+    // and its weights the fp32 size of the client parts (the log adds container headers).
+    const floor = roundFloor(await buildWorld(tiny({ profile: 'hospital-fiber' })));
+    const raw = (kinds: string[]): number[] =>
+      [0, 1].map((k) =>
+        records.filter((x) => kinds.includes(x.kind) && (x.src === `client-${k}` || x.dst === `client-${k}`)).reduce((a, x) => a + x.rawBytes, 0),
+      );
+    expect(floor.splitBytes?.up).toEqual(raw(['features.s1', 'gradients.s2']));
+    expect(floor.splitBytes?.down).toEqual(raw(['features.s2', 'gradients.s1']));
+    const weightsUp = records.filter((x) => x.kind === 'weights.up' && x.src === 'client-0')[0]?.wireBytes ?? 0;
+    expect(floor.weightsBytes).toBeLessThanOrEqual(weightsUp);
+    expect(floor.weightsBytes).toBeGreaterThan(weightsUp - 64);
   });
 
   it('a trace allowing one packet per 600 s: warned before and after, and the flow model shows when network.server is set', async () => {

@@ -9,11 +9,15 @@ import type { LinkConfig, Scenario } from '../scenario/schema.js';
 import { TraceFiles } from '../sim/traceFiles.js';
 import { formatBytes, formatSeconds } from '../cli/format.js';
 import type { RoundRecord } from './summary.js';
+import { SENDER, type SlotPlan } from './codecPlan.js';
+import { stateKey, type World } from './world.js';
 
-/** What a round costs every client at least, whatever the codec: the model weights, each way, and the step round trips. */
+/** What a round costs every client at least: the model weights each way, the split tensors of a fixed-size codec, the step crossings. */
 export interface RoundFloor {
   /** Bytes of the client-side model weights (fp32), sent down and up once a round each. */
   weightsBytes: number;
+  /** Split-tensor bytes of one round per client, by direction, where the codec's size is fixed (none, fp16, quant); 0 where it is not known before the run. */
+  splitBytes?: { up: number[]; down: number[] };
   /** Local steps of each client in one round. */
   steps: number[];
   /** Link crossings of one step in each direction (u-shaped: 2 up, 2 down; label-sharing: 1, 1). */
@@ -42,20 +46,58 @@ export function capacityWarnings(s: Scenario, floor: RoundFloor, files: TraceFil
     const steps = floor.steps[k] ?? 0;
     for (const dir of ['downlink', 'uplink'] as const) {
       const link = links[dir];
-      const weights = transferSeconds(link, floor.weightsBytes, files);
+      const split = floor.splitBytes?.[dir === 'uplink' ? 'up' : 'down'][k] ?? 0;
+      const weights = transferSeconds(link, floor.weightsBytes + split, files);
       // Each step crosses the link tripsPerStep times; latency is the least each crossing takes.
       const need = weights + steps * floor.tripsPerStep * (link.latencyMs / 1000);
       if (need <= deadline) continue;
       const rate = link.bandwidthTrace !== undefined ? `trace ${link.bandwidthTrace.file}` : `${link.bandwidthMbps} Mbit/s`;
       const text =
         `${dir} (${rate}) cannot carry one round before protocol.roundDeadlineS (${formatSeconds(deadline)}): ` +
-        `the model weights alone (${formatBytes(floor.weightsBytes)}) take ${formatSeconds(weights)}` +
+        (split > 0
+          ? `the model weights and split tensors (${formatBytes(floor.weightsBytes + split)}) take ${formatSeconds(weights)}`
+          : `the model weights alone (${formatBytes(floor.weightsBytes)}) take ${formatSeconds(weights)}`) +
         (steps > 0 ? `, plus ${steps * floor.tripsPerStep} step crossings at ${link.latencyMs} ms` : '') +
         ` — at least ${formatSeconds(need)} a round`;
       found.set(text, [...(found.get(text) ?? []), k]);
     }
   }
   return [...found].map(([text, clients]) => `${clientList(clients, s.protocol.clients)} ${text}`);
+}
+
+/** Bytes per element a split-tensor codec sends, where that is fixed before the run (else 0: a lower bound). */
+function bytesPerElement(plan: SlotPlan): number {
+  if (plan.kind !== 'classic') return 0;
+  const o = plan.options;
+  if (o.name === 'none') return 4;
+  if (o.name === 'fp16') return 2;
+  if (o.name === 'quant') return (o.bits ?? 8) / 8;
+  return 0;
+}
+
+/**
+ * The round floor of a built world: client-side weights (fp32), and per client the split tensors
+ * of one round (every sample crosses once per epoch, in each slot) where the codec's size is fixed.
+ */
+export function roundFloor(world: World): RoundFloor {
+  const s = world.scenario;
+  const variant = s.protocol.variant;
+  const front = world.model.parts[world.roles.front];
+  const perSample = front === undefined ? 0 : (front.outputShapes(1)[0] ?? []).reduce((a, b) => a * b, 1);
+  const samples = world.data.clientIndices.map((idx) => idx.length * s.protocol.localEpochs);
+  const up = samples.map(() => 0);
+  const down = samples.map(() => 0);
+  for (const plan of world.codecs) {
+    const bytes = perSample * bytesPerElement(plan);
+    const into = SENDER[plan.slot] === 'client' ? up : down;
+    samples.forEach((n, k) => (into[k] = (into[k] as number) + n * bytes));
+  }
+  return {
+    weightsBytes: 4 * world.roles.client.reduce((a, p) => a + world.store.get(stateKey('global', p, variant)).params.length, 0),
+    splitBytes: { up, down },
+    steps: world.steps,
+    tripsPerStep: s.protocol.topology === 'u-shaped' ? 2 : 1,
+  };
 }
 
 /** `client 3`, `clients 0–3`, `every client`. */
