@@ -34,9 +34,9 @@ export function transferSeconds(link: LinkConfig, bytes: number, files: TraceFil
 
 /**
  * Links that cannot carry one round's unavoidable traffic before `protocol.roundDeadlineS`:
- * a lower bound (model weights one way, plus a one-way latency per step crossing), so a warning
- * here means the round cannot finish, whatever the codec. Clients with the same finding share
- * one line.
+ * a lower bound (model weights one way, the split tensors where {@link RoundFloor} knows their
+ * size, one latency per step crossing), so a warning here means the round cannot finish as
+ * configured. Clients with the same finding share one line.
  */
 export function capacityWarnings(s: Scenario, floor: RoundFloor, files: TraceFiles = new TraceFiles()): string[] {
   const deadline = s.protocol.roundDeadlineS;
