@@ -10,7 +10,11 @@
  *
  * A mask pixel is the class id (greyscale PNG of any bit depth, value = id; or a palette PNG,
  * palette index = id), or with maskMode 'binary' a 0/255 image mapped to 0/1 (≥ half of the
- * bit depth's range counts as foreground; for palette PNGs any non-zero index). Files in
+ * bit depth's range counts as foreground; for palette PNGs any non-zero index). With maskMode
+ * 'auto' a set whose masks hold exactly two distinct values, the larger of them not a valid
+ * class id (≥ classes, or ≥ 2 when classes is not given: 0/255), is read as binary (lower value
+ * → 0, higher → 1) and the dataset's `notices` say so; otherwise as 'index'. A mask holding more
+ * distinct values than `classes` is an error naming the file and the values. Files in
  * images/ with other extensions are ignored; sub-folders of root without images/ are ignored
  * in the per-site layout. Images and masks are resized to size×size (bilinear, nearest).
  */
@@ -27,8 +31,11 @@ export interface FolderOptions {
   size: number;
   /** Number of classes; a mask id ≥ classes is an error. Default: largest id + 1 (2 for 'binary'). */
   classes?: number;
-  /** 'index' (default): pixel value = class id. 'binary': 0/255 → 0/1. */
-  maskMode?: 'index' | 'binary';
+  /**
+   * 'index' (default): pixel value = class id. 'binary': 0/255 → 0/1. 'auto': binary when the
+   * set holds exactly two values that are not both class ids (see the file header), else index.
+   */
+  maskMode?: 'auto' | 'index' | 'binary';
   /** 1 or 3. Default: 1 when every pixel of every image has R = G = B, else 3. */
   channels?: 1 | 3;
 }
@@ -39,6 +46,10 @@ export interface FolderDataset extends Dataset {
   sites: string[];
   /** Each sample's image path relative to root, e.g. `hospital-a/images/0001.png`. */
   files: string[];
+  /** How the masks were read ('auto' resolved). */
+  maskMode: 'index' | 'binary';
+  /** Things the user should know about how the data was read (e.g. 'auto' chose binary); say each once. */
+  notices: string[];
 }
 
 /** The site name of the one-pool layout (root/images, root/masks). */
@@ -78,6 +89,7 @@ function decodeMask(
   buf: Buffer,
   path: string,
   mode: 'index' | 'binary',
+  pair?: readonly [number, number],
 ): { width: number; height: number; ids: Uint16Array } {
   let png: ReturnType<typeof PNG.sync.read>;
   try {
@@ -118,7 +130,10 @@ function decodeMask(
       ids[i] = r;
     }
   }
-  if (mode === 'binary') {
+  if (pair !== undefined) {
+    // 'auto' found exactly two values in the whole set: lower → 0, higher → 1.
+    for (let i = 0; i < ids.length; i++) ids[i] = ids[i] === pair[1] ? 1 : 0;
+  } else if (mode === 'binary') {
     const maxValue = paletted ? 1 : 2 ** depth - 1;
     for (let i = 0; i < ids.length; i++) ids[i] = paletted ? Number(ids[i] !== 0) : Number(2 * (ids[i] as number) > maxValue);
   }
@@ -157,6 +172,67 @@ async function listSite(root: string, siteDir: string, site: string): Promise<En
   return entries;
 }
 
+/** Sorted distinct values of one mask's raw ids. */
+function distinctValues(ids: Uint16Array): number[] {
+  const seen = new Uint8Array(65536);
+  const out: number[] = [];
+  for (const v of ids) {
+    if (seen[v] === 0) {
+      seen[v] = 1;
+      out.push(v);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** A list of values for a message: all of them, or the first 16 and a count. */
+function listValues(values: readonly number[]): string {
+  return values.length <= 16 ? values.join(', ') : `${values.slice(0, 16).join(', ')}, … (${values.length} in all)`;
+}
+
+/**
+ * Reads every mask's raw values once and decides how they become class ids: 'binary' and
+ * 'index' as given, 'auto' resolved (with a notice when it chose binary). A mask holding more
+ * distinct values than `classes` is an error naming the file and its values.
+ */
+async function resolveMasks(
+  entries: readonly Entry[],
+  mode: 'auto' | 'index' | 'binary',
+  classes: number | undefined,
+): Promise<{ mode: 'index' | 'binary'; pair?: [number, number]; notices: string[] }> {
+  if (mode === 'binary') return { mode, notices: [] };
+  const union = new Set<number>();
+  for (const e of entries) {
+    const values = distinctValues(decodeMask(await readFile(e.mask), e.mask, 'index').ids);
+    if (classes !== undefined && values.length > classes) {
+      throw new Error(
+        `loadFolder: mask ${e.mask} holds ${values.length} distinct values (${listValues(values)}), more than classes = ${classes}` +
+          (values.length === 2 ? `; set maskMode 'binary' to read it as background/foreground` : ''),
+      );
+    }
+    for (const v of values) union.add(v);
+  }
+  const all = [...union].sort((a, b) => a - b);
+  if (mode === 'auto' && all.length === 2 && (all[1] as number) >= (classes ?? 2)) {
+    const pair: [number, number] = [all[0] as number, all[1] as number];
+    return {
+      mode: 'binary',
+      pair,
+      notices: [
+        `data.maskMode auto: every mask holds only the values ${pair[0]} and ${pair[1]}; read as 2 classes ` +
+          `(${pair[0]} → 0 background, ${pair[1]} → 1 foreground). Set data.maskMode: index to read values as class ids.`,
+      ],
+    };
+  }
+  if (mode === 'auto' && classes === undefined && all.length > 2 && all[all.length - 1] !== all.length - 1) {
+    throw new Error(
+      `loadFolder: the masks hold the values ${listValues(all)}, which are not the class ids 0..${all.length - 1}; ` +
+        `set classes (data.classes) and maskMode 'index' to read them as ids, or re-encode the masks`,
+    );
+  }
+  return { mode: 'index', notices: [] };
+}
+
 /** Category proxy for real data: foreground fraction bucket (<5 %, <15 %, <30 %, ≥30 %). */
 function foregroundBucket(mask: Uint8Array): number {
   let fg = 0;
@@ -173,12 +249,12 @@ function foregroundBucket(mask: Uint8Array): number {
  */
 export async function loadFolder(root: string, opts: FolderOptions): Promise<FolderDataset> {
   const { size } = opts;
-  const mode = opts.maskMode ?? 'index';
+  const requested = opts.maskMode ?? 'index';
   if (!Number.isInteger(size) || size < 1 || size > 4096) {
     throw new Error(`loadFolder.size: must be an integer in [1, 4096], got ${size}`);
   }
-  if (mode !== 'index' && mode !== 'binary') {
-    throw new Error(`loadFolder.maskMode: must be 'index' | 'binary', got ${JSON.stringify(mode)}`);
+  if (requested !== 'auto' && requested !== 'index' && requested !== 'binary') {
+    throw new Error(`loadFolder.maskMode: must be 'auto' | 'index' | 'binary', got ${JSON.stringify(requested)}`);
   }
   if (opts.classes !== undefined && (!Number.isInteger(opts.classes) || opts.classes < 2 || opts.classes > 256)) {
     throw new Error(`loadFolder.classes: must be an integer in [2, 256], got ${opts.classes}`);
@@ -202,6 +278,8 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
     }
   }
 
+  const resolved = await resolveMasks(entries, requested, opts.classes);
+  const mode = resolved.mode;
   const classLimit = opts.classes ?? (mode === 'binary' ? 2 : 256);
   const rgbImages: Float32Array[] = [];
   const masks: Uint8Array[] = [];
@@ -209,7 +287,7 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
   let maxId = 0;
   for (const e of entries) {
     const img = decodeImage(await readFile(e.image), e.image);
-    const m = decodeMask(await readFile(e.mask), e.mask, mode);
+    const m = decodeMask(await readFile(e.mask), e.mask, mode, resolved.pair);
     if (m.width !== img.width || m.height !== img.height) {
       throw new Error(`loadFolder: mask ${e.mask} is ${m.width}x${m.height} but its image ${e.image} is ${img.width}x${img.height}`);
     }
@@ -260,5 +338,7 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
     samples,
     sites: entries.map((e) => e.site),
     files: entries.map((e) => e.rel),
+    maskMode: mode,
+    notices: resolved.notices,
   };
 }

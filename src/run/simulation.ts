@@ -21,7 +21,7 @@ import type { LearnedRef } from '../compute/types.js';
 import { wallSeconds } from '../sim/wallClock.js';
 import type { Device } from '../sim/cost.js';
 import type { Delivery } from '../sim/link.js';
-import { evaluateModel, type Evaluation } from './evaluate.js';
+import { describeData, evaluateModel, type DataInfo, type Evaluation } from './evaluate.js';
 import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
 import { buildWorld, stateKey, type World } from './world.js';
@@ -63,6 +63,8 @@ export interface RunOptions {
   /** Folder for traffic.ndjson, timeline.ndjson and summary.json; null writes nothing. */
   outDir: string | null;
   onProgress?: (p: Progress) => void;
+  /** Called once the data is loaded, before training: the labels as read, notices, the trivial score. */
+  onData?: (info: DataInfo) => void;
   /** Run actors in this thread instead of host workers (tests). */
   inProcessActors?: boolean;
 }
@@ -84,6 +86,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
   const wall0 = wallSeconds();
   if (options.outDir !== null) mkdirSync(options.outDir, { recursive: true });
   const world = await buildWorld(s);
+  const dataInfo = describeData(s, world.data);
+  options.onData?.(dataInfo);
   const pool = new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
   const hosts: Host[] = [];
   try {
@@ -108,7 +112,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         hosts.push(remote);
       }
     }
-    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0);
+    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0, dataInfo);
     return await sim.run();
   } finally {
     await Promise.all(hosts.map((h) => h.close?.()));
@@ -141,6 +145,7 @@ class Simulation {
     private readonly options: RunOptions,
     private readonly backend: string,
     private readonly wall0: number,
+    private readonly dataInfo: DataInfo,
   ) {
     this.tasks = new TaskRunner(world, pool, this.blobs);
     const dir = options.outDir;
@@ -177,6 +182,8 @@ class Simulation {
       poolBusySeconds: this.pool.busySeconds,
       clients: this.world.scenario.protocol.clients,
       clientSamples: this.world.data.clientIndices.map((idx) => idx.length),
+      data: this.dataInfo.data,
+      trivialMeanIoU: this.dataInfo.trivial.meanIoU,
     });
     if (this.options.outDir !== null) {
       const file = join(this.options.outDir, 'summary.json');
