@@ -14,6 +14,7 @@ Simulates split-federated training as the scenario describes and writes
   DIR/traffic.ndjson   one line per message (docs/formats.md)
   DIR/timeline.ndjson  one line per compute task
   DIR/summary.json     accuracy per round, bytes, compression ratio, simulated time
+  DIR/predictions/     a few test images | true mask | predicted mask (PNG)
 
 Options:
   --out DIR         output folder (default: runs/<scenario name>)
@@ -67,7 +68,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       };
   const onData = (d: DataInfo): void => io.stderr(dataBanner(d, scenario.evaluation.targets));
   const result = await runScenario(scenario, { outDir, onData, ...(onProgress ? { onProgress } : {}) });
-  io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
+  io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson,predictions/}\n`);
   return 0;
 }
 

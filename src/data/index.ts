@@ -12,4 +12,4 @@ export type { PartitionOptions, PartitionScheme } from './partition.js';
 export { makeBatch, batchIterator } from './batch.js';
 export { buildClientData } from './clientData.js';
 export type { ClientData, ClientDataOptions } from './clientData.js';
-export { writePng, encodeSamplePng } from './png.js';
+export { writePng, encodeSamplePng, encodePredictionPng } from './png.js';

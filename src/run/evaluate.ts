@@ -20,6 +20,8 @@ export interface Evaluation {
   meanDice: number;
   iou: number[];
   dice: number[];
+  /** With `keepPredictions` n: the predicted masks (H·W class ids) of test samples 0..n−1. */
+  predictions?: Uint8Array[];
 }
 
 const CHUNK = 16;
@@ -30,9 +32,11 @@ export async function evaluateModel(
   params: Partial<Record<PartName, Float32Array>>,
   test: Dataset,
   codecs: { F1: CodecOptions | LearnedRef; F2: CodecOptions | LearnedRef },
+  keepPredictions = 0,
 ): Promise<Evaluation> {
   const classes = test.classes;
   const jobs: Promise<Float64Array>[] = [];
+  const predictions: Uint8Array[] = [];
   for (let i = 0; i < test.samples.length; i += CHUNK) {
     const idx = Array.from({ length: Math.min(CHUNK, test.samples.length - i) }, (_, j) => i + j);
     const b = makeBatch(test, idx);
@@ -46,14 +50,21 @@ export async function evaluateModel(
           images: { data: b.x, shape: [...b.shape] },
           labels: { data: b.y, shape: [n, h, w] },
           codecs,
+          ...(i < keepPredictions ? { prediction: true } : {}),
         })
-        .then((r) => r.confusion as Float64Array),
+        .then((r) => {
+          const pixels = h * w;
+          idx.forEach((sample, j) => {
+            if (sample < keepPredictions && r.prediction) predictions[sample] = r.prediction.slice(j * pixels, (j + 1) * pixels);
+          });
+          return r.confusion as Float64Array;
+        }),
     );
   }
   const total = new Float64Array(classes * classes);
   for (const c of await Promise.all(jobs)) for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (c[i] as number);
   const m = iouDice(total, classes);
-  return { meanIoU: m.meanIoU, meanDice: m.meanDice, iou: m.iou, dice: m.dice };
+  return { meanIoU: m.meanIoU, meanDice: m.meanDice, iou: m.iou, dice: m.dice, ...(keepPredictions > 0 ? { predictions } : {}) };
 }
 
 /** What a run's data is, told before training starts: the labels as read, notices, the trivial score. */

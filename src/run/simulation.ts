@@ -22,6 +22,7 @@ import { wallSeconds } from '../sim/wallClock.js';
 import type { Device } from '../sim/cost.js';
 import type { Delivery } from '../sim/link.js';
 import { describeData, evaluateModel, type DataInfo, type Evaluation } from './evaluate.js';
+import { PREDICTION_IMAGES, writePredictions } from './predictions.js';
 import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
 import { buildWorld, stateKey, type World } from './world.js';
@@ -445,7 +446,9 @@ class Simulation {
         params,
         this.world.data.test,
         { F1: snapshotCodec(this.tasks.codecOf('F1')), F2: snapshotCodec(this.tasks.codecOf('F2')) },
+        last && this.options.outDir !== null ? PREDICTION_IMAGES : 0,
       ).then((m: Evaluation) => {
+        if (m.predictions !== undefined && this.options.outDir !== null) writePredictions(this.options.outDir, this.world.data.test, m.predictions, round);
         record.meanIoU = m.meanIoU;
         record.meanDice = m.meanDice;
         record.iou = m.iou;
