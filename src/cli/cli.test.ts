@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { importWithoutOptionalPackages } from '../compute/withoutOptionalPackages.js';
 import { main } from './cli.js';
 import { doctorCommand } from './doctorCommand.js';
-import { grid, settingDir } from './sweepCommand.js';
+import { grid, rankRows, settingDir, type SweepRow } from './sweepCommand.js';
 
 function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: () => string; err: () => string } {
   let out = '';
@@ -86,5 +86,14 @@ describe('sweep grid', () => {
       { a: 2, b: 'y' },
     ]);
     expect(settingDir({ 'codec.lambda': 0.01, 'codec.name': 'quant' })).toBe('lambda=0.01_name=quant');
+  });
+
+  it('ranks settings on tail mean IoU (ties: fewer wire bytes), not on the last evaluation', () => {
+    const row = (dir: string, meanIoU: number, tailMeanIoU: number | null, wireBytes: number): SweepRow => ({
+      setting: {}, dir, compressionRatio: 1, meanIoU, tailMeanIoU, trivialMeanIoU: 0.2, meanDice: null, rawBytes: 1, wireBytes, simulatedSeconds: 1, rank: 0,
+    });
+    const rows = [row('lucky-last', 0.9, 0.7, 10), row('steady', 0.8, 0.8, 30), row('steady-cheaper', 0.8, 0.8, 20), row('none', 0.5, null, 1)];
+    expect(rankRows(rows).map((r) => r.dir)).toEqual(['steady-cheaper', 'steady', 'lucky-last', 'none']);
+    expect(rows.map((r) => r.rank)).toEqual([3, 2, 1, 4]); // in place, grid order kept
   });
 });
