@@ -6,6 +6,7 @@ import { importWithoutOptionalPackages } from '../compute/withoutOptionalPackage
 import { main } from './cli.js';
 import { doctorCommand } from './doctorCommand.js';
 import { grid, rankRows, settingDir, type SweepRow } from './sweepCommand.js';
+import { dataBanner } from './runCommand.js';
 
 function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: () => string; err: () => string } {
   let out = '';
@@ -95,5 +96,23 @@ describe('sweep grid', () => {
     const rows = [row('lucky-last', 0.9, 0.7, 10), row('steady', 0.8, 0.8, 30), row('steady-cheaper', 0.8, 0.8, 20), row('none', 0.5, null, 1)];
     expect(rankRows(rows).map((r) => r.dir)).toEqual(['steady-cheaper', 'steady', 'lucky-last', 'none']);
     expect(rows.map((r) => r.rank)).toEqual([3, 2, 1, 4]); // in place, grid order kept
+  });
+});
+
+describe('run banner: data lines', () => {
+  it('prints the classes as read, each notice, the trivial score, and flags targets at or below it', () => {
+    const text = dataBanner(
+      {
+        data: { kind: 'folder', classes: 2, classNames: ['background', 'foreground'], maskMode: 'binary', testSamples: 8 },
+        notices: ['data.maskMode auto: every mask holds only the values 0 and 255; read as 2 classes'],
+        trivial: { meanIoU: 0.782, class: 1 },
+      },
+      [0.7, 0.782, 0.8],
+    );
+    expect(text).toContain('  data: folder, 2 classes (background, foreground), masks read as binary, 8 test images\n');
+    expect(text).toContain('  notice: data.maskMode auto: every mask holds only the values 0 and 255');
+    expect(text).toContain("  trivial meanIoU 0.782 (every pixel 'foreground')");
+    expect(text).toContain('  warning: targets IoU 0.7, 0.782 ≤ trivial meanIoU 0.782: reaching them means nothing\n');
+    expect(text).not.toContain('0.8,');
   });
 });
