@@ -6,7 +6,9 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadScenario, parseOverride, type Override } from '../scenario/load.js';
+import type { DataInfo } from '../run/evaluate.js';
 import { runScenario } from '../run/simulation.js';
+import { dataBanner } from './runCommand.js';
 import type { RunSummary } from '../run/summary.js';
 import { formatBytes } from './format.js';
 import type { Io } from './io.js';
@@ -140,7 +142,10 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     const setting = settings[i] as Record<string, unknown>;
     const dir = settingDir(setting);
     if (!values.quiet) io.stderr(`sweep ${i + 1}/${settings.length}: ${dir}\n`);
-    const r = await runScenario(scenarios[i] as (typeof scenarios)[number], { outDir: join(outDir, dir) });
+    const sc = scenarios[i] as (typeof scenarios)[number];
+    // The data lines (classes, notices, trivial score) of the first setting only, to keep them once.
+    const onData = i === 0 && !values.quiet ? (d: DataInfo): void => io.stderr(dataBanner(d, sc.evaluation.targets)) : undefined;
+    const r = await runScenario(sc, { outDir: join(outDir, dir), ...(onData ? { onData } : {}) });
     const s: RunSummary = r.summary;
     rows.push({
       setting,
