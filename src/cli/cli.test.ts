@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { importWithoutOptionalPackages } from '../compute/withoutOptionalPackages.js';
 import { main } from './cli.js';
@@ -35,6 +36,27 @@ describe('splitwire CLI', () => {
     expect(await main(['run', file], c.io)).toBe(2);
     expect(c.err()).toContain('protocol.rounds: must be ≥ 1, got 0');
     expect(c.err()).toContain('codec.name: must be one of');
+  });
+
+  it('a mask with more distinct values than data.classes stops the run with the file and values named, no stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitwire-cli-'));
+    mkdirSync(join(dir, 'set', 'images'), { recursive: true });
+    mkdirSync(join(dir, 'set', 'masks'));
+    const png = (f: (x: number) => number): Buffer => {
+      const p = new PNG({ width: 3, height: 1 });
+      for (let x = 0; x < 3; x++) p.data.set([f(x), f(x), f(x), 255], x * 4);
+      return PNG.sync.write(p);
+    };
+    for (const n of ['a', 'b']) {
+      writeFileSync(join(dir, 'set', 'images', `${n}.png`), png(() => 99));
+      writeFileSync(join(dir, 'set', 'masks', `${n}.png`), png((x) => [0, 128, 255][x]!));
+    }
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, `data: { kind: folder, path: ${JSON.stringify(join(dir, 'set'))}, size: 16, classes: 2, testSamples: 1 }\nprotocol: { clients: 1 }\n`);
+    const c = capture();
+    expect(await main(['run', file, '--quiet', '--out', join(dir, 'out')], c.io)).toBe(1);
+    expect(c.err()).toContain(`splitwire run: loadFolder: mask ${join(dir, 'set', 'masks', 'a.png')} holds 3 distinct values (0, 128, 255), more than classes = 2`);
+    expect(c.err()).not.toContain('    at ');
   });
 
   it('rejects a bad --set with the field named', async () => {

@@ -22,6 +22,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { DataError } from './errors.js';
 import { resizeBilinear, resizeNearest } from './resize.js';
 import type { Dataset, Sample } from './types.js';
 
@@ -80,7 +81,7 @@ function decodeImage(buf: Buffer, path: string): { width: number; height: number
     const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
     return { width: img.width, height: img.height, rgba: img.data };
   } catch (e) {
-    throw new Error(`loadFolder: cannot read image ${path}: ${reason(e)}`);
+    throw new DataError(`loadFolder: cannot read image ${path}: ${reason(e)}`);
   }
 }
 
@@ -96,7 +97,7 @@ function decodeMask(
     // skipRescale keeps 1/2/4/16-bit grey values as they are: they are class ids, not intensities.
     png = PNG.sync.read(buf, { skipRescale: true });
   } catch (e) {
-    throw new Error(`loadFolder: cannot read mask ${path}: ${reason(e)}`);
+    throw new DataError(`loadFolder: cannot read mask ${path}: ${reason(e)}`);
   }
   const { width, height, colorType, depth } = png;
   const data = png.data as ArrayLike<number>;
@@ -121,7 +122,7 @@ function decodeMask(
       const r = data[p] as number;
       if (colorType === 2 || colorType === 6) {
         if (data[p + 1] !== r || data[p + 2] !== r) {
-          throw new Error(
+          throw new DataError(
             `loadFolder: mask ${path} is a colour image (R, G, B differ at pixel (${i % width}, ${Math.floor(i / width)})); ` +
               `masks must be greyscale or palette PNGs whose value is the class id`,
           );
@@ -151,21 +152,21 @@ interface Entry {
 async function listSite(root: string, siteDir: string, site: string): Promise<Entry[]> {
   const imagesDir = join(root, siteDir, 'images');
   const names = (await readdir(imagesDir)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
-  if (names.length === 0) throw new Error(`loadFolder: no .png/.jpg/.jpeg images in ${imagesDir}`);
+  if (names.length === 0) throw new DataError(`loadFolder: no .png/.jpg/.jpeg images in ${imagesDir}`);
   const seen = new Map<string, string>();
   const entries: Entry[] = [];
   for (const f of names) {
     const stem = basename(f, extname(f));
     const other = seen.get(stem);
     if (other !== undefined) {
-      throw new Error(`loadFolder: ${join(imagesDir, other)} and ${join(imagesDir, f)} share the name '${stem}'; one mask cannot serve both`);
+      throw new DataError(`loadFolder: ${join(imagesDir, other)} and ${join(imagesDir, f)} share the name '${stem}'; one mask cannot serve both`);
     }
     seen.set(stem, f);
     const mask = join(root, siteDir, 'masks', `${stem}.png`);
     try {
       await stat(mask);
     } catch {
-      throw new Error(`loadFolder: missing mask for ${join(imagesDir, f)} (expected ${mask})`);
+      throw new DataError(`loadFolder: missing mask for ${join(imagesDir, f)} (expected ${mask})`);
     }
     entries.push({ site, rel: join(siteDir, 'images', f), image: join(imagesDir, f), mask });
   }
@@ -205,7 +206,7 @@ async function resolveMasks(
   for (const e of entries) {
     const values = distinctValues(decodeMask(await readFile(e.mask), e.mask, 'index').ids);
     if (classes !== undefined && values.length > classes) {
-      throw new Error(
+      throw new DataError(
         `loadFolder: mask ${e.mask} holds ${values.length} distinct values (${listValues(values)}), more than classes = ${classes}` +
           (values.length === 2 ? `; set maskMode 'binary' to read it as background/foreground` : ''),
       );
@@ -225,7 +226,7 @@ async function resolveMasks(
     };
   }
   if (mode === 'auto' && classes === undefined && all.length > 2 && all[all.length - 1] !== all.length - 1) {
-    throw new Error(
+    throw new DataError(
       `loadFolder: the masks hold the values ${listValues(all)}, which are not the class ids 0..${all.length - 1}; ` +
         `set classes (data.classes) and maskMode 'index' to read them as ids, or re-encode the masks`,
     );
@@ -251,18 +252,18 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
   const { size } = opts;
   const requested = opts.maskMode ?? 'index';
   if (!Number.isInteger(size) || size < 1 || size > 4096) {
-    throw new Error(`loadFolder.size: must be an integer in [1, 4096], got ${size}`);
+    throw new DataError(`loadFolder.size: must be an integer in [1, 4096], got ${size}`);
   }
   if (requested !== 'auto' && requested !== 'index' && requested !== 'binary') {
-    throw new Error(`loadFolder.maskMode: must be 'auto' | 'index' | 'binary', got ${JSON.stringify(requested)}`);
+    throw new DataError(`loadFolder.maskMode: must be 'auto' | 'index' | 'binary', got ${JSON.stringify(requested)}`);
   }
   if (opts.classes !== undefined && (!Number.isInteger(opts.classes) || opts.classes < 2 || opts.classes > 256)) {
-    throw new Error(`loadFolder.classes: must be an integer in [2, 256], got ${opts.classes}`);
+    throw new DataError(`loadFolder.classes: must be an integer in [2, 256], got ${opts.classes}`);
   }
   if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3) {
-    throw new Error(`loadFolder.channels: must be 1 or 3, got ${opts.channels}`);
+    throw new DataError(`loadFolder.channels: must be 1 or 3, got ${opts.channels}`);
   }
-  if (!(await isDir(root))) throw new Error(`loadFolder: ${root} is not a folder`);
+  if (!(await isDir(root))) throw new DataError(`loadFolder: ${root} is not a folder`);
 
   let entries: Entry[];
   if (await isDir(join(root, 'images'))) {
@@ -274,7 +275,7 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
       if (await isDir(join(root, d, 'images'))) entries.push(...(await listSite(root, d, d)));
     }
     if (entries.length === 0) {
-      throw new Error(`loadFolder: ${root} has neither images/ nor <site>/images/ folders`);
+      throw new DataError(`loadFolder: ${root} has neither images/ nor <site>/images/ folders`);
     }
   }
 
@@ -289,13 +290,13 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
     const img = decodeImage(await readFile(e.image), e.image);
     const m = decodeMask(await readFile(e.mask), e.mask, mode, resolved.pair);
     if (m.width !== img.width || m.height !== img.height) {
-      throw new Error(`loadFolder: mask ${e.mask} is ${m.width}x${m.height} but its image ${e.image} is ${img.width}x${img.height}`);
+      throw new DataError(`loadFolder: mask ${e.mask} is ${m.width}x${m.height} but its image ${e.image} is ${img.width}x${img.height}`);
     }
     for (let i = 0; i < m.ids.length; i++) {
       const id = m.ids[i] as number;
       if (id >= classLimit) {
         const what = opts.classes !== undefined ? `classes is ${opts.classes}` : 'class ids must be < 256';
-        throw new Error(`loadFolder: mask ${e.mask} has class id ${id} at pixel (${i % m.width}, ${Math.floor(i / m.width)}), but ${what}`);
+        throw new DataError(`loadFolder: mask ${e.mask} has class id ${id} at pixel (${i % m.width}, ${Math.floor(i / m.width)}), but ${what}`);
       }
       if (id > maxId) maxId = id;
     }

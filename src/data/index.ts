@@ -6,6 +6,7 @@ export { LESION_CLASSES } from './lesion.js';
 export { BLASTOCYST_CLASSES } from './blastocyst.js';
 export { siteStyle, applyStyle, identityStyle, isIdentityStyle, validateStyle } from './style.js';
 export { loadFolder, POOL_SITE } from './folder.js';
+export { DataError } from './errors.js';
 export type { FolderDataset, FolderOptions } from './folder.js';
 export { partition, trainTestSplit, distinctSites } from './partition.js';
 export type { PartitionOptions, PartitionScheme } from './partition.js';
