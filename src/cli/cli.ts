@@ -1,4 +1,6 @@
 /** The `splitwire` command: dispatches to one module per sub-command. */
+import { z } from 'zod';
+import { DataError } from '../data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { scenarioJsonSchemaText } from '../scenario/jsonSchema.js';
 import { VERSION } from '../run/summary.js';
@@ -60,6 +62,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (err instanceof ScenarioError) {
       io.stderr(`${err.message}\n`);
       return 2;
+    }
+    if (err instanceof DataError) {
+      io.stderr(`splitwire ${name}: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`splitwire ${name}: ${err.message}\n`);

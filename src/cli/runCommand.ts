@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadScenario, parseOverride } from '../scenario/load.js';
 import { clientLinks, describeLink, linkReport, networkModel } from '../scenario/resolveNetwork.js';
+import type { DataInfo } from '../run/evaluate.js';
 import { runScenario, type Progress } from '../run/simulation.js';
 import type { RunSummary } from '../run/summary.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -15,6 +16,7 @@ Simulates split-federated training as the scenario describes and writes
   DIR/traffic.ndjson   one line per message (docs/formats.md)
   DIR/timeline.ndjson  one line per compute task
   DIR/summary.json     accuracy per round, bytes, compression ratio, simulated time
+  DIR/predictions/     a few test images | true mask | predicted mask (PNG)
 
 Options:
   --out DIR         output folder (default: runs/<scenario name>)
@@ -68,8 +70,9 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
         );
       };
   const onWarning = (w: string): void => io.stderr(`  warning: ${w}\n`);
-  const result = await runScenario(scenario, { outDir, onWarning, ...(onProgress ? { onProgress } : {}) });
-  io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
+  const onData = (d: DataInfo): void => io.stderr(dataBanner(d, scenario.evaluation.targets));
+  const result = await runScenario(scenario, { outDir, onWarning, onData, ...(onProgress ? { onProgress } : {}) });
+  io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson,predictions/}\n`);
   for (const w of result.summary.warnings) io.stdout(`  warning: ${w}\n`);
   return 0;
 }
@@ -85,11 +88,12 @@ export function networkBanner(s: Scenario): string {
 export function summaryTable(s: RunSummary): string {
   const t = s.totals;
   const tta = s.timeToAccuracy
-    .map((x) => `IoU ${x.meanIoU}: ${x.simulatedSeconds === null ? 'not reached' : formatSeconds(x.simulatedSeconds)}`)
+    .map((x) => `IoU ${x.meanIoU}: ${x.simulatedSeconds === null ? 'not reached' : formatSeconds(x.simulatedSeconds)}${x.trivial ? ' (trivial: ≤ constant prediction)' : ''}`)
     .join(', ');
   return `\nsplitwire run summary — ${s.scenario}\n${table([
     ['backend', s.backend],
-    ['final mean IoU', s.final.meanIoU === null ? '–' : s.final.meanIoU.toFixed(4)],
+    ['final mean IoU', `${s.final.meanIoU === null ? '–' : s.final.meanIoU.toFixed(4)}${trivialNote(s)}`],
+    ['tail mean IoU', s.final.tailMeanIoU === null ? '–' : s.final.tailMeanIoU.toFixed(4)],
     ['final mean Dice', s.final.meanDice === null ? '–' : s.final.meanDice.toFixed(4)],
     ['split tensors, fp32', formatBytes(t.rawBytes)],
     ['split tensors, sent', formatBytes(t.wireBytes)],
@@ -99,4 +103,25 @@ export function summaryTable(s: RunSummary): string {
     ['time to accuracy', tta],
     ['wall time', `${s.wallSeconds.toFixed(1)} s`],
   ])}`;
+}
+
+/**
+ * The banner's data lines, printed once the data is loaded: classes as read, each notice, the
+ * best constant prediction's meanIoU, and any target it already reaches (flagged).
+ */
+export function dataBanner(d: DataInfo, targets: readonly number[]): string {
+  const lines = [`  data: ${d.data.kind}, ${d.data.classes} classes (${d.data.classNames.join(', ')}), masks read as ${d.data.maskMode}, ${d.data.testSamples} test images`];
+  for (const n of d.notices) lines.push(`  notice: ${n}`);
+  if (!Number.isNaN(d.trivial.meanIoU)) {
+    const name = d.data.classNames[d.trivial.class] ?? `class ${d.trivial.class}`;
+    lines.push(`  trivial meanIoU ${d.trivial.meanIoU.toFixed(3)} (every pixel '${name}'): a score at or below it says nothing`);
+    const low = targets.filter((t) => t <= d.trivial.meanIoU);
+    if (low.length > 0) lines.push(`  warning: target${low.length > 1 ? 's' : ''} IoU ${low.join(', ')} ≤ trivial meanIoU ${d.trivial.meanIoU.toFixed(3)}: reaching ${low.length > 1 ? 'them' : 'it'} means nothing`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function trivialNote(s: RunSummary): string {
+  const t = s.final.trivialMeanIoU;
+  return t === null || t === undefined ? '' : `  (trivial ${t.toFixed(4)}: every pixel one class)`;
 }

@@ -6,7 +6,9 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadScenario, parseOverride, type Override } from '../scenario/load.js';
+import type { DataInfo } from '../run/evaluate.js';
 import { runScenario } from '../run/simulation.js';
+import { dataBanner } from './runCommand.js';
 import type { RunSummary } from '../run/summary.js';
 import { formatBytes } from './format.js';
 import type { Io } from './io.js';
@@ -16,7 +18,8 @@ export const SWEEP_HELP = `Usage: splitwire sweep <scenario.yaml> --set a.b=v1,v
 Runs every combination of the listed values (a grid) and writes
   DIR/<setting>/{summary.json,traffic.ndjson,timeline.ndjson}   one folder per run
   DIR/sweep.json, DIR/sweep.csv                                 one row per run:
-      setting, compression ratio, final mean IoU and Dice, bytes, simulated seconds
+      setting, compression ratio, final and tail mean IoU, trivial mean IoU, Dice, bytes,
+      simulated seconds, rank (1 = best tail mean IoU); printed best first
 
 Options:
   --set a.b=v1,v2   a field and its values (repeatable; a single value is a fixed override)
@@ -32,10 +35,24 @@ export interface SweepRow {
   dir: string;
   compressionRatio: number | null;
   meanIoU: number | null;
+  /** Mean IoU of the last evaluation.tailRounds evaluations: what the sweep ranks on. */
+  tailMeanIoU: number | null;
+  /** Mean IoU of the best constant prediction on the same test set. */
+  trivialMeanIoU: number | null;
   meanDice: number | null;
   rawBytes: number;
   wireBytes: number;
   simulatedSeconds: number;
+  /** 1 = highest tailMeanIoU (ties: lower wire bytes first); rows without a score rank last. */
+  rank: number;
+}
+
+/** Ranks rows in place by tailMeanIoU, best first (ties: fewer wire bytes), and returns them best first. */
+export function rankRows(rows: SweepRow[]): SweepRow[] {
+  const score = (r: SweepRow): number => r.tailMeanIoU ?? -Infinity;
+  const order = rows.slice().sort((a, b) => score(b) - score(a) || a.wireBytes - b.wireBytes);
+  order.forEach((r, i) => (r.rank = i + 1));
+  return order;
 }
 
 /** All combinations of the axes, in order (first axis slowest). */
@@ -56,13 +73,13 @@ export function settingDir(setting: Record<string, unknown>): string {
 }
 
 function csv(rows: SweepRow[], keys: string[]): string {
-  const header = [...keys, 'compressionRatio', 'meanIoU', 'meanDice', 'rawBytes', 'wireBytes', 'simulatedSeconds', 'dir'];
+  const header = [...keys, 'compressionRatio', 'meanIoU', 'tailMeanIoU', 'trivialMeanIoU', 'meanDice', 'rawBytes', 'wireBytes', 'simulatedSeconds', 'rank', 'dir'];
   const cell = (v: unknown): string => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = rows.map((r) =>
-    [...keys.map((k) => r.setting[k]), r.compressionRatio, r.meanIoU, r.meanDice, r.rawBytes, r.wireBytes, r.simulatedSeconds, r.dir]
+    [...keys.map((k) => r.setting[k]), r.compressionRatio, r.meanIoU, r.tailMeanIoU, r.trivialMeanIoU, r.meanDice, r.rawBytes, r.wireBytes, r.simulatedSeconds, r.rank, r.dir]
       .map(cell)
       .join(','),
   );
@@ -125,27 +142,34 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     const setting = settings[i] as Record<string, unknown>;
     const dir = settingDir(setting);
     if (!values.quiet) io.stderr(`sweep ${i + 1}/${settings.length}: ${dir}\n`);
-    const r = await runScenario(scenarios[i] as (typeof scenarios)[number], { outDir: join(outDir, dir) });
+    const sc = scenarios[i] as (typeof scenarios)[number];
+    // The data lines (classes, notices, trivial score) of the first setting only, to keep them once.
+    const onData = i === 0 && !values.quiet ? (d: DataInfo): void => io.stderr(dataBanner(d, sc.evaluation.targets)) : undefined;
+    const r = await runScenario(sc, { outDir: join(outDir, dir), ...(onData ? { onData } : {}) });
     const s: RunSummary = r.summary;
     rows.push({
       setting,
       dir,
       compressionRatio: s.totals.compressionRatio,
       meanIoU: s.final.meanIoU,
+      tailMeanIoU: s.final.tailMeanIoU,
+      trivialMeanIoU: s.final.trivialMeanIoU,
       meanDice: s.final.meanDice,
       rawBytes: s.totals.rawBytes,
       wireBytes: s.totals.wireBytes,
       simulatedSeconds: s.simulatedSeconds,
+      rank: 0,
     });
+    rankRows(rows);
     // Rewrite the table after every run: an interrupted sweep keeps the rows it finished.
     writeAtomic(join(outDir, 'sweep.json'), `${JSON.stringify({ scenario: base.name, rows }, null, 2)}\n`);
     writeAtomic(join(outDir, 'sweep.csv'), csv(rows, keys));
     if (!values.quiet) {
       io.stderr(
-        `  ratio ${s.totals.compressionRatio?.toFixed(1) ?? '–'}×  IoU ${s.final.meanIoU?.toFixed(4) ?? '–'}  sent ${formatBytes(s.totals.wireBytes)}\n`,
+        `  ratio ${s.totals.compressionRatio?.toFixed(1) ?? '–'}×  IoU ${s.final.meanIoU?.toFixed(4) ?? '–'}  tail IoU ${s.final.tailMeanIoU?.toFixed(4) ?? '–'}  (trivial ${s.final.trivialMeanIoU?.toFixed(4) ?? '–'})  sent ${formatBytes(s.totals.wireBytes)}\n`,
       );
     }
   }
-  io.stdout(csv(rows, keys));
+  io.stdout(csv(rankRows(rows), keys));
   return 0;
 }

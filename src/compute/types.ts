@@ -85,6 +85,8 @@ export type PoolRequest =
       labels: LabelsMsg;
       /** Codecs the split tensors pass through at inference (F1, and F2 for u-shaped). */
       codecs: { F1: CodecOptions | LearnedRef; F2: CodecOptions | LearnedRef };
+      /** Also return the predicted class of every pixel (`PoolResult.prediction`). */
+      prediction?: boolean;
     }
   | { task: 'ping' };
 
@@ -97,6 +99,8 @@ export interface PoolResult {
   loss?: number;
   /** evaluate: classes × classes confusion counts. */
   confusion?: Float64Array;
+  /** evaluate with `prediction`: argmax class per pixel, N·H·W. */
+  prediction?: Uint8Array;
   /** ping: the backend the worker runs. */
   backend?: string;
 }

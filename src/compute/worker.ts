@@ -79,6 +79,7 @@ function transferable(result: PoolResult): unknown {
   for (const o of result.outputs) buffers.add(o.data.buffer as ArrayBuffer);
   if (result.bytes) buffers.add(result.bytes.buffer as ArrayBuffer);
   if (result.confusion) buffers.add(result.confusion.buffer as ArrayBuffer);
+  if (result.prediction) buffers.add(result.prediction.buffer as ArrayBuffer);
   return move({
     get [transferableSymbol]() {
       return [...buffers];
@@ -150,13 +151,15 @@ async function run(req: PoolRequest): Promise<PoolResult> {
       const t = req.learned ? await learnedDecodeAsync(req.learned, req.bytes) : decodeAny(req.bytes);
       return { outputs: [{ data: t.data, shape: t.shape }] };
     }
-    case 'evaluate':
-      return { outputs: [], confusion: await evaluate(req) };
+    case 'evaluate': {
+      const r = await evaluate(req);
+      return { outputs: [], confusion: r.confusion, ...(req.prediction ? { prediction: Uint8Array.from(r.pred) } : {}) };
+    }
   }
 }
 
 /** Confusion counts of the whole model on one test batch, split tensors passed through their codecs. */
-async function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Promise<Float64Array> {
+async function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Promise<{ confusion: Float64Array; pred: Int32Array }> {
   const model = modelOf(req.model);
   const classes = req.model.config.classes;
   const through = async (slot: 'F1' | 'F2', t: tf.Tensor): Promise<tf.Tensor> => {
@@ -202,7 +205,7 @@ async function evaluate(req: Extract<PoolRequest, { task: 'evaluate' }>): Promis
     const pred = tf.tidy(() => tf.argMax(logits, -1));
     keep.push(pred);
     const predData = (await pred.data()) as Int32Array;
-    return confusion(predData, req.labels.data, classes);
+    return { confusion: confusion(predData, req.labels.data, classes), pred: predData };
   } finally {
     tf.dispose(keep);
   }

@@ -96,6 +96,7 @@ describe('buildClientData (synthetic)', () => {
     await expect(buildClientData({ ...base, styleShift: -1 })).rejects.toThrow('data.styleShift: must be a finite number >= 0, got -1');
     await expect(buildClientData({ ...base, kind: 'folder' })).rejects.toThrow("data.path: required when data.kind is 'folder', got undefined");
     await expect(buildClientData({ ...base, kind: 'x' as 'lesion' })).rejects.toThrow(`data.kind: must be 'lesion' | 'blastocyst' | 'folder', got "x"`);
+    await expect(buildClientData({ ...base, classes: 3 })).rejects.toThrow("data.classes: must be 2 for data.kind 'lesion' (or left out), got 3");
   });
 });
 
@@ -130,6 +131,11 @@ describe('buildClientData (folder)', () => {
     expect(cd.clientIndices.map((p) => p.length)).toEqual([2, 4, 3]);
     expect(exactCover(cd.clientIndices, 9)).toBe(true);
     expect(cd.dataset.classes).toBe(2);
+    expect([cd.maskMode, cd.notices]).toEqual(['binary', []]);
+    // the scenario default 'auto' reads the same 0/255 masks as binary too, and says so
+    const auto = await buildClientData({ ...base, kind: 'folder', path, partition: 'folder', clients: 3, testSamples: 3, maskMode: 'auto', size: 16 });
+    expect([auto.dataset.classes, auto.maskMode, auto.notices.length]).toEqual([2, 'binary', 1]);
+    expect(hash(auto.dataset)).toBe(hash(cd.dataset));
   });
 
   it('uses folder images as they are: styleShift applies to synthetic data only (test set included)', async () => {

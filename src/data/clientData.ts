@@ -33,9 +33,9 @@ export interface ClientDataOptions {
   /** Site style strength (0 = none); see siteStyle. Synthetic kinds only: folder images are real photographs of real sites and are used as they are. */
   styleShift: number;
   seed: number;
-  /** Folder only: mask encoding (default 'index'). */
-  maskMode?: 'index' | 'binary';
-  /** Folder only: number of classes (default: inferred from the masks). */
+  /** Folder only: mask encoding (default 'index'; scenarios default to 'auto', see folder.ts). */
+  maskMode?: 'auto' | 'index' | 'binary';
+  /** Number of classes. Folder: default inferred from the masks; synthetic: must match the family. */
   classes?: number;
 }
 
@@ -50,6 +50,10 @@ export interface ClientData {
   sites: string[];
   /** The appearance shift of each client's site (identity when styleShift is 0, and for folder data). */
   styles: StyleShift[];
+  /** How the data was read, to tell the user once (e.g. masks read as binary). */
+  notices: string[];
+  /** How folder masks were read ('auto' resolved); 'index' for synthetic sets. */
+  maskMode: 'index' | 'binary';
 }
 
 const KINDS = ['lesion', 'blastocyst', 'folder'] as const;
@@ -97,6 +101,9 @@ function withSamples(base: Dataset, name: string, samples: Sample[]): Dataset {
 
 function synthetic(o: ClientDataOptions, kind: SyntheticKind, root: Rng, styles: StyleShift[]): ClientData {
   const info = syntheticInfo(kind);
+  if (o.classes !== undefined && o.classes !== info.classes) {
+    throw new Error(`data.classes: must be ${info.classes} for data.kind '${kind}' (or left out), got ${o.classes}`);
+  }
   const shape: Dataset = { name: kind, height: o.size, width: o.size, ...info, samples: [] };
   let samples: Sample[];
   let clientIndices: number[][];
@@ -131,6 +138,8 @@ function synthetic(o: ClientDataOptions, kind: SyntheticKind, root: Rng, styles:
     test: withSamples(shape, `${kind}-test`, test),
     sites: styles.map((_, k) => `site-${k}`),
     styles,
+    notices: [],
+    maskMode: 'index',
   };
 }
 
@@ -184,6 +193,8 @@ async function folder(o: ClientDataOptions, root: Rng, styles: StyleShift[]): Pr
     test: withSamples(all, `${all.name}-test`, test),
     sites: o.partition === 'folder' ? siteNames : styles.map((_, k) => `site-${k}`),
     styles,
+    notices: all.notices,
+    maskMode: all.maskMode,
   };
 }
 

@@ -163,4 +163,50 @@ describe('loadFolder', () => {
     await expect(loadFolder(join(empty, 'nope'), { size: 2 })).rejects.toThrow('is not a folder');
     await expect(loadFolder(empty, { size: 0 })).rejects.toThrow('loadFolder.size: must be an integer in [1, 4096], got 0');
   });
+
+  it("maskMode 'auto' reads a set of 0/255 masks as binary and says so once; ids stay ids", async () => {
+    const root = tempRoot();
+    for (let i = 0; i < 3; i++) {
+      write(root, `images/m${i}.png`, rgbPng(4, 4, () => [9, 9, 9]));
+      write(root, `masks/m${i}.png`, greyPng(4, 4, (x) => (x + i < 3 ? 0 : 255)));
+    }
+    const ds = await loadFolder(root, { size: 4, maskMode: 'auto' });
+    expect(ds.classes).toBe(2);
+    expect(ds.maskMode).toBe('binary');
+    expect(ds.classNames).toEqual(['background', 'foreground']);
+    expect(Array.from(ds.samples[1]!.mask.subarray(0, 4))).toEqual([0, 0, 1, 1]);
+    expect(ds.notices).toEqual([expect.stringContaining('only the values 0 and 255; read as 2 classes')]);
+    // the same set read as ids is the silent 256-class reading the default 'index' keeps
+    expect((await loadFolder(root, { size: 4 })).classes).toBe(256);
+
+    // two values that are class ids (0/1), or more than two contiguous ids: index, no notice
+    const ids = tempRoot();
+    write(ids, 'images/a.png', rgbPng(3, 1, () => [9, 9, 9]));
+    write(ids, 'masks/a.png', greyPng(3, 1, (x) => x));
+    const three = await loadFolder(ids, { size: 3, maskMode: 'auto' });
+    expect([three.maskMode, three.classes, three.notices]).toEqual(['index', 3, []]);
+    // with classes given, a two-valued set whose values are ids stays index (1 and 2 of 3 classes)
+    const pair = tempRoot();
+    write(pair, 'images/a.png', rgbPng(2, 1, () => [9, 9, 9]));
+    write(pair, 'masks/a.png', greyPng(2, 1, (x) => x + 1));
+    const kept = await loadFolder(pair, { size: 2, maskMode: 'auto', classes: 3 });
+    expect([kept.maskMode, Array.from(kept.samples[0]!.mask.subarray(0, 2))]).toEqual(['index', [1, 2]]);
+  });
+
+  it('a mask with more distinct values than classes, or values that are not ids, is an error naming them', async () => {
+    const root = tempRoot();
+    write(root, 'images/a.png', rgbPng(3, 1, () => [9, 9, 9]));
+    write(root, 'images/b.png', rgbPng(3, 1, () => [9, 9, 9]));
+    write(root, 'masks/a.png', greyPng(3, 1, () => 0));
+    write(root, 'masks/b.png', greyPng(3, 1, (x) => [0, 128, 255][x]!));
+    for (const maskMode of ['auto', 'index'] as const) {
+      await expect(loadFolder(root, { size: 3, maskMode, classes: 2 })).rejects.toThrow(
+        `loadFolder: mask ${join(root, 'masks', 'b.png')} holds 3 distinct values (0, 128, 255), more than classes = 2`,
+      );
+    }
+    await expect(loadFolder(root, { size: 3, maskMode: 'auto' })).rejects.toThrow(
+      "loadFolder: the masks hold the values 0, 128, 255, which are not the class ids 0..2; set classes (data.classes) and maskMode 'index'",
+    );
+    expect((await loadFolder(root, { size: 3, maskMode: 'binary' })).samples[1]!.mask.subarray(0, 3)).toEqual(Uint8Array.of(0, 1, 1));
+  });
 });

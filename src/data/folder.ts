@@ -10,7 +10,11 @@
  *
  * A mask pixel is the class id (greyscale PNG of any bit depth, value = id; or a palette PNG,
  * palette index = id), or with maskMode 'binary' a 0/255 image mapped to 0/1 (≥ half of the
- * bit depth's range counts as foreground; for palette PNGs any non-zero index). Files in
+ * bit depth's range counts as foreground; for palette PNGs any non-zero index). With maskMode
+ * 'auto' a set whose masks hold exactly two distinct values, the larger of them not a valid
+ * class id (≥ classes, or ≥ 2 when classes is not given: 0/255), is read as binary (lower value
+ * → 0, higher → 1) and the dataset's `notices` say so; otherwise as 'index'. A mask holding more
+ * distinct values than `classes` is an error naming the file and the values. Files in
  * images/ with other extensions are ignored; sub-folders of root without images/ are ignored
  * in the per-site layout. Images and masks are resized to size×size (bilinear, nearest).
  */
@@ -18,6 +22,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { DataError } from './errors.js';
 import { resizeBilinear, resizeNearest } from './resize.js';
 import type { Dataset, Sample } from './types.js';
 
@@ -27,8 +32,11 @@ export interface FolderOptions {
   size: number;
   /** Number of classes; a mask id ≥ classes is an error. Default: largest id + 1 (2 for 'binary'). */
   classes?: number;
-  /** 'index' (default): pixel value = class id. 'binary': 0/255 → 0/1. */
-  maskMode?: 'index' | 'binary';
+  /**
+   * 'index' (default): pixel value = class id. 'binary': 0/255 → 0/1. 'auto': binary when the
+   * set holds exactly two values that are not both class ids (see the file header), else index.
+   */
+  maskMode?: 'auto' | 'index' | 'binary';
   /** 1 or 3. Default: 1 when every pixel of every image has R = G = B, else 3. */
   channels?: 1 | 3;
 }
@@ -39,6 +47,10 @@ export interface FolderDataset extends Dataset {
   sites: string[];
   /** Each sample's image path relative to root, e.g. `hospital-a/images/0001.png`. */
   files: string[];
+  /** How the masks were read ('auto' resolved). */
+  maskMode: 'index' | 'binary';
+  /** Things the user should know about how the data was read (e.g. 'auto' chose binary); say each once. */
+  notices: string[];
 }
 
 /** The site name of the one-pool layout (root/images, root/masks). */
@@ -69,7 +81,7 @@ function decodeImage(buf: Buffer, path: string): { width: number; height: number
     const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
     return { width: img.width, height: img.height, rgba: img.data };
   } catch (e) {
-    throw new Error(`loadFolder: cannot read image ${path}: ${reason(e)}`);
+    throw new DataError(`loadFolder: cannot read image ${path}: ${reason(e)}`);
   }
 }
 
@@ -78,13 +90,14 @@ function decodeMask(
   buf: Buffer,
   path: string,
   mode: 'index' | 'binary',
+  pair?: readonly [number, number],
 ): { width: number; height: number; ids: Uint16Array } {
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     // skipRescale keeps 1/2/4/16-bit grey values as they are: they are class ids, not intensities.
     png = PNG.sync.read(buf, { skipRescale: true });
   } catch (e) {
-    throw new Error(`loadFolder: cannot read mask ${path}: ${reason(e)}`);
+    throw new DataError(`loadFolder: cannot read mask ${path}: ${reason(e)}`);
   }
   const { width, height, colorType, depth } = png;
   const data = png.data as ArrayLike<number>;
@@ -109,7 +122,7 @@ function decodeMask(
       const r = data[p] as number;
       if (colorType === 2 || colorType === 6) {
         if (data[p + 1] !== r || data[p + 2] !== r) {
-          throw new Error(
+          throw new DataError(
             `loadFolder: mask ${path} is a colour image (R, G, B differ at pixel (${i % width}, ${Math.floor(i / width)})); ` +
               `masks must be greyscale or palette PNGs whose value is the class id`,
           );
@@ -118,7 +131,10 @@ function decodeMask(
       ids[i] = r;
     }
   }
-  if (mode === 'binary') {
+  if (pair !== undefined) {
+    // 'auto' found exactly two values in the whole set: lower → 0, higher → 1.
+    for (let i = 0; i < ids.length; i++) ids[i] = ids[i] === pair[1] ? 1 : 0;
+  } else if (mode === 'binary') {
     const maxValue = paletted ? 1 : 2 ** depth - 1;
     for (let i = 0; i < ids.length; i++) ids[i] = paletted ? Number(ids[i] !== 0) : Number(2 * (ids[i] as number) > maxValue);
   }
@@ -136,25 +152,86 @@ interface Entry {
 async function listSite(root: string, siteDir: string, site: string): Promise<Entry[]> {
   const imagesDir = join(root, siteDir, 'images');
   const names = (await readdir(imagesDir)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
-  if (names.length === 0) throw new Error(`loadFolder: no .png/.jpg/.jpeg images in ${imagesDir}`);
+  if (names.length === 0) throw new DataError(`loadFolder: no .png/.jpg/.jpeg images in ${imagesDir}`);
   const seen = new Map<string, string>();
   const entries: Entry[] = [];
   for (const f of names) {
     const stem = basename(f, extname(f));
     const other = seen.get(stem);
     if (other !== undefined) {
-      throw new Error(`loadFolder: ${join(imagesDir, other)} and ${join(imagesDir, f)} share the name '${stem}'; one mask cannot serve both`);
+      throw new DataError(`loadFolder: ${join(imagesDir, other)} and ${join(imagesDir, f)} share the name '${stem}'; one mask cannot serve both`);
     }
     seen.set(stem, f);
     const mask = join(root, siteDir, 'masks', `${stem}.png`);
     try {
       await stat(mask);
     } catch {
-      throw new Error(`loadFolder: missing mask for ${join(imagesDir, f)} (expected ${mask})`);
+      throw new DataError(`loadFolder: missing mask for ${join(imagesDir, f)} (expected ${mask})`);
     }
     entries.push({ site, rel: join(siteDir, 'images', f), image: join(imagesDir, f), mask });
   }
   return entries;
+}
+
+/** Sorted distinct values of one mask's raw ids. */
+function distinctValues(ids: Uint16Array): number[] {
+  const seen = new Uint8Array(65536);
+  const out: number[] = [];
+  for (const v of ids) {
+    if (seen[v] === 0) {
+      seen[v] = 1;
+      out.push(v);
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** A list of values for a message: all of them, or the first 16 and a count. */
+function listValues(values: readonly number[]): string {
+  return values.length <= 16 ? values.join(', ') : `${values.slice(0, 16).join(', ')}, … (${values.length} in all)`;
+}
+
+/**
+ * Reads every mask's raw values once and decides how they become class ids: 'binary' and
+ * 'index' as given, 'auto' resolved (with a notice when it chose binary). A mask holding more
+ * distinct values than `classes` is an error naming the file and its values.
+ */
+async function resolveMasks(
+  entries: readonly Entry[],
+  mode: 'auto' | 'index' | 'binary',
+  classes: number | undefined,
+): Promise<{ mode: 'index' | 'binary'; pair?: [number, number]; notices: string[] }> {
+  if (mode === 'binary') return { mode, notices: [] };
+  const union = new Set<number>();
+  for (const e of entries) {
+    const values = distinctValues(decodeMask(await readFile(e.mask), e.mask, 'index').ids);
+    if (classes !== undefined && values.length > classes) {
+      throw new DataError(
+        `loadFolder: mask ${e.mask} holds ${values.length} distinct values (${listValues(values)}), more than classes = ${classes}` +
+          (values.length === 2 ? `; set maskMode 'binary' to read it as background/foreground` : ''),
+      );
+    }
+    for (const v of values) union.add(v);
+  }
+  const all = [...union].sort((a, b) => a - b);
+  if (mode === 'auto' && all.length === 2 && (all[1] as number) >= (classes ?? 2)) {
+    const pair: [number, number] = [all[0] as number, all[1] as number];
+    return {
+      mode: 'binary',
+      pair,
+      notices: [
+        `data.maskMode auto: every mask holds only the values ${pair[0]} and ${pair[1]}; read as 2 classes ` +
+          `(${pair[0]} → 0 background, ${pair[1]} → 1 foreground). Set data.maskMode: index to read values as class ids.`,
+      ],
+    };
+  }
+  if (mode === 'auto' && classes === undefined && all.length > 2 && all[all.length - 1] !== all.length - 1) {
+    throw new DataError(
+      `loadFolder: the masks hold the values ${listValues(all)}, which are not the class ids 0..${all.length - 1}; ` +
+        `set classes (data.classes) and maskMode 'index' to read them as ids, or re-encode the masks`,
+    );
+  }
+  return { mode: 'index', notices: [] };
 }
 
 /** Category proxy for real data: foreground fraction bucket (<5 %, <15 %, <30 %, ≥30 %). */
@@ -173,20 +250,20 @@ function foregroundBucket(mask: Uint8Array): number {
  */
 export async function loadFolder(root: string, opts: FolderOptions): Promise<FolderDataset> {
   const { size } = opts;
-  const mode = opts.maskMode ?? 'index';
+  const requested = opts.maskMode ?? 'index';
   if (!Number.isInteger(size) || size < 1 || size > 4096) {
-    throw new Error(`loadFolder.size: must be an integer in [1, 4096], got ${size}`);
+    throw new DataError(`loadFolder.size: must be an integer in [1, 4096], got ${size}`);
   }
-  if (mode !== 'index' && mode !== 'binary') {
-    throw new Error(`loadFolder.maskMode: must be 'index' | 'binary', got ${JSON.stringify(mode)}`);
+  if (requested !== 'auto' && requested !== 'index' && requested !== 'binary') {
+    throw new DataError(`loadFolder.maskMode: must be 'auto' | 'index' | 'binary', got ${JSON.stringify(requested)}`);
   }
   if (opts.classes !== undefined && (!Number.isInteger(opts.classes) || opts.classes < 2 || opts.classes > 256)) {
-    throw new Error(`loadFolder.classes: must be an integer in [2, 256], got ${opts.classes}`);
+    throw new DataError(`loadFolder.classes: must be an integer in [2, 256], got ${opts.classes}`);
   }
   if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3) {
-    throw new Error(`loadFolder.channels: must be 1 or 3, got ${opts.channels}`);
+    throw new DataError(`loadFolder.channels: must be 1 or 3, got ${opts.channels}`);
   }
-  if (!(await isDir(root))) throw new Error(`loadFolder: ${root} is not a folder`);
+  if (!(await isDir(root))) throw new DataError(`loadFolder: ${root} is not a folder`);
 
   let entries: Entry[];
   if (await isDir(join(root, 'images'))) {
@@ -198,10 +275,12 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
       if (await isDir(join(root, d, 'images'))) entries.push(...(await listSite(root, d, d)));
     }
     if (entries.length === 0) {
-      throw new Error(`loadFolder: ${root} has neither images/ nor <site>/images/ folders`);
+      throw new DataError(`loadFolder: ${root} has neither images/ nor <site>/images/ folders`);
     }
   }
 
+  const resolved = await resolveMasks(entries, requested, opts.classes);
+  const mode = resolved.mode;
   const classLimit = opts.classes ?? (mode === 'binary' ? 2 : 256);
   const rgbImages: Float32Array[] = [];
   const masks: Uint8Array[] = [];
@@ -209,15 +288,15 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
   let maxId = 0;
   for (const e of entries) {
     const img = decodeImage(await readFile(e.image), e.image);
-    const m = decodeMask(await readFile(e.mask), e.mask, mode);
+    const m = decodeMask(await readFile(e.mask), e.mask, mode, resolved.pair);
     if (m.width !== img.width || m.height !== img.height) {
-      throw new Error(`loadFolder: mask ${e.mask} is ${m.width}x${m.height} but its image ${e.image} is ${img.width}x${img.height}`);
+      throw new DataError(`loadFolder: mask ${e.mask} is ${m.width}x${m.height} but its image ${e.image} is ${img.width}x${img.height}`);
     }
     for (let i = 0; i < m.ids.length; i++) {
       const id = m.ids[i] as number;
       if (id >= classLimit) {
         const what = opts.classes !== undefined ? `classes is ${opts.classes}` : 'class ids must be < 256';
-        throw new Error(`loadFolder: mask ${e.mask} has class id ${id} at pixel (${i % m.width}, ${Math.floor(i / m.width)}), but ${what}`);
+        throw new DataError(`loadFolder: mask ${e.mask} has class id ${id} at pixel (${i % m.width}, ${Math.floor(i / m.width)}), but ${what}`);
       }
       if (id > maxId) maxId = id;
     }
@@ -260,5 +339,7 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
     samples,
     sites: entries.map((e) => e.site),
     files: entries.map((e) => e.rel),
+    maskMode: mode,
+    notices: resolved.notices,
   };
 }

@@ -53,6 +53,28 @@ export function encodeSamplePng(sample: Sample, width?: number): Buffer {
   return PNG.sync.write(png);
 }
 
+/**
+ * Encodes image | true mask | predicted mask side by side as PNG bytes (masks colour-coded as in
+ * encodeSamplePng), so a reader sees what a score means. The side is `width` or √(mask length).
+ */
+export function encodePredictionPng(sample: Sample, prediction: Uint8Array, width?: number): Buffer {
+  if (prediction.length !== sample.mask.length) {
+    throw new RangeError(`encodePredictionPng.prediction: must have length ${sample.mask.length} (as the mask), got ${prediction.length}`);
+  }
+  const pair = PNG.sync.read(encodeSamplePng(sample, width));
+  const w = pair.width / 2;
+  const h = pair.height;
+  const png = new PNG({ width: 3 * w, height: h });
+  for (let y = 0; y < h; y++) {
+    pair.data.copy(png.data, y * 3 * w * 4, y * 2 * w * 4, (y + 1) * 2 * w * 4);
+    for (let x = 0; x < w; x++) {
+      const colour = PALETTE[(prediction[y * w + x] as number) % PALETTE.length] as [number, number, number];
+      png.data.set([...colour, 255], (y * 3 * w + 2 * w + x) * 4);
+    }
+  }
+  return PNG.sync.write(png);
+}
+
 /** Writes `sample` to `path` as a PNG (image | colour-coded mask), for debugging. */
 export function writePng(path: string, sample: Sample, width?: number): void {
   writeFileSync(path, encodeSamplePng(sample, width));

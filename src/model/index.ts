@@ -22,6 +22,6 @@ export {
 } from './grads.js';
 export { Adam, adamOptions, adamUpdate } from './adam.js';
 export type { AdamOptions, AdamState } from './adam.js';
-export { confusion, iouDice } from './metrics.js';
-export type { IouDice } from './metrics.js';
+export { confusion, iouDice, trivialMeanIoU } from './metrics.js';
+export type { IouDice, TrivialScore } from './metrics.js';
 export { fedAvg } from './fedavg.js';

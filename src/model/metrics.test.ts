@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { confusion, iouDice } from './metrics.js';
+import { confusion, iouDice, trivialMeanIoU } from './metrics.js';
 
 describe('confusion', () => {
   it('counts truth × prediction pairs', () => {
@@ -55,6 +55,37 @@ describe('iouDice', () => {
         });
       }),
       { seed: 42, numRuns: 100 },
+    );
+  });
+});
+
+describe('trivialMeanIoU', () => {
+  it('scores the best constant prediction: a majority foreground gives its pixel share', () => {
+    expect(trivialMeanIoU([218, 782])).toEqual({ meanIoU: 0.782, class: 1 });
+    // minority foreground: "all foreground" still beats "all background" (which scores 0)
+    expect(trivialMeanIoU([900, 100])).toEqual({ meanIoU: 0.1, class: 1 });
+    // 3 classes: constant k scores share_k over the 2 present foreground classes
+    expect(trivialMeanIoU([10, 60, 30]).meanIoU).toBeCloseTo(0.3, 12);
+    expect(trivialMeanIoU([10, 60, 30]).class).toBe(1);
+    // no foreground in the truth: predicting one scores its IoU 0 (as a run would score it)
+    expect(trivialMeanIoU([5, 0])).toEqual({ meanIoU: 0, class: 1 });
+    expect(trivialMeanIoU([5]).meanIoU).toBeNaN();
+  });
+
+  it('no constant prediction beats it, scored as a run scores (iouDice of the confusion)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 100 }), (truth) => {
+        const t = Uint8Array.from(truth);
+        const counts = [0, 1, 2, 3].map((c) => truth.filter((v) => v === c).length);
+        const best = trivialMeanIoU(counts);
+        for (let k = 0; k < 4; k++) {
+          const m = iouDice(confusion(new Uint8Array(t.length).fill(k), t, 4), 4).meanIoU;
+          if (!Number.isNaN(m)) expect(m).toBeLessThanOrEqual(best.meanIoU);
+        }
+        const own = iouDice(confusion(new Uint8Array(t.length).fill(best.class), t, 4), 4).meanIoU;
+        if (!Number.isNaN(best.meanIoU)) expect(own).toBe(best.meanIoU);
+      }),
+      { seed: 7, numRuns: 100 },
     );
   });
 });

@@ -66,3 +66,30 @@ export function iouDice(conf: Float64Array, classes: number): IouDice {
   };
   return { iou, dice, meanIoU: meanFg(iou), meanDice: meanFg(dice) };
 }
+
+/** The best constant prediction on a test set, and the meanIoU it scores. */
+export interface TrivialScore {
+  /** meanIoU (foreground classes 1..C−1 present in the truth) of predicting `class` everywhere. */
+  meanIoU: number;
+  /** The class whose constant prediction scores best (the lowest id on a tie). */
+  class: number;
+}
+
+/**
+ * meanIoU of the best constant prediction ("every pixel is class k"), from the truth's pixel
+ * count per class: the floor a trained model must clear before its score means anything. With
+ * a majority foreground, "all foreground" scores that class's pixel share. Scored by `iouDice`,
+ * so it is the same meanIoU a run reports; NaN only for a single class.
+ * @example trivialMeanIoU([218, 782]) // { meanIoU: 0.782, class: 1 }
+ */
+export function trivialMeanIoU(classCounts: ArrayLike<number>): TrivialScore {
+  const classes = classCounts.length;
+  let best: TrivialScore = { meanIoU: NaN, class: 0 };
+  for (let k = 0; k < classes; k++) {
+    const conf = new Float64Array(classes * classes);
+    for (let t = 0; t < classes; t++) conf[t * classes + k] = classCounts[t] as number;
+    const m = iouDice(conf, classes).meanIoU;
+    if (!Number.isNaN(m) && !(m <= best.meanIoU)) best = { meanIoU: m, class: k };
+  }
+  return best;
+}

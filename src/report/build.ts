@@ -27,6 +27,7 @@ import {
 } from './specs.js';
 import { renderReportHtml } from './html.js';
 import { chartPngs, chartSvg } from './figures.js';
+import { accuracySectionHtml, predictionsSectionHtml, runAccuracies } from './accuracy.js';
 import { findChromium } from './chromium.js';
 
 /** The tariff used for the ROI section when the folder has no roi.json. */
@@ -129,12 +130,12 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
   if (sweepPath) {
     const sweep = await readSweep(sweepPath);
     rate = sweep.rows
-      .map((r, i) => ({ label: runs[i]!.label, compressionRatio: r.compressionRatio, meanIoU: r.meanIoU }))
+      .map((r, i) => ({ label: runs[i]!.label, compressionRatio: r.compressionRatio, meanIoU: r.tailMeanIoU ?? r.meanIoU }))
       .filter((p): p is RatePoint => p.compressionRatio !== null && p.compressionRatio > 0 && p.meanIoU !== null);
   } else {
     const s = summaries[0];
     if (s && s.compressionRatio !== null && s.compressionRatio > 0 && s.finalMeanIoU !== null) {
-      rate = [{ label: s.codec ?? 'run', compressionRatio: s.compressionRatio, meanIoU: s.finalMeanIoU }];
+      rate = [{ label: s.codec ?? 'run', compressionRatio: s.compressionRatio, meanIoU: s.tailMeanIoU ?? s.finalMeanIoU }];
     }
   }
   const accuracy: AccuracyPoint[] = summaries.flatMap((s, i) =>
@@ -167,8 +168,8 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
       title: 'Rate–accuracy',
       caption:
         kind === 'sweep'
-          ? `Final mean IoU against the compression ratio of the split tensors, one point per setting (sweep.json).`
-          : `This run's one point: final mean IoU against the compression ratio of the split tensors (summary.json).`,
+          ? `Tail mean IoU (final where a table has none) against the compression ratio of the split tensors, one point per setting (sweep.json).`
+          : `This run's one point: tail mean IoU (final where the summary has none) against the compression ratio of the split tensors (summary.json).`,
       spec: rateAccuracySpec(rate),
     });
   } else notes.push('Rate–accuracy chart omitted: no compression ratio and final IoU found.');
@@ -209,6 +210,11 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
     notes,
   );
 
+  const runScores = await runAccuracies(runs, summaries);
+  const sections = summaries.some((s) => s !== null) ? [accuracySectionHtml(runScores)] : [];
+  const predictions = predictionsSectionHtml(runScores);
+  if (predictions.length > 0) sections.push(predictions);
+
   const scenario = summaries.find((s) => s?.scenario)?.scenario ?? basename(resolve(dir));
   const html = await renderReportHtml({
     title: `splitwire report — ${scenario}`,
@@ -216,6 +222,7 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
     charts,
     roi,
     notes: [...notes],
+    sections,
   });
 
   const files: FileToWrite[] = [{ path: join(dir, 'report.html'), content: html }];

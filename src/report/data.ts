@@ -22,6 +22,12 @@ export interface SummaryView {
   clients: number | null;
   compressionRatio: number | null;
   finalMeanIoU: number | null;
+  /** final.tailMeanIoU: mean of the last evaluations (older summaries: null). */
+  tailMeanIoU: number | null;
+  /** final.trivialMeanIoU: the best constant prediction's score on the same test set. */
+  trivialMeanIoU: number | null;
+  /** data.classes as the run read them. */
+  classes: number | null;
   rounds: Array<{ round: number; meanIoU: number; simulatedSeconds: number }>;
 }
 
@@ -92,6 +98,9 @@ export async function readSummary(path: string): Promise<SummaryView | null> {
     clients: num(doc.clients),
     compressionRatio: num(obj(doc.totals).compressionRatio),
     finalMeanIoU: num(obj(doc.final).meanIoU),
+    tailMeanIoU: num(obj(doc.final).tailMeanIoU),
+    trivialMeanIoU: num(obj(doc.final).trivialMeanIoU),
+    classes: num(obj(doc.data).classes),
     rounds,
   };
 }

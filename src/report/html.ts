@@ -15,6 +15,8 @@ export interface ReportPage {
   charts: ChartSpec[];
   roi: { report: RoiReport; source: string } | null;
   notes: string[];
+  /** Ready HTML sections shown before the charts (accuracy, predictions). */
+  sections?: string[];
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -75,6 +77,8 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
 th, td { border-bottom: 1px solid #e3e6ea; padding: .25rem .7rem; text-align: left; }
 td { font-variant-numeric: tabular-nums; } thead th { background: #f4f6f8; }
 .error { color: #b00020; font-weight: bold; }
+.pred-row { display: flex; flex-wrap: wrap; gap: .8rem; } .pred-row figure { margin: 0; }
+.pred-row img { height: 112px; image-rendering: pixelated; border: 1px solid #e3e6ea; } figcaption { font-size: .8rem; color: #5b6670; }
 `;
 
 /** Boots the charts in the page: compile each Vega-Lite spec, render it as SVG. */
@@ -137,6 +141,7 @@ ${doc.sections.map(sectionHtml).join('\n')}
 <h1>${escapeHtml(page.title)}</h1>
 <p class="subtitle">${escapeHtml(page.subtitle)}</p>
 ${notes}
+${(page.sections ?? []).join('\n')}
 ${charts}
 ${roi}
 <script>${scriptSafe(vega)}</script>

@@ -47,7 +47,7 @@ export function rateAccuracySpec(points: RatePoint[]): VlSpec {
     type: 'quantitative',
     scale: { zero: false, padding: 12 },
     axis: { format: '.3f' },
-    title: 'final mean IoU',
+    title: 'tail mean IoU',
   };
   const layers: VlSpec[] = [];
   if (points.length > 1) {
@@ -78,7 +78,8 @@ export function bytesPerRoundSpec(rows: BytesRow[], sweep: boolean): VlSpec {
     data: { values: rows },
     facet,
     spec: {
-      width: 300,
+      // Three direction panels with their own y axes fit the page's 1,068-px column at 280 px each.
+      width: 280,
       height: 170,
       mark: 'bar',
       encoding: {
@@ -86,7 +87,14 @@ export function bytesPerRoundSpec(rows: BytesRow[], sweep: boolean): VlSpec {
         // Rows are already one per (round, kind, direction), so no aggregate: Vega-Lite 6.4 drops a
         // facet's custom sort order when the panel aggregates.
         y: { field: 'wireBytes', type: 'quantitative', title: 'wire bytes', axis: { format: '~s' } },
-        color: { field: 'kind', type: 'nominal', title: 'kind', scale: { scheme: 'tableau10' } },
+        // Below the panels, not beside them: beside, the legend of a three-panel facet was cut off.
+        color: {
+          field: 'kind',
+          type: 'nominal',
+          title: 'kind',
+          scale: { scheme: 'tableau10' },
+          legend: { orient: 'bottom', direction: 'horizontal', columns: 5 },
+        },
         tooltip: [
           { field: 'round' },
           { field: 'kind' },

@@ -89,7 +89,7 @@ describe('runRoiCommand', () => {
     expect(md).toContain('| Savings per month | USD 6,455.89 |');
     expect(md).toContain('| Payback | 3.1 months |');
     expect(md).toContain('## Sensitivity to the rate–accuracy choice');
-    expect(md).toContain('| codec.lambda=0.1 | 26.7× | 0.74 | 14.0 TB | USD 6,830.00 | 2.93 months |');
+    expect(md).toContain('| codec.lambda=0.1 | 26.7× | 0.74 | – | 14.0 TB | USD 6,830.00 | 2.93 months |'); // tail IoU: not in this older sweep.json
     expect(md).toContain('## Assumptions');
     // no temporaries left behind
     expect((await readdir(join(dir, 'nested'))).sort()).toEqual(['roi.json', 'roi.md']);

@@ -22,7 +22,15 @@ export function num(value: number, digits = 2): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
-/** Months, or "never" for null. */
+/** Beyond this many months a payback is said in words: no deployment plans that far. */
+export const PAYBACK_HORIZON_MONTHS = 120;
+
+/**
+ * A payback period: months up to PAYBACK_HORIZON_MONTHS, in words beyond it, "never" for null.
+ * @example months(207052.28) // 'no payback within 10 years (207,052 months)'
+ */
 export function months(value: number | null): string {
-  return value === null ? 'never (no net saving)' : `${num(value)} months`;
+  if (value === null) return 'never (no net saving)';
+  if (value > PAYBACK_HORIZON_MONTHS) return `no payback within ${PAYBACK_HORIZON_MONTHS / 12} years (${num(value, 0)} months)`;
+  return `${num(value)} months`;
 }

@@ -71,6 +71,7 @@ export interface SensitivityRow {
   dir: string;
   compressionRatio: number | null;
   meanIoU: number | null;
+  tailMeanIoU: number | null;
   compressedBytesPerMonth: number;
   savingsPerMonth: number;
   paybackMonths: number | null;

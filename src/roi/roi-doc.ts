@@ -102,11 +102,12 @@ export function roiSections(r: RoiReport): { title: string; intro: string; secti
       title: 'Sensitivity to the rate–accuracy choice',
       paragraphs: [],
       table: {
-        head: ['setting', 'ratio', 'IoU', 'traffic/month', 'savings/month', 'payback'],
+        head: ['setting', 'ratio', 'IoU', 'tail IoU', 'traffic/month', 'savings/month', 'payback'],
         rows: r.sensitivity.map((s) => [
           settingLabel(s.setting, s.dir),
           s.compressionRatio === null ? '–' : `${num(s.compressionRatio, 1)}×`,
           s.meanIoU === null ? '–' : num(s.meanIoU, 3),
+          s.tailMeanIoU === null || s.tailMeanIoU === undefined ? '–' : num(s.tailMeanIoU, 3),
           bytes(s.compressedBytesPerMonth),
           $(s.savingsPerMonth),
           months(s.paybackMonths),

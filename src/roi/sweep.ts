@@ -16,6 +16,8 @@ export interface SweepRow {
   dir: string;
   compressionRatio: number | null;
   meanIoU: number | null;
+  /** Mean IoU of the run's last evaluations (summary final.tailMeanIoU); null in older tables. */
+  tailMeanIoU: number | null;
 }
 
 export interface Sweep {
@@ -44,6 +46,7 @@ export async function readSweep(path: string): Promise<Sweep> {
         dir: r.dir,
         compressionRatio: numOrNull(r.compressionRatio),
         meanIoU: numOrNull(r.meanIoU),
+        tailMeanIoU: numOrNull(r.tailMeanIoU),
       };
     });
     return { scenario: typeof top.scenario === 'string' ? top.scenario : null, rows };
@@ -74,6 +77,7 @@ export async function sensitivityTable(
       dir: row.dir,
       compressionRatio: row.compressionRatio,
       meanIoU: row.meanIoU,
+      tailMeanIoU: row.tailMeanIoU,
       compressedBytesPerMonth: a.compressed.bytesPerMonth,
       savingsPerMonth: a.savingsPerMonth,
       paybackMonths: a.paybackMonths,

@@ -21,7 +21,8 @@ import type { LearnedRef } from '../compute/types.js';
 import { wallSeconds } from '../sim/wallClock.js';
 import type { Device } from '../sim/cost.js';
 import type { Delivery } from '../sim/link.js';
-import { evaluateModel, type Evaluation } from './evaluate.js';
+import { describeData, evaluateModel, type DataInfo, type Evaluation } from './evaluate.js';
+import { PREDICTION_IMAGES, writePredictions } from './predictions.js';
 import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
 import { buildWorld, stateKey, type World } from './world.js';
@@ -66,6 +67,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Called before the run starts for each warning the scenario alone gives (links too slow for a round). */
   onWarning?: (message: string) => void;
+  /** Called once the data is loaded, before training: the labels as read, notices, the trivial score. */
+  onData?: (info: DataInfo) => void;
   /** Run actors in this thread instead of host workers (tests). */
   inProcessActors?: boolean;
 }
@@ -89,6 +92,8 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
   const world = await buildWorld(s);
   const before = capacityWarnings(s, roundFloor(world));
   for (const w of before) options.onWarning?.(w);
+  const dataInfo = describeData(s, world.data);
+  options.onData?.(dataInfo);
   const pool = new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
   const hosts: Host[] = [];
   try {
@@ -113,7 +118,7 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
         hosts.push(remote);
       }
     }
-    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0, before);
+    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0, before, dataInfo);
     return await sim.run();
   } finally {
     await Promise.all(hosts.map((h) => h.close?.()));
@@ -147,6 +152,7 @@ class Simulation {
     private readonly backend: string,
     private readonly wall0: number,
     private readonly warnings: string[],
+    private readonly dataInfo: DataInfo,
   ) {
     this.tasks = new TaskRunner(world, pool, this.blobs);
     const dir = options.outDir;
@@ -189,6 +195,8 @@ class Simulation {
       poolBusySeconds: this.pool.busySeconds,
       clients: this.world.scenario.protocol.clients,
       clientSamples: this.world.data.clientIndices.map((idx) => idx.length),
+      data: this.dataInfo.data,
+      trivialMeanIoU: this.dataInfo.trivial.meanIoU,
     });
     if (this.options.outDir !== null) {
       const file = join(this.options.outDir, 'summary.json');
@@ -454,7 +462,9 @@ class Simulation {
         params,
         this.world.data.test,
         { F1: snapshotCodec(this.tasks.codecOf('F1')), F2: snapshotCodec(this.tasks.codecOf('F2')) },
+        last && this.options.outDir !== null ? PREDICTION_IMAGES : 0,
       ).then((m: Evaluation) => {
+        if (m.predictions !== undefined && this.options.outDir !== null) writePredictions(this.options.outDir, this.world.data.test, m.predictions, round);
         record.meanIoU = m.meanIoU;
         record.meanDice = m.meanDice;
         record.iou = m.iou;

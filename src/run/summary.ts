@@ -38,8 +38,23 @@ export interface RunSummary {
   clients: number;
   /** Training samples held by each client. */
   clientSamples: number[];
+  /** What the labels are: classes as read (folder masks: `maskMode` as resolved), the test set's size. */
+  data: SummaryData;
   rounds: RoundRecord[];
-  final: { meanIoU: number | null; meanDice: number | null; iou: number[]; dice: number[] };
+  /**
+   * The last evaluation. `iou`/`dice` have one entry per class, background included (null where a
+   * class is absent from truth and prediction); `meanIoU` is their mean over classes 1..C−1.
+   * `tailMeanIoU`: mean meanIoU of the last `evaluation.tailRounds` evaluations (what sweeps rank on).
+   * `trivialMeanIoU`: meanIoU of the best constant prediction on the same test set.
+   */
+  final: {
+    meanIoU: number | null;
+    meanDice: number | null;
+    iou: number[];
+    dice: number[];
+    tailMeanIoU: number | null;
+    trivialMeanIoU: number | null;
+  };
   totals: {
     rawBytes: number;
     wireBytes: number;
@@ -49,7 +64,8 @@ export interface RunSummary {
     allWireBytes: number;
     droppedMessages: number;
   };
-  timeToAccuracy: Array<{ meanIoU: number; simulatedSeconds: number | null }>;
+  /** `trivial`: the target is at or below `final.trivialMeanIoU` (a constant prediction reaches it). */
+  timeToAccuracy: Array<{ meanIoU: number; simulatedSeconds: number | null; trivial: boolean }>;
   simulatedSeconds: number;
   wallSeconds: number;
   /** Share of wall time when no compute task was running (start-up, orchestration). */
@@ -58,7 +74,23 @@ export interface RunSummary {
   warnings: string[];
 }
 
+/** summary.json `data`. */
+export interface SummaryData {
+  kind: string;
+  classes: number;
+  classNames: string[];
+  /** Folder sets: how masks were read ('auto' resolved); synthetic sets: 'index'. */
+  maskMode: 'index' | 'binary';
+  testSamples: number;
+}
+
 export const VERSION = '0.1.0';
+
+/** Mean meanIoU of the last `tail` evaluated rounds; null when none was evaluated. */
+export function tailMeanIoU(rounds: readonly RoundRecord[], tail: number): number | null {
+  const scores = rounds.flatMap((r) => (r.meanIoU === null || Number.isNaN(r.meanIoU) ? [] : [r.meanIoU])).slice(-tail);
+  return scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
+}
 
 /**
  * The codec's operating point as it ran: only the settings that apply to the codec named, with
@@ -109,11 +141,16 @@ export function buildSummary(input: {
   clientSamples: number[];
   /** Warnings of the run (src/run/warnings.ts). */
   warnings?: string[];
+  /** The labels as read; absent: taken from the scenario (classes unknown = 0). */
+  data?: SummaryData;
+  /** meanIoU of the best constant prediction on the test set (see `trivialMeanIoU`). */
+  trivialMeanIoU?: number | null;
 }): RunSummary {
   const s = input.scenario;
   const t = input.totals;
   const evaluated = input.rounds.filter((r) => r.meanIoU !== null);
   const last = evaluated[evaluated.length - 1];
+  const trivial = input.trivialMeanIoU != null && !Number.isNaN(input.trivialMeanIoU) ? input.trivialMeanIoU : null;
   const byKind: RunSummary['totals']['bytesByKind'] = {};
   for (const k of Object.keys(t.byKind).sort()) byKind[k] = { ...(t.byKind[k] as { raw: number; wire: number; messages: number }) };
   return {
@@ -132,12 +169,21 @@ export function buildSummary(input: {
     networkModel: networkModel(s),
     clients: input.clients,
     clientSamples: input.clientSamples,
+    data: input.data ?? {
+      kind: s.data.kind,
+      classes: s.data.classes ?? 0,
+      classNames: [],
+      maskMode: s.data.maskMode === 'binary' ? 'binary' : 'index',
+      testSamples: s.data.testSamples,
+    },
     rounds: input.rounds,
     final: {
       meanIoU: last?.meanIoU ?? null,
       meanDice: last?.meanDice ?? null,
       iou: last?.iou ?? [],
       dice: last?.dice ?? [],
+      tailMeanIoU: tailMeanIoU(input.rounds, s.evaluation.tailRounds),
+      trivialMeanIoU: trivial,
     },
     totals: {
       rawBytes: t.splitRaw,
@@ -151,6 +197,7 @@ export function buildSummary(input: {
     timeToAccuracy: s.evaluation.targets.map((target) => ({
       meanIoU: target,
       simulatedSeconds: evaluated.find((r) => (r.meanIoU as number) >= target)?.simulatedSeconds ?? null,
+      trivial: trivial !== null && target <= trivial,
     })),
     simulatedSeconds: input.simulatedSeconds,
     wallSeconds: input.wallSeconds,

@@ -92,6 +92,8 @@ export async function buildWorld(s: Scenario): Promise<World> {
     alpha: s.data.alpha,
     styleShift: s.data.styleShift,
     seed: s.seed,
+    maskMode: s.data.maskMode,
+    ...(s.data.classes !== undefined ? { classes: s.data.classes } : {}),
   });
   const cfg: UNetConfig = {
     inChannels: data.dataset.channels,

@@ -166,6 +166,11 @@ export const dataSchema = z
       .max(1)
       .default(0.3)
       .describe('synthetic data only (lesion, blastocyst): per-client appearance shift, 0 = none; folder images are used as they are'),
+    classes: z.number().int().min(2).max(256).optional().describe('number of classes (folder: default inferred from the masks)'),
+    maskMode: z
+      .enum(['auto', 'index', 'binary'])
+      .default('auto')
+      .describe('folder masks: index = value is the class id; binary = 0/255 → 0/1; auto = binary when the masks hold exactly two values that are not class ids'),
   })
   .strict();
 
@@ -285,6 +290,7 @@ export const evaluationSchema = z
   .object({
     targets: z.array(probability('mean IoU target')).default([0.7, 0.8]),
     every: z.number().int().min(1).default(1).describe('evaluate every N rounds (the last round always)'),
+    tailRounds: z.number().int().min(1).default(3).describe('final.tailMeanIoU = mean of the last N evaluations'),
   })
   .strict();
 

@@ -142,4 +142,26 @@ describe('entropy bottleneck', () => {
       expect((t.cdf[n] as number) - (t.cdf[n - 1] as number)).toBe(1); // escape: tail mass < 2^-16
     }
   });
+
+  it('a channel whose lower + upper logits sum to exactly 0 keeps its likelihood (all biases 0, value 0)', () => {
+    const b = new ParamBuilder();
+    const eb = entropyBottleneck(b, 'eb', C);
+    const flat = initLearnedParams(b.specs, new Rng(6, 'eb'));
+    const offsets = paramOffsets(b.specs);
+    b.specs.forEach((spec, k) => {
+      if (spec.name.includes('.bias')) flat.fill(0, offsets[k], offsets[k + 1]);
+    });
+    // Zero biases make the net odd (positive matrices, tanh), so logits(−½) = −logits(½) exactly.
+    const lik = tf.tidy(() => {
+      const p = learnedToTensors(b.specs, flat, 'eb');
+      return eb.likelihood(p, tf.zeros([1, 1, 1, C]) as tf.Tensor4D).dataSync() as Float32Array;
+    });
+    // The same mass from the CDF tables (double precision, zero sign taken as 1).
+    const { tables } = eb.tables(flat, b.specs);
+    for (let c = 0; c < C; c++) {
+      const p = lik[c] as number;
+      expect(p).toBeGreaterThan(0.01); // CompressAI: σ(u) − σ(−u) with u = logits(½), 0.02499 at the initial matrices
+      expect(Math.abs(ransIdealBits(Int32Array.of(0), Int32Array.of(c), tables) + Math.log2(p))).toBeLessThan(0.01);
+    }
+  });
 });

@@ -120,8 +120,10 @@ export function entropyBottleneck(b: ParamBuilder, name: string, channels: numbe
       const rows = tf.reshape(tf.transpose(tf.reshape(v, [n * h * w, c])), [c, 1, n * h * w]) as tf.Tensor3D;
       const lower = logitsCumulative(p, tf.sub(rows, 0.5) as tf.Tensor3D, false);
       const upper = logitsCumulative(p, tf.add(rows, 0.5) as tf.Tensor3D, false);
-      // Flip to the side where both sigmoids are small: no cancellation in the tails.
-      const sign = tf.neg(tf.sign(tf.add(lower, upper)));
+      // Flip to the side where both sigmoids are small: no cancellation in the tails. A sum of
+      // exactly 0 takes +1 as buildTables does (tf.sign(0) = 0 would zero the likelihood).
+      const s = tf.sign(tf.add(lower, upper));
+      const sign = tf.sub(tf.sub(1, tf.abs(s)), s); // −sign, with 0 → 1
       const lik = tf.abs(tf.sub(tf.sigmoid(tf.mul(sign, upper)), tf.sigmoid(tf.mul(sign, lower))));
       const bounded = lowerBound(lik, LIKELIHOOD_BOUND);
       return tf.reshape(tf.transpose(tf.reshape(bounded, [c, n * h * w])), [n, h, w, c]) as tf.Tensor4D;
