@@ -118,9 +118,9 @@ describe('checkpoint and resume', { timeout: 900_000 }, () => {
   let totalKills = 0;
 
   for (const [name, runs] of [
-    ['plain', 7],
-    ['faults', 7],
-    ['learned', 4],
+    ['plain', 10],
+    ['faults', 10],
+    ['learned', 5],
   ] as const) {
     it(`${name}: a run stopped at random points and resumed gives the same logs and summary as one never stopped`, async () => {
       // eslint-disable-next-line no-console
@@ -131,7 +131,7 @@ describe('checkpoint and resume', { timeout: 900_000 }, () => {
       const expected = outcome(refDir, reference.summary);
       let kills = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(stopArb, { minLength: 2, maxLength: 5 }), async (stops) => {
+        fc.asyncProperty(fc.array(stopArb, { minLength: 3, maxLength: 6 }), async (stops) => {
           const r = await stopAndResume(s, stops);
           kills += r.kills;
           expect(r.out.traffic).toBe(expected.traffic);

@@ -22,6 +22,7 @@ export type Node =
   | { $: 'ref'; id: number }
   | { $: 'keep' }
   | { $: 'ta'; id: number; ctor: string; shared: boolean; data: ArrayBufferView }
+  | { $: 'detached'; id: number; ctor: string }
   | { $: 'arr'; id: number; items: Node[] }
   | { $: 'map'; id: number; entries: [Node, Node][] }
   | { $: 'set'; id: number; items: Node[] }
@@ -61,6 +62,17 @@ const TYPED: Record<string, new (b: ArrayBufferLike | number) => TypedArray> = {
 
 function isTyped(v: object): v is TypedArray {
   return ArrayBuffer.isView(v) && !(v instanceof DataView);
+}
+
+/** Whether a typed array's buffer was transferred away (Node 20 has no `ArrayBuffer.prototype.detached`). */
+function isDetached(v: TypedArray): boolean {
+  if (v.buffer.byteLength > 0 || (typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer)) return false;
+  try {
+    new Uint8Array(v.buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** Every promise reachable from `root` (outside `skip`). */
@@ -124,6 +136,11 @@ export async function captureState(root: object, options: GraftOptions = {}): Pr
     }
     if (isTyped(v)) {
       const ctor = v.constructor.name;
+      // A buffer transferred to a worker (a consumed task input still referenced): restored detached too.
+      if (isDetached(v)) {
+        if (process.env['SPLITWIRE_GRAFT_DEBUG'] !== undefined) process.stderr.write(`detached: ${path}\n`);
+        return { $: 'detached', id, ctor };
+      }
       const shared = typeof SharedArrayBuffer !== 'undefined' && v.buffer instanceof SharedArrayBuffer;
       const copy = new (TYPED[ctor] as new (n: number) => TypedArray)(v.length);
       copy.set(v as never);
@@ -209,6 +226,14 @@ export function restoreState(root: object, saved: Node, options: GraftOptions = 
           out = new Ctor(node.shared ? new SharedArrayBuffer(data.length * per) : data.length);
         }
         out.set(data as never);
+        byId.set(node.id, out);
+        return out;
+      }
+      case 'detached': {
+        const Ctor = TYPED[node.ctor];
+        if (Ctor === undefined) throw new Error(`checkpoint: ${path}: unknown typed array ${node.ctor}`);
+        const out = new Ctor(0);
+        structuredClone(out.buffer, { transfer: [out.buffer as ArrayBuffer] });
         byId.set(node.id, out);
         return out;
       }
