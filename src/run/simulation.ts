@@ -5,7 +5,7 @@
  * when every host has answered and every task due at the next instant has really finished
  * (conservative synchronisation).
  */
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActorHost, type Addressed } from '../actors/host.js';
 import { RemoteHost } from '../actors/remoteHost.js';
@@ -293,6 +293,8 @@ class Simulation {
       const file = join(this.options.outDir, 'summary.json');
       writeFileSync(`${file}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
       renameSync(`${file}.tmp`, file);
+      // A finished run needs no checkpoint (scenario.json stays: it says what ran).
+      rmSync(join(this.options.outDir, 'checkpoint'), { recursive: true, force: true });
     }
     return { summary, sentBufferBytes: this.sentBufferBytes, poolBusySeconds: this.poolBusy() };
   }
