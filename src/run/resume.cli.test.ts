@@ -65,7 +65,6 @@ describe('splitwire run --resume after SIGKILL', { timeout: 600_000 }, () => {
   it('continues a killed run to the same traffic, timeline and summary as a run never killed', async () => {
     const seed = Number(process.env['RESUME_SEED'] ?? Date.now() % 1_000_000);
     const delayMs = Math.floor(new Rng(seed, 'kill-delay').uniform() * 300);
-    // eslint-disable-next-line no-console
     console.log(`resume after SIGKILL: seed ${seed}, killed ${delayMs} ms after the round-1 checkpoint (replay with RESUME_SEED=${seed})`);
     const file = join(root, 'tiny.yaml');
     writeFileSync(file, SCENARIO);

@@ -31,6 +31,18 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     codec: { name: 'topk', fraction: 0.1 },
     network: { profile: 'satellite', mode: 'lossy', dropoutProb: 0.2, availability: { crashProb: 0.3, stragglerFraction: 0.5, stragglerSlowdown: 3 } },
   },
+  // A loss gate (ayad): each client's last training loss decides what is sent; its codec freezes after round 1.
+  gate: {
+    protocol: { clients: 2, rounds: 3, batchSize: 4 },
+    codec: { name: 'ayad', lossThreshold: 0.8 },
+    network: { profile: 'hospital-fiber' },
+  },
+  // Label sharing (labels travel with the features), SFLV2, fp16.
+  labels: {
+    protocol: { clients: 2, rounds: 3, batchSize: 4, topology: 'label-sharing', variant: 'sflv2' },
+    codec: { name: 'fp16' },
+    network: { profile: 'rural-4g' },
+  },
   // Learned codecs (their weights and optimiser states) over the flow model (TCP flows sharing the server's link).
   learned: {
     protocol: { clients: 2, rounds: 3, batchSize: 4 },
@@ -121,9 +133,10 @@ describe('checkpoint and resume', { timeout: 900_000 }, () => {
     ['plain', 10],
     ['faults', 10],
     ['learned', 5],
+    ['gate', 3],
+    ['labels', 3],
   ] as const) {
     it(`${name}: a run stopped at random points and resumed gives the same logs and summary as one never stopped`, async () => {
-      // eslint-disable-next-line no-console
       console.log(`resume property (${name}): seed ${seed} (replay with RESUME_SEED=${seed})`);
       const s = scenario(name);
       const reference = await runScenario(s, { outDir: tempDir(), pool, inProcessActors: true });
@@ -141,7 +154,6 @@ describe('checkpoint and resume', { timeout: 900_000 }, () => {
         { seed, numRuns: runs, endOnFailure: true },
       );
       totalKills += kills;
-      // eslint-disable-next-line no-console
       console.log(`resume property (${name}): ${kills} kill points, ${totalKills} so far`);
       expect(kills).toBeGreaterThan(0);
     });
