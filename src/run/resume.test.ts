@@ -118,12 +118,12 @@ const stopArb: fc.Arbitrary<Stop> = fc.oneof(
 beforeAll(async () => {
   pool = new ComputePool({ threads: 2, backend: 'wasm' });
   await pool.warmUp();
-});
+}, 120_000);
 
 afterAll(async () => {
   await pool.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('checkpoint and resume', { timeout: 900_000 }, () => {
   const seed = Number(process.env['RESUME_SEED'] ?? Date.now() % 1_000_000);
