@@ -5,7 +5,7 @@ import { loadScenario, parseOverride } from '../scenario/load.js';
 import { runScenario, type Progress } from '../run/simulation.js';
 import type { RunSummary } from '../run/summary.js';
 import type { Scenario } from '../scenario/schema.js';
-import { loadCheckpoint, loadSavedScenario } from '../run/checkpoint.js';
+import { loadSavedScenario } from '../run/checkpoint.js';
 import { formatBytes, formatSeconds, table } from './format.js';
 import type { Io } from './io.js';
 
@@ -93,7 +93,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
           `  round ${pr.round + 1}/${pr.rounds}  ${acc}  ${loss}  sim ${formatSeconds(pr.simulatedSeconds)}  steps ${pr.stepsDone}/${pr.stepsTotal}  wall ${pr.wallSeconds.toFixed(0)} s\n`,
         );
       };
-  if (resume !== undefined) io.stderr(`splitwire: resuming ${outDir} after round ${loadCheckpointRounds(outDir)}\n`);
+  if (resume !== undefined) io.stderr(`splitwire: resuming ${outDir} from its last round checkpoint\n`);
   const result = await runScenario(scenario, { outDir, ...(resume !== undefined ? { resume: true } : {}), ...(onProgress ? { onProgress } : {}) });
   io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
   return 0;
@@ -119,7 +119,3 @@ export function summaryTable(s: RunSummary): string {
   ])}`;
 }
 
-/** Rounds completed at the folder's checkpoint (for the resume line), or 0. */
-function loadCheckpointRounds(dir: string): number {
-  return loadCheckpoint(dir)?.roundsDone ?? 0;
-}

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,8 @@ describe('splitwire run --resume after SIGKILL', { timeout: 600_000 }, () => {
     expect(sha(join(b, 'traffic.ndjson'))).toBe(sha(join(a, 'traffic.ndjson')));
     expect(sha(join(b, 'timeline.ndjson'))).toBe(sha(join(a, 'timeline.ndjson')));
     expect(summaryOf(b)).toEqual(summaryOf(a));
+    // A finished run keeps no checkpoint; its resolved scenario stays.
+    expect(existsSync(join(b, 'checkpoint'))).toBe(false);
+    expect(existsSync(join(b, 'scenario.json'))).toBe(true);
   });
 });
