@@ -118,4 +118,3 @@ export function summaryTable(s: RunSummary): string {
     ['wall time', `${s.wallSeconds.toFixed(1)} s`],
   ])}`;
 }
-
