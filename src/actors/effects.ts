@@ -22,21 +22,25 @@ export interface HostedActor {
   error: unknown;
 }
 
-/** Creates and starts the actor of `spec`, its `emit` pushing onto `outbox`. */
-export function startActor(spec: ActorSpec, outbox: Effect[]): HostedActor {
+/**
+ * Creates and starts the actor of `spec`, its `emit` pushing onto `outbox`; with `snapshot`
+ * (from `getPersistedSnapshot`, a checkpoint) it continues from that state and runs no entry action again.
+ */
+export function startActor(spec: ActorSpec, outbox: Effect[], snapshot?: unknown): HostedActor {
   const emit = (_: unknown, effects: Effect[]): void => {
     outbox.push(...effects);
   };
+  const restored = snapshot !== undefined ? { snapshot: snapshot as never } : {};
   let ref: AnyActorRef;
   switch (spec.kind) {
     case 'client':
-      ref = createActor(clientMachine.provide({ actions: { emit } }), { input: spec.input });
+      ref = createActor(clientMachine.provide({ actions: { emit } }), { input: spec.input, ...restored });
       break;
     case 'server':
-      ref = createActor(splitServerMachine.provide({ actions: { emit } }), { input: spec.input });
+      ref = createActor(splitServerMachine.provide({ actions: { emit } }), { input: spec.input, ...restored });
       break;
     case 'federator':
-      ref = createActor(federatorMachine.provide({ actions: { emit } }), { input: spec.input });
+      ref = createActor(federatorMachine.provide({ actions: { emit } }), { input: spec.input, ...restored });
       break;
   }
   const hosted: HostedActor = { id: spec.id, ref, error: undefined };

@@ -14,16 +14,25 @@ export interface Addressed {
 
 /** The RPC surface of a host (exposed over comlink by hostWorker.ts). */
 export interface HostApi {
-  init(specs: ActorSpec[]): void;
+  /** Starts the actors; with `snapshots` (by actor id, from `snapshot()`), from a checkpoint's state. */
+  init(specs: ActorSpec[], snapshots?: Record<string, unknown>): void;
   deliver(batch: Addressed[]): Effect[];
+  /** Every actor's persisted state, by id (plain data: a checkpoint saves it). */
+  snapshot(): Record<string, unknown>;
 }
 
 export class ActorHost implements HostApi {
   private readonly actors = new Map<string, HostedActor>();
   private readonly outbox: Effect[] = [];
 
-  init(specs: ActorSpec[]): void {
-    for (const spec of specs) this.actors.set(spec.id, startActor(spec, this.outbox));
+  init(specs: ActorSpec[], snapshots?: Record<string, unknown>): void {
+    for (const spec of specs) this.actors.set(spec.id, startActor(spec, this.outbox, snapshots?.[spec.id]));
+  }
+
+  snapshot(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [id, a] of this.actors) out[id] = a.ref.getPersistedSnapshot();
+    return out;
   }
 
   deliver(batch: Addressed[]): Effect[] {

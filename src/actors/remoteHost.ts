@@ -16,8 +16,12 @@ export class RemoteHost {
     this.api = Comlink.wrap<HostApi>(nodeEndpoint(this.worker));
   }
 
-  async init(specs: ActorSpec[]): Promise<void> {
-    await this.api.init(specs);
+  async init(specs: ActorSpec[], snapshots?: Record<string, unknown>): Promise<void> {
+    await this.api.init(specs, snapshots);
+  }
+
+  async snapshot(): Promise<Record<string, unknown>> {
+    return this.api.snapshot();
   }
 
   async deliver(batch: Addressed[]): Promise<Effect[]> {

@@ -7,10 +7,12 @@ import type { DataInfo } from '../run/evaluate.js';
 import { runScenario, type Progress } from '../run/simulation.js';
 import type { RunSummary } from '../run/summary.js';
 import type { Scenario } from '../scenario/schema.js';
+import { loadSavedScenario } from '../run/checkpoint.js';
 import { formatBytes, formatSeconds, table } from './format.js';
 import type { Io } from './io.js';
 
 export const RUN_HELP = `Usage: splitwire run <scenario.yaml> [options]
+       splitwire run --resume DIR
 
 Simulates split-federated training as the scenario describes and writes
   DIR/traffic.ndjson   one line per message (docs/formats.md)
@@ -23,6 +25,9 @@ Options:
   --seed N          override the scenario seed
   --set a.b=value   override any scenario field (repeatable), e.g. --set codec.name=quant
   --backend NAME    compute backend: auto | webgpu | wasm | tfjs-node-gpu | tfjs-node | cpu
+  --resume DIR      continue the run in DIR from its last round checkpoint
+                    (DIR/checkpoint/); scenario and overrides come from
+                    DIR/scenario.json. A scenario file given too must match it.
   --quiet           no progress lines
   -h, --help        this text
 `;
@@ -37,6 +42,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       set: { type: 'string', multiple: true },
       backend: { type: 'string' },
       quiet: { type: 'boolean' },
+      resume: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -45,15 +51,37 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const file = positionals[0];
-  if (file === undefined || positionals.length > 1) {
+  const resume = values.resume;
+  if ((resume === undefined && file === undefined) || positionals.length > 1) {
     io.stderr(`splitwire run: expected one scenario file, got ${positionals.length}\n\n${RUN_HELP}`);
     return 2;
   }
   const overrides = (values.set ?? []).map(parseOverride);
   if (values.seed !== undefined) overrides.push(parseOverride(`seed=${values.seed}`));
   if (values.backend !== undefined) overrides.push(parseOverride(`compute.backend=${values.backend}`));
-  const scenario = await loadScenario(file, overrides);
-  const outDir = values.out ?? join('runs', scenario.name);
+  let scenario: Scenario;
+  let outDir: string;
+  if (resume !== undefined) {
+    const saved = loadSavedScenario(resume);
+    const given = file !== undefined ? await loadScenario(file, overrides) : null;
+    if (given === null && overrides.length > 0) {
+      io.stderr(`splitwire run: --resume: must come without --set, --seed or --backend (they are saved in ${resume}/scenario.json), got ${overrides.length}\n`);
+      return 2;
+    }
+    if (given !== null && JSON.stringify(given) !== JSON.stringify(saved)) {
+      io.stderr(`splitwire run: --resume ${resume}: the scenario given must be the one the run started with (${resume}/scenario.json), got a different one\n`);
+      return 2;
+    }
+    if (values.out !== undefined && values.out !== resume) {
+      io.stderr(`splitwire run: --resume ${resume}: the run continues in its own folder; --out must be omitted, got ${values.out}\n`);
+      return 2;
+    }
+    scenario = saved;
+    outDir = resume;
+  } else {
+    scenario = await loadScenario(file as string, overrides);
+    outDir = values.out ?? join('runs', scenario.name);
+  }
   const p = scenario.protocol;
   io.stderr(
     `splitwire: ${scenario.name} — ${p.clients} clients, ${p.rounds} rounds, ${p.topology} ${p.variant}, codec ${scenario.codec.name}, network ${scenario.network.profile}, seed ${scenario.seed}\n`,
@@ -71,7 +99,14 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       };
   const onWarning = (w: string): void => io.stderr(`  warning: ${w}\n`);
   const onData = (d: DataInfo): void => io.stderr(dataBanner(d, scenario.evaluation.targets));
-  const result = await runScenario(scenario, { outDir, onWarning, onData, ...(onProgress ? { onProgress } : {}) });
+  if (resume !== undefined) io.stderr(`splitwire: resuming ${outDir} from its last round checkpoint\n`);
+  const result = await runScenario(scenario, {
+    outDir,
+    onWarning,
+    onData,
+    ...(resume !== undefined ? { resume: true } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
   io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson,predictions/}\n`);
   for (const w of result.summary.warnings) io.stdout(`  warning: ${w}\n`);
   return 0;

@@ -5,7 +5,7 @@
  * when every host has answered and every task due at the next instant has really finished
  * (conservative synchronisation).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ActorHost, type Addressed } from '../actors/host.js';
 import { RemoteHost } from '../actors/remoteHost.js';
@@ -28,6 +28,8 @@ import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './tr
 import { buildWorld, stateKey, type World } from './world.js';
 import { buildSummary, type RoundRecord, type RunSummary } from './summary.js';
 import { capacityWarnings, roundFloor, runWarnings } from './warnings.js';
+import { fsyncPath, loadCheckpoint, saveCheckpoint, saveScenario, truncateLog, type Checkpoint } from './checkpoint.js';
+import { captureState, restoreState, type GraftOptions } from './stateGraft.js';
 
 type SimEvent =
   | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
@@ -71,6 +73,25 @@ export interface RunOptions {
   onData?: (info: DataInfo) => void;
   /** Run actors in this thread instead of host workers (tests). */
   inProcessActors?: boolean;
+  /**
+   * Continue the run in `outDir` from its last checkpoint (checkpoint.ts) instead of starting:
+   * its logs are cut back to the checkpoint and the remaining rounds appended. The scenario
+   * must be the one saved in the folder (`loadSavedScenario`).
+   */
+  resume?: boolean;
+  /** A pool to use (and leave open) instead of starting one: tests that run many short runs. Its workers hold no run state. */
+  pool?: ComputePool;
+  /** Tests: stop as a kill would, after this many instants of this process (throws {@link RunStopped}). */
+  stopAfterInstants?: number;
+  /** Tests: stop as a kill would, right after this process's n-th checkpoint is saved (a kill between rounds). */
+  stopAfterCheckpoints?: number;
+}
+
+/** Thrown when a run stops at `stopAfterInstants` (tests of checkpoint and resume). */
+export class RunStopped extends Error {
+  constructor(readonly instants: number) {
+    super(`run stopped after ${instants} instants (stopAfterInstants or stopAfterCheckpoints)`);
+  }
 }
 
 /** What a finished run hands back besides its files. */
@@ -83,18 +104,29 @@ export interface RunResult {
 
 interface Host {
   deliver(batch: Addressed[]): Promise<Effect[]> | Effect[];
+  snapshot(): Promise<Record<string, unknown>> | Record<string, unknown>;
   close?(): Promise<void>;
 }
 
 export async function runScenario(s: Scenario, options: RunOptions): Promise<RunResult> {
   const wall0 = wallSeconds();
-  if (options.outDir !== null) mkdirSync(options.outDir, { recursive: true });
+  let checkpoint: Checkpoint | null = null;
+  if (options.resume === true) {
+    if (options.outDir === null) throw new Error('resume: needs the run folder (outDir), got null');
+    checkpoint = loadCheckpoint(options.outDir);
+    if (checkpoint === null) throw new Error(`--resume ${options.outDir}: must be a run folder with a checkpoint, got none`);
+    truncateLog(join(options.outDir, 'traffic.ndjson'), checkpoint.trafficBytes);
+    truncateLog(join(options.outDir, 'timeline.ndjson'), checkpoint.timelineBytes);
+  } else if (options.outDir !== null) {
+    mkdirSync(options.outDir, { recursive: true });
+    saveScenario(options.outDir, s);
+  }
   const world = await buildWorld(s);
   const before = capacityWarnings(s, roundFloor(world));
   for (const w of before) options.onWarning?.(w);
   const dataInfo = describeData(s, world.data);
   options.onData?.(dataInfo);
-  const pool = new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
+  const pool = options.pool ?? new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
   const hosts: Host[] = [];
   try {
     const backend = await pool.warmUp();
@@ -110,19 +142,19 @@ export async function runScenario(s: Scenario, options: RunOptions): Promise<Run
     for (let h = 0; h < hostCount; h++) {
       if (options.inProcessActors) {
         const local = new ActorHost();
-        local.init(specsPerHost[h] ?? []);
+        local.init(specsPerHost[h] ?? [], checkpoint?.actors);
         hosts.push(local);
       } else {
         const remote = new RemoteHost();
-        await remote.init(specsPerHost[h] ?? []);
+        await remote.init(specsPerHost[h] ?? [], checkpoint?.actors);
         hosts.push(remote);
       }
     }
-    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0, before, dataInfo);
+    const sim = new Simulation(world, pool, hosts, placement, options, backend, wall0, before, dataInfo, checkpoint);
     return await sim.run();
   } finally {
     await Promise.all(hosts.map((h) => h.close?.()));
-    await pool.close();
+    if (options.pool === undefined) await pool.close();
   }
 }
 
@@ -136,12 +168,22 @@ class Simulation {
   private readonly sentBufferBytes: Record<string, number> = {};
   private readonly rounds: RoundRecord[] = [];
   private readonly evaluations: Promise<void>[] = [];
-  private readonly lossByRound = new Map<number, { sum: number; n: number }>();
+  /** Training losses by round, with their start order: summed in that order, whatever order the pool finished them in. */
+  private readonly lossByRound = new Map<number, { order: number; loss: number }[]>();
+  private lossOrder = 0;
   private seq = 0;
   private finished = false;
   private stepsDone = 0;
   private readonly stepsTotal: number;
   private globalBlobs: number[] = [];
+  /** Instants run by this process (not saved: stopAfterInstants counts from the start or resume). */
+  private instants = 0;
+  private checkpoints = 0;
+  /** A round completed in the instant just run: checkpoint after it. */
+  private roundEnded = false;
+  /** Pool busy seconds before a resume (wall time, carried over). */
+  private readonly poolBusyBefore: number;
+  private wall0: number;
 
   constructor(
     private readonly world: World,
@@ -150,26 +192,95 @@ class Simulation {
     private readonly placement: Map<string, number>,
     private readonly options: RunOptions,
     private readonly backend: string,
-    private readonly wall0: number,
+    wall0: number,
     private readonly warnings: string[],
     private readonly dataInfo: DataInfo,
+    private readonly resumed: Checkpoint | null,
   ) {
     this.tasks = new TaskRunner(world, pool, this.blobs);
     const dir = options.outDir;
-    this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'));
-    this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'));
+    const append = resumed !== null;
+    this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), append);
+    this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), append);
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
+    this.wall0 = wall0 - (resumed?.wallSeconds ?? 0);
+    this.poolBusyBefore = resumed?.poolBusySeconds ?? 0;
+    if (resumed !== null) {
+      restoreState(this, resumed.state, this.graftOptions());
+      this.traffic.count = resumed.trafficLines;
+      this.timeline.count = resumed.timelineLines;
+    }
+  }
+
+  /** What a checkpoint leaves out: handles, static parts rebuilt from the scenario, wall-clock values. */
+  private graftOptions(): GraftOptions {
+    const w = this.world;
+    return {
+      skip: new Set<object>([this.pool, this.hosts, this.options, this.traffic, this.timeline, w.data, w.model, w.scenario, w.actors, w.codecs]),
+      skipRootKeys: new Set(['placement', 'backend', 'wall0', 'instants', 'checkpoints', 'poolBusyBefore', 'resumed', 'traffic', 'timeline']),
+    };
+  }
+
+  /** Pool busy seconds of the whole run, across resumes. */
+  private poolBusy(): number {
+    return this.poolBusyBefore + this.pool.busySeconds;
+  }
+
+  /**
+   * Saves the state at a round boundary (checkpoint.ts): waits for the tasks and evaluations
+   * still running (so the state is at rest), flushes and fsyncs the logs, then writes the
+   * checkpoint atomically.
+   */
+  private async checkpoint(roundsDone: number): Promise<void> {
+    const dir = this.options.outDir;
+    if (dir === null) return;
+    const state = await captureState(this, this.graftOptions());
+    const trafficFile = join(dir, 'traffic.ndjson');
+    const timelineFile = join(dir, 'timeline.ndjson');
+    await this.traffic.flush();
+    await this.timeline.flush();
+    fsyncPath(trafficFile);
+    fsyncPath(timelineFile);
+    const snapshots = await Promise.all(this.hosts.map((h) => h.snapshot()));
+    saveCheckpoint(dir, {
+      version: 1,
+      roundsDone,
+      trafficBytes: statSync(trafficFile).size,
+      trafficLines: this.traffic.count,
+      timelineBytes: statSync(timelineFile).size,
+      timelineLines: this.timeline.count,
+      wallSeconds: wallSeconds() - this.wall0,
+      poolBusySeconds: this.poolBusy(),
+      actors: Object.assign({}, ...snapshots) as Record<string, unknown>,
+      state,
+    });
+    this.checkpoints += 1;
+    if (this.checkpoints === this.options.stopAfterCheckpoints) await this.stop();
+  }
+
+  /** A stop for tests: lets running work settle (as a killed process would not care), then throws. */
+  private async stop(): Promise<never> {
+    await captureState(this, this.graftOptions()).catch(() => undefined);
+    throw new RunStopped(this.instants);
   }
 
   async run(): Promise<RunResult> {
     const s = this.world.scenario;
-    this.kernel.schedule(0, { type: 'deliver', to: 'federator', event: { type: 'start' } });
+    const stopAt = this.options.stopAfterInstants;
     try {
+      if (this.resumed === null) {
+        this.kernel.schedule(0, { type: 'deliver', to: 'federator', event: { type: 'start' } });
+        await this.checkpoint(0);
+      }
       while (!this.finished) {
         const due = this.kernel.popDue();
         if (due === undefined) throw new Error(`simulation stalled at t=${this.kernel.now}s: no event pending and the federator has not finished`);
         await this.instant(due.events);
+        this.instants += 1;
+        if (stopAt !== undefined && this.instants >= stopAt) await this.stop();
+        if (this.roundEnded && !this.finished) await this.checkpoint(this.rounds.length);
+        this.roundEnded = false;
       }
       this.drainNetwork();
       await Promise.all(this.evaluations);
@@ -192,7 +303,7 @@ class Simulation {
       totals: this.totals,
       simulatedSeconds: this.kernel.now,
       wallSeconds: wallSeconds() - this.wall0,
-      poolBusySeconds: this.pool.busySeconds,
+      poolBusySeconds: this.poolBusy(),
       clients: this.world.scenario.protocol.clients,
       clientSamples: this.world.data.clientIndices.map((idx) => idx.length),
       data: this.dataInfo.data,
@@ -202,8 +313,10 @@ class Simulation {
       const file = join(this.options.outDir, 'summary.json');
       writeFileSync(`${file}.tmp`, `${JSON.stringify(summary, null, 2)}\n`);
       renameSync(`${file}.tmp`, file);
+      // A finished run needs no checkpoint (scenario.json stays: it says what ran).
+      rmSync(join(this.options.outDir, 'checkpoint'), { recursive: true, force: true });
     }
-    return { summary, sentBufferBytes: this.sentBufferBytes, poolBusySeconds: this.pool.busySeconds };
+    return { summary, sentBufferBytes: this.sentBufferBytes, poolBusySeconds: this.poolBusy() };
   }
 
   /** One instant: finish its tasks, deliver its events to the hosts, perform the effects. */
@@ -249,11 +362,11 @@ class Simulation {
       case 'compute': {
         const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
         if (e.task === 'be.train' || e.task === 's.train') {
+          const order = this.lossOrder++;
           void job.then((o) => {
             if (o.loss === undefined) return;
-            const l = this.lossByRound.get(e.args.round) ?? { sum: 0, n: 0 };
-            l.sum += o.loss;
-            l.n += 1;
+            const l = this.lossByRound.get(e.args.round) ?? [];
+            l.push({ order, loss: o.loss });
             this.lossByRound.set(e.args.round, l);
           });
         }
@@ -284,6 +397,7 @@ class Simulation {
         break;
       case 'round.complete':
         this.roundComplete(e.round, e.participants);
+        this.roundEnded = true;
         break;
       case 'finished':
         this.finished = true;
@@ -429,12 +543,12 @@ class Simulation {
     const roles = this.world.roles;
     const params: Record<string, Float32Array> = {};
     for (const p of [...roles.client, roles.server]) params[p] = this.world.store.snapshot(stateKey('global', p, variant));
-    const loss = this.lossByRound.get(round);
+    const losses = [...(this.lossByRound.get(round) ?? [])].sort((a, b) => a.order - b.order);
     const record: RoundRecord = {
       round,
       meanIoU: null,
       meanDice: null,
-      loss: loss && loss.n > 0 ? loss.sum / loss.n : null,
+      loss: losses.length > 0 ? losses.reduce((a, l) => a + l.loss, 0) / losses.length : null,
       simulatedSeconds,
       participants: participants.length,
       dropped: [],

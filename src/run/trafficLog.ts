@@ -37,9 +37,12 @@ export class NdjsonWriter {
   /** Lines appended so far. */
   count = 0;
 
-  /** @param path file to write, or null to keep nothing on disk (tests, sweeps that only need totals) */
-  constructor(path: string | null) {
-    this.fd = path === null ? null : openSync(path, 'w');
+  /**
+   * @param path file to write, or null to keep nothing on disk (tests, sweeps that only need totals)
+   * @param append continue an existing file (a resumed run, after cutting it back to its checkpoint)
+   */
+  constructor(path: string | null, append = false) {
+    this.fd = path === null ? null : openSync(path, append ? 'a' : 'w');
   }
 
   appendLine(text: string): void {
