@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ScenarioError } from '../scenario/errors.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import { VERSION } from '../run/summary.js';
+import { Failure } from '../run/failure.js';
 import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
@@ -22,6 +23,8 @@ Commands:
   doctor                  which compute backends work here, and what to install for the others
 
 Run 'splitwire <command> --help' for a command's options.
+Errors are one line, 'splitwire: <what>: <why>', exit 2 for bad input and 1 for a failed run;
+--debug (any command) adds the stack trace.
 `;
 
 type Command = (argv: string[], io: Io) => Promise<number>;
@@ -41,7 +44,8 @@ const COMMANDS: Record<string, Command> = {
 
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.stdout(HELP);
     return 0;
@@ -58,14 +62,27 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     return await command(rest, io);
   } catch (err) {
-    if (err instanceof ScenarioError) {
-      io.stderr(`${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`splitwire ${name}: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const { text, status } = describeFailure(name, err);
+    io.stderr(`${text}\n`);
+    if (debug && err instanceof Error && err.stack !== undefined) io.stderr(`${err.stack}\n`);
+    else if (status === 1 && !(err instanceof Failure)) io.stderr(`  (run again with --debug for the stack trace)\n`);
+    return status;
   }
+}
+
+/**
+ * The message and exit status of an error that ended a command: `splitwire: <what>: <why>`,
+ * 2 for bad input, 1 for a failed run (an unexpected error: its first line only).
+ */
+export function describeFailure(command: string, err: unknown): { text: string; status: 1 | 2 } {
+  if (err instanceof Failure) {
+    return { text: [`splitwire: ${err.what}: ${err.why}`, ...err.details.map((d) => `  ${d}`)].join('\n'), status: err.exitCode };
+  }
+  if (err instanceof ScenarioError) return { text: `splitwire: ${err.message}`, status: 2 };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    return { text: `splitwire: ${command}: ${err.message}`, status: 2 };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { text: `splitwire: ${command}: ${message.split('\n')[0] ?? ''}`, status: 1 };
 }

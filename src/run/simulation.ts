@@ -26,6 +26,7 @@ import { TaskRunner, type TaskOutcome } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals, type TrafficRecord } from './trafficLog.js';
 import { buildWorld, stateKey, type World } from './world.js';
 import { buildSummary, type RoundRecord, type RunSummary } from './summary.js';
+import { runIdOf } from './outputDir.js';
 
 type SimEvent =
   | { type: 'deliver'; to: string; event: ActorEvent }
@@ -63,6 +64,12 @@ export interface RunOptions {
   /** Folder for traffic.ndjson, timeline.ndjson and summary.json; null writes nothing. */
   outDir: string | null;
   onProgress?: (p: Progress) => void;
+  /** Called after every training step (for a progress bar; `lastRound` unset). */
+  onStep?: (p: Progress) => void;
+  /** Aborting it stops the run at the next instant: logs flushed, summary `status: "interrupted"`. */
+  signal?: AbortSignal;
+  /** The run id written into every file (default: runIdOf(scenario)). */
+  runId?: string;
   /** Run actors in this thread instead of host workers (tests). */
   inProcessActors?: boolean;
 }
@@ -132,6 +139,9 @@ class Simulation {
   private stepsDone = 0;
   private readonly stepsTotal: number;
   private globalBlobs: number[] = [];
+  private readonly runId: string;
+  /** Rounds whose end has been reached (their messages are all in the log). */
+  private roundsCompleted = 0;
 
   constructor(
     private readonly world: World,
@@ -144,8 +154,9 @@ class Simulation {
   ) {
     this.tasks = new TaskRunner(world, pool, this.blobs);
     const dir = options.outDir;
-    this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'));
-    this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'));
+    this.runId = options.runId ?? runIdOf(world.scenario);
+    this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), this.runId);
+    this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), this.runId);
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
   }
@@ -153,20 +164,34 @@ class Simulation {
   async run(): Promise<RunResult> {
     const s = this.world.scenario;
     this.kernel.schedule(0, { type: 'deliver', to: 'federator', event: { type: 'start' } });
+    const signal = this.options.signal;
+    let interrupted = false;
     try {
       while (!this.finished) {
+        if (signal?.aborted) {
+          interrupted = true;
+          // Evaluations still running are abandoned (their rounds keep meanIoU null).
+          for (const e of this.evaluations) e.catch(() => undefined);
+          break;
+        }
         const due = this.kernel.popDue();
         if (due === undefined) throw new Error(`simulation stalled at t=${this.kernel.now}s: no event pending and the federator has not finished`);
         await this.instant(due.events);
       }
-      this.drainNetwork();
-      await Promise.all(this.evaluations);
+      if (!interrupted) {
+        this.drainNetwork();
+        await Promise.all(this.evaluations);
+      }
+      await Promise.all([this.traffic.flush(), this.timeline.flush()]);
     } finally {
       this.traffic.close();
       this.timeline.close();
     }
     this.rounds.sort((a, b) => a.round - b.round);
     const summary = buildSummary({
+      runId: this.runId,
+      status: interrupted ? 'interrupted' : 'complete',
+      roundsCompleted: this.roundsCompleted,
       codecs: this.world.codecs,
       scenario: s,
       backend: this.backend,
@@ -204,7 +229,10 @@ class Simulation {
           outcome.loss !== undefined
             ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs, loss: outcome.loss }
             : { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs };
-        if (ev.task === 'fe.backward') this.stepsDone += 1;
+        if (ev.task === 'fe.backward') {
+          this.stepsDone += 1;
+          this.options.onStep?.(this.progressNow(-1));
+        }
         if (ev.task === 'global.pack') {
           // Every client loads the round's weights buffer without consuming it; the one of two
           // rounds ago can no longer be asked for, so free it then.
@@ -228,13 +256,17 @@ class Simulation {
       case 'compute': {
         const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
         if (e.task === 'be.train' || e.task === 's.train') {
-          void job.then((o) => {
-            if (o.loss === undefined) return;
-            const l = this.lossByRound.get(e.args.round) ?? { sum: 0, n: 0 };
-            l.sum += o.loss;
-            l.n += 1;
-            this.lossByRound.set(e.args.round, l);
-          });
+          // A failed job is reported where the run awaits it; an interrupted run abandons it.
+          job.then(
+            (o) => {
+              if (o.loss === undefined) return;
+              const l = this.lossByRound.get(e.args.round) ?? { sum: 0, n: 0 };
+              l.sum += o.loss;
+              l.n += 1;
+              this.lossByRound.set(e.args.round, l);
+            },
+            () => undefined,
+          );
         }
         const device = this.deviceOf(e.actor);
         const r = device.reserve(now, flops);
@@ -398,7 +430,23 @@ class Simulation {
     }
   }
 
+  /** Progress at this instant (round -1: within a round). */
+  private progressNow(round: number): Progress {
+    return {
+      round,
+      rounds: this.world.scenario.protocol.rounds,
+      simulatedSeconds: this.kernel.now,
+      wallSeconds: wallSeconds() - this.wall0,
+      stepsDone: this.stepsDone,
+      stepsTotal: this.stepsTotal,
+    };
+  }
+
   private roundComplete(round: number, participants: number[]): void {
+    // Every message of the round has its fate logged by now: make the logs hold them.
+    this.roundsCompleted = Math.max(this.roundsCompleted, round + 1);
+    void this.traffic.flush();
+    void this.timeline.flush();
     const s = this.world.scenario;
     const simulatedSeconds = this.kernel.now;
     const variant = s.protocol.variant;

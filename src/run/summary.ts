@@ -22,6 +22,11 @@ export interface RoundRecord {
 
 export interface RunSummary {
   splitwire: string;
+  /** The run's id, also on every line of its logs (src/run/outputDir.ts). */
+  runId: string;
+  /** 'interrupted': stopped by a signal after `roundsCompleted` rounds. */
+  status: 'complete' | 'interrupted';
+  roundsCompleted: number;
   scenario: string;
   backend: string;
   seed: number;
@@ -100,6 +105,9 @@ export function buildSummary(input: {
   poolBusySeconds: number;
   clients: number;
   clientSamples: number[];
+  runId: string;
+  status: RunSummary['status'];
+  roundsCompleted: number;
 }): RunSummary {
   const s = input.scenario;
   const t = input.totals;
@@ -109,6 +117,9 @@ export function buildSummary(input: {
   for (const k of Object.keys(t.byKind).sort()) byKind[k] = { ...(t.byKind[k] as { raw: number; wire: number; messages: number }) };
   return {
     splitwire: VERSION,
+    runId: input.runId,
+    status: input.status,
+    roundsCompleted: input.roundsCompleted,
     scenario: s.name,
     backend: input.backend,
     seed: s.seed,
