@@ -20,6 +20,7 @@ export async function runReportCommand(argv: string[], io: CommandIo): Promise<n
     const options: ReportOptions = { dir: args.dir, png: args.png };
     if (args.tariff !== undefined) options.tariff = args.tariff;
     if (args.round !== undefined) options.round = args.round;
+    if (args.partial) options.partial = true;
     if (args.chromium !== undefined) options.chromium = args.chromium;
     const built = await buildReport(options);
     await writeFilesAtomic(built.files);

@@ -27,6 +27,8 @@ export interface RunSummary {
   /** 'interrupted': stopped by a signal after `roundsCompleted` rounds. */
   status: 'complete' | 'interrupted';
   roundsCompleted: number;
+  /** protocol.rounds: what the scenario asked for. */
+  roundsPlanned: number;
   scenario: string;
   backend: string;
   seed: number;
@@ -120,6 +122,7 @@ export function buildSummary(input: {
     runId: input.runId,
     status: input.status,
     roundsCompleted: input.roundsCompleted,
+    roundsPlanned: s.protocol.rounds,
     scenario: s.name,
     backend: input.backend,
     seed: s.seed,
