@@ -25,7 +25,7 @@ DIR/figures/<chart>.svg and, with headless Chromium, DIR/figures/<chart>.png for
   -h, --help           show this help
 
 All files are written atomically: on any error none is changed.
-Exit codes: 0 done, 1 bad input, 2 bad usage.
+Exit codes: 0 done, 2 bad input or usage, 1 failure.
 `;
 
 export interface ReportArgs {
