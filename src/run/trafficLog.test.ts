@@ -12,7 +12,7 @@ describe('traffic and timeline logs', () => {
     const path = join(dir, 'traffic.ndjson');
     const log = new TrafficLog(path, 'abc');
     for (let seq = 0; seq < 3; seq++) {
-      log.append({ seq, round: 0, step: 0, src: 'client-0', dst: 'server', kind: 'features.up', codec: 'none', rawBytes: 1, wireBytes: 1, sendTime: 0, recvTime: null, retransmissions: 0, dropped: true });
+      log.append({ seq, round: 0, step: 0, src: 'client-0', dst: 'server', kind: 'features.s1', codec: 'none', rawBytes: 1, wireBytes: 1, sendTime: 0, recvTime: null, retransmissions: 0, dropped: true });
     }
     expect(readFileSync(path, 'utf8')).toBe(''); // chunked: nothing yet
     await log.flush();
