@@ -83,6 +83,8 @@ export function describeFailure(command: string, err: unknown): { text: string; 
   if (err instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     return { text: `splitwire: ${command}: ${err.message}`, status: 2 };
   }
-  const message = err instanceof Error ? err.message : String(err);
-  return { text: `splitwire: ${command}: ${message.split('\n')[0] ?? ''}`, status: 1 };
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  // `field.path: must be …` is the style's message for bad input, wherever it was raised.
+  const badInput = /^[\w.[\]]+: must /.test(message);
+  return { text: `splitwire: ${command}: ${message}`, status: badInput ? 2 : 1 };
 }

@@ -38,6 +38,7 @@ describe('failures', () => {
       status: 2,
     });
     expect(describeFailure('run', new Error('worker died\n    at somewhere'))).toEqual({ text: 'splitwire: run: worker died', status: 1 });
+    expect(describeFailure('run', new Error('data.clients: must equal the number of site folders, got 3')).status).toBe(2);
     const many = describeFailure('run', new Failure('data', '3 problems', 2, capProblems(['a', 'b', 'c'], 2)));
     expect(many.text).toBe('splitwire: data: 3 problems\n  a\n  b\n  … and 1 more');
   });

@@ -63,21 +63,22 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const force = values.force === true;
   // Every file the scenario names, before anything is written.
   const { notices } = await precheckScenario(scenario, file);
+  const est = estimateRun(scenario);
+  const available = availableMemory();
+  if (est.memoryBytes > available && !force) {
+    throw new Failure(file, `the run needs about ${formatBytes(est.memoryBytes)} of memory, ${formatBytes(available)} is available; make it smaller or pass --force`);
+  }
+  const runId = runIdOf(scenario);
+  // Every refusal above is one line with nothing written; from here the run owns DIR.partial.
+  const dir = claimOutDir(outDir, { runId, force });
   const p = scenario.protocol;
   io.stderr(
     `splitwire: ${scenario.name} — ${p.clients} clients, ${p.rounds} rounds, ${p.topology} ${p.variant}, codec ${scenario.codec.name}, network ${scenario.network.profile}, seed ${scenario.seed}\n`,
   );
   for (const n of notices) io.stderr(`splitwire: note: ${n}\n`);
-  const est = estimateRun(scenario);
-  const available = availableMemory();
   io.stderr(
     `splitwire: estimate — memory ${formatBytes(est.memoryBytes)} (${formatBytes(available)} available), wall ~${formatSeconds(est.wallSeconds)}, simulated ~${formatSeconds(est.simulatedSeconds)}\n`,
   );
-  if (est.memoryBytes > available && !force) {
-    throw new Failure(file, `the run needs about ${formatBytes(est.memoryBytes)} of memory, ${formatBytes(available)} is available; make it smaller or pass --force`);
-  }
-  const runId = runIdOf(scenario);
-  const dir = claimOutDir(outDir, { runId, force });
   const stop = new AbortController();
   let signalName: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals): void => {
