@@ -88,7 +88,7 @@ describe('splitwire run: output folders, files it names, signals', () => {
     const two = run(args);
     expect(two.status).toBe(2);
     expect(two.stderr).toMatch(/^splitwire: scenarios\/quickstart\.yaml: 2 problems/);
-    expect(two.stderr).toContain(`${join(data, 'images', '5.png')}: not a readable image: truncated file`);
+    expect(two.stderr).toContain(`${join(data, 'images', '5.png')}: not a readable image: truncated or corrupt file`);
     expect(two.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out) || existsSync(`${out}.partial`)).toBe(false);
   }, 120_000);

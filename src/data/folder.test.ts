@@ -185,7 +185,7 @@ describe('checkFolder', () => {
     expect(r.pairs).toBe(1);
     expect(r.problems).toHaveLength(4);
     expect(r.problems[0]).toMatch(/images\/b\.png: not a readable image: /);
-    expect(r.problems[1]).toMatch(/images\/c\.png: not a readable image: truncated file/);
+    expect(r.problems[1]).toMatch(/images\/c\.png: not a readable image: truncated or corrupt file/);
     expect(r.problems[2]).toMatch(/images\/d\.png: image without a mask \(expected .*masks\/d\.png\)/);
     expect(r.problems[3]).toMatch(/masks\/e\.png: mask is 4x4 but its image .*images\/e\.png is 8x8/);
     expect((await checkFolder(join(root, 'nope'))).problems[0]).toMatch(/not a folder/);

@@ -57,7 +57,7 @@ async function isDir(path: string): Promise<boolean> {
 function reason(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   // pngjs's words for a file that ends early.
-  if (/read requests waitng on finished stream|unexpected end/i.test(m)) return `truncated file (${m})`;
+  if (/read requests waitng on finished stream|unexpected end/i.test(m)) return `truncated or corrupt file (${m})`;
   return m;
 }
 
