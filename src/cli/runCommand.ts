@@ -29,6 +29,7 @@ Options:
   --set a.b=value   override any scenario field (repeatable), e.g. --set codec.name=quant
   --backend NAME    compute backend: auto | webgpu | wasm | tfjs-node-gpu | tfjs-node | cpu
   --quiet           no progress lines
+  --debug           stack traces with errors (errors are otherwise one line)
   -h, --help        this text
 `;
 

@@ -127,11 +127,11 @@ export function claimOutDir(out: string, options: ClaimOptions): OutDir {
     }
     if (!force) {
       const who = lock === null ? 'an unfinished run' : `a killed run (pid ${lock.pid}, run id ${lock.runId})`;
-      throw new Failure(`--out ${out}`, `${who} left ${partial}; pass --resume ${partial} to continue it or --force to discard it`);
+      throw new Failure(`--out ${out}`, `${who} left ${partial}; pass --resume ${out} to continue it or --force to discard it`);
     }
   }
   if (!force && stateOf(interrupted) === 'full') {
-    throw new Failure(`--out ${out}`, `an interrupted run left ${interrupted}; pass --resume ${interrupted} to continue it or --force to discard it`);
+    throw new Failure(`--out ${out}`, `an interrupted run left ${interrupted}; pass --resume ${out} to continue it or --force to discard it`);
   }
   try {
     if (partialState !== 'missing') rmSync(partial, { recursive: true, force: true });
