@@ -4,6 +4,7 @@ import { DataError } from '../data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { scenarioJsonSchemaText } from '../scenario/jsonSchema.js';
 import { VERSION } from '../run/summary.js';
+import { Failure } from '../run/failure.js';
 import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
@@ -23,6 +24,8 @@ Commands:
   doctor                  which compute backends work here, and what to install for the others
 
 Run 'splitwire <command> --help' for a command's options.
+Errors are one line, 'splitwire: <what>: <why>', exit 2 for bad input and 1 for a failed run;
+--debug (any command) adds the stack trace.
 `;
 
 type Command = (argv: string[], io: Io) => Promise<number>;
@@ -42,7 +45,8 @@ const COMMANDS: Record<string, Command> = {
 
 /** Runs the CLI with `argv` (without node and script); returns the exit status. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const debug = argv.includes('--debug');
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     io.stdout(HELP);
     return 0;
@@ -59,18 +63,31 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   try {
     return await command(rest, io);
   } catch (err) {
-    if (err instanceof ScenarioError) {
-      io.stderr(`${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof DataError) {
-      io.stderr(`splitwire ${name}: ${err.message}\n`);
-      return 1;
-    }
-    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`splitwire ${name}: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const { text, status } = describeFailure(name, err);
+    io.stderr(`${text}\n`);
+    if (debug && err instanceof Error && err.stack !== undefined) io.stderr(`${err.stack}\n`);
+    else if (status === 1 && !(err instanceof Failure)) io.stderr(`  (run again with --debug for the stack trace)\n`);
+    return status;
   }
+}
+
+/**
+ * The message and exit status of an error that ended a command: `splitwire: <what>: <why>`,
+ * 2 for bad input, 1 for a failed run (an unexpected error: its first line only).
+ */
+export function describeFailure(command: string, err: unknown): { text: string; status: 1 | 2 } {
+  if (err instanceof Failure) {
+    return { text: [`splitwire: ${err.what}: ${err.why}`, ...err.details.map((d) => `  ${d}`)].join('\n'), status: err.exitCode };
+  }
+  if (err instanceof ScenarioError) return { text: `splitwire: ${err.message}`, status: 2 };
+  // The user's data cannot be read as asked (the message names the file): bad input.
+  if (err instanceof DataError) return { text: `splitwire: ${command}: ${err.message}`, status: 2 };
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    return { text: `splitwire: ${command}: ${err.message}`, status: 2 };
+  }
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  // `field.path: must be …` is the style's message for bad input, wherever it was raised.
+  const badInput = /^[\w.[\]]+: must /.test(message);
+  return { text: `splitwire: ${command}: ${message}`, status: badInput ? 2 : 1 };
 }

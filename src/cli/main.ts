@@ -7,7 +7,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`splitwire: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // main() reports every error itself; this is the last resort (an error while reporting).
+    const debug = process.argv.includes('--debug');
+    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message.split('\n')[0]) : String(err);
+    process.stderr.write(`splitwire: ${text}\n`);
     process.exitCode = 1;
   },
 );

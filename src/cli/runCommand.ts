@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { loadScenario, parseOverride } from '../scenario/load.js';
 import { clientLinks, describeLink, linkReport, networkModel } from '../scenario/resolveNetwork.js';
 import type { DataInfo } from '../run/evaluate.js';
-import { runScenario, type Progress } from '../run/simulation.js';
+import { runScenario } from '../run/simulation.js';
 import type { RunSummary } from '../run/summary.js';
 import type { Scenario } from '../scenario/schema.js';
 import { loadSavedScenario } from '../run/checkpoint.js';
+import { adoptForResume, claimOutDir, readLock, runIdOf, type OutDir } from '../run/outputDir.js';
+import { precheckScenario } from '../run/precheck.js';
+import { availableMemory, estimateRun } from '../run/estimate.js';
+import { Failure } from '../run/failure.js';
 import { formatBytes, formatSeconds, table } from './format.js';
+import { progressPrinter } from './progress.js';
 import type { Io } from './io.js';
 
 export const RUN_HELP = `Usage: splitwire run <scenario.yaml> [options]
@@ -19,9 +24,13 @@ Simulates split-federated training as the scenario describes and writes
   DIR/timeline.ndjson  one line per compute task
   DIR/summary.json     accuracy per round, bytes, compression ratio, simulated time
   DIR/predictions/     a few test images | true mask | predicted mask (PNG)
+It writes into DIR.partial (locked while it runs) and renames it to DIR when done; Ctrl-C
+stops it, keeping what it did in DIR.interrupted (exit 130; 143 for SIGTERM).
 
 Options:
-  --out DIR         output folder (default: runs/<scenario name>)
+  --out DIR         output folder (default: runs/<scenario name>); must be empty or missing
+  --force           replace a non-empty --out (when the run completes), discard a killed run's
+                    DIR.partial, run past the memory estimate
   --seed N          override the scenario seed
   --set a.b=value   override any scenario field (repeatable), e.g. --set codec.name=quant
   --backend NAME    compute backend: auto | webgpu | wasm | tfjs-node-gpu | tfjs-node | cpu
@@ -29,6 +38,7 @@ Options:
                     (DIR/checkpoint/); scenario and overrides come from
                     DIR/scenario.json. A scenario file given too must match it.
   --quiet           no progress lines
+  --debug           stack traces with errors (errors are otherwise one line)
   -h, --help        this text
 `;
 
@@ -43,6 +53,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       backend: { type: 'string' },
       quiet: { type: 'boolean' },
       resume: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,52 +72,84 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   if (values.backend !== undefined) overrides.push(parseOverride(`compute.backend=${values.backend}`));
   let scenario: Scenario;
   let outDir: string;
+  let resumeDir: OutDir | null = null;
   if (resume !== undefined) {
-    const saved = loadSavedScenario(resume);
+    if (file === undefined && overrides.length > 0) {
+      throw new Failure('run --resume', `must come without --set, --seed or --backend (they are saved in the run's scenario.json), got ${overrides.length}`);
+    }
+    if (values.out !== undefined) throw new Failure('run --resume', `the run continues in its own folder; --out must be omitted, got ${values.out}`);
+    // Check the scenario before touching the folder: nothing moves on a refusal.
     const given = file !== undefined ? await loadScenario(file, overrides) : null;
-    if (given === null && overrides.length > 0) {
-      io.stderr(`splitwire run: --resume: must come without --set, --seed or --backend (they are saved in ${resume}/scenario.json), got ${overrides.length}\n`);
-      return 2;
+    resumeDir = adoptForResume(resume, (dir) => readLock(dir)?.runId ?? runIdOf(loadSavedScenario(dir)));
+    scenario = loadSavedScenario(resumeDir.partial);
+    if (given !== null && JSON.stringify(given) !== JSON.stringify(scenario)) {
+      resumeDir.release();
+      throw new Failure(`run --resume ${resume}`, `the scenario given must be the one the run started with (its scenario.json), got a different one`);
     }
-    if (given !== null && JSON.stringify(given) !== JSON.stringify(saved)) {
-      io.stderr(`splitwire run: --resume ${resume}: the scenario given must be the one the run started with (${resume}/scenario.json), got a different one\n`);
-      return 2;
-    }
-    if (values.out !== undefined && values.out !== resume) {
-      io.stderr(`splitwire run: --resume ${resume}: the run continues in its own folder; --out must be omitted, got ${values.out}\n`);
-      return 2;
-    }
-    scenario = saved;
-    outDir = resume;
+    outDir = resumeDir.out;
   } else {
     scenario = await loadScenario(file as string, overrides);
     outDir = values.out ?? join('runs', scenario.name);
   }
+  const force = values.force === true;
+  // Every file the scenario names, before anything is written.
+  const { notices } = await precheckScenario(scenario, file ?? join(resumeDir?.partial ?? '.', 'scenario.json'));
+  const est = estimateRun(scenario);
+  const available = availableMemory();
+  if (est.memoryBytes > available && !force) {
+    resumeDir?.release();
+    throw new Failure(file ?? `--resume ${resume}`, `the run needs about ${formatBytes(est.memoryBytes)} of memory, ${formatBytes(available)} is available; make it smaller or pass --force`);
+  }
+  const runId = runIdOf(scenario);
+  // Every refusal above is one line with nothing written; from here the run owns DIR.partial.
+  const dir = resumeDir ?? claimOutDir(outDir, { runId, force });
   const p = scenario.protocol;
   io.stderr(
     `splitwire: ${scenario.name} — ${p.clients} clients, ${p.rounds} rounds, ${p.topology} ${p.variant}, codec ${scenario.codec.name}, network ${scenario.network.profile}, seed ${scenario.seed}\n`,
   );
   io.stderr(`${networkBanner(scenario)}\n`);
-  const onProgress = values.quiet
-    ? undefined
-    : (pr: Progress): void => {
-        const r = pr.lastRound;
-        const acc = r?.meanIoU != null ? `IoU ${r.meanIoU.toFixed(3)}` : 'IoU –';
-        const loss = r?.loss != null ? `loss ${r.loss.toFixed(3)}` : '';
-        io.stderr(
-          `  round ${pr.round + 1}/${pr.rounds}  ${acc}  ${loss}  sim ${formatSeconds(pr.simulatedSeconds)}  steps ${pr.stepsDone}/${pr.stepsTotal}  wall ${pr.wallSeconds.toFixed(0)} s\n`,
-        );
-      };
+  for (const n of notices) io.stderr(`splitwire: note: ${n}\n`);
+  io.stderr(
+    `splitwire: estimate — memory ${formatBytes(est.memoryBytes)} (${formatBytes(available)} available), wall ~${formatSeconds(est.wallSeconds)}, simulated ~${formatSeconds(est.simulatedSeconds)}\n`,
+  );
   const onWarning = (w: string): void => io.stderr(`  warning: ${w}\n`);
   const onData = (d: DataInfo): void => io.stderr(dataBanner(d, scenario.evaluation.targets));
-  if (resume !== undefined) io.stderr(`splitwire: resuming ${outDir} from its last round checkpoint\n`);
-  const result = await runScenario(scenario, {
-    outDir,
-    onWarning,
-    onData,
-    ...(resume !== undefined ? { resume: true } : {}),
-    ...(onProgress ? { onProgress } : {}),
-  });
+  if (resume !== undefined) io.stderr(`splitwire: resuming ${dir.partial} from its last round checkpoint\n`);
+  const stop = new AbortController();
+  let signalName: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (signalName !== null) process.exit(sig === 'SIGINT' ? 130 : 143); // a second signal: now
+    signalName = sig;
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = values.quiet ? null : progressPrinter(io);
+  let result;
+  try {
+    result = await runScenario(scenario, {
+      outDir: dir.partial,
+      runId,
+      signal: stop.signal,
+      onWarning,
+      onData,
+      ...(resume !== undefined ? { resume: true } : {}),
+      ...(progress ? { onProgress: progress.round, onStep: progress.step } : {}),
+    });
+  } catch (err) {
+    dir.release();
+    throw err;
+  } finally {
+    progress?.done();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (result.summary.status === 'interrupted') {
+    const where = dir.interrupt();
+    io.stderr(`splitwire: run: interrupted by ${signalName ?? 'a signal'} after ${result.summary.roundsCompleted} of ${p.rounds} rounds; what it did is in ${where} (continue it with --resume ${outDir})\n`);
+    return signalName === 'SIGTERM' ? 143 : 130;
+  }
+  dir.commit();
   io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson,predictions/}\n`);
   for (const w of result.summary.warnings) io.stdout(`  warning: ${w}\n`);
   return 0;

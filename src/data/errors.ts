@@ -2,8 +2,8 @@
 
 /** A data set the loader cannot read as asked: the message names the file and the problem. */
 export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'DataError';
   }
 }

@@ -210,3 +210,30 @@ describe('loadFolder', () => {
     expect((await loadFolder(root, { size: 3, maskMode: 'binary' })).samples[1]!.mask.subarray(0, 3)).toEqual(Uint8Array.of(0, 1, 1));
   });
 });
+
+describe('checkFolder', () => {
+  it('lists every bad file — corrupt, truncated, image without mask, size mismatch — and counts the good pairs', async () => {
+    const { checkFolder } = await import('./folder.js');
+    const root = tempRoot();
+    mkdirSync(join(root, 'images'));
+    mkdirSync(join(root, 'masks'));
+    const img = rgbPng(8, 8, () => [10, 20, 30]);
+    const mask = greyPng(8, 8, () => 0);
+    for (const n of ['a', 'b', 'c', 'd', 'e']) {
+      writeFileSync(join(root, 'images', `${n}.png`), img);
+      writeFileSync(join(root, 'masks', `${n}.png`), mask);
+    }
+    writeFileSync(join(root, 'images', 'b.png'), Buffer.from('not a png'));
+    writeFileSync(join(root, 'images', 'c.png'), img.subarray(0, img.length - 20));
+    rmSync(join(root, 'masks', 'd.png'));
+    writeFileSync(join(root, 'masks', 'e.png'), greyPng(4, 4, () => 0));
+    const r = await checkFolder(root);
+    expect(r.pairs).toBe(1);
+    expect(r.problems).toHaveLength(4);
+    expect(r.problems[0]).toMatch(/images\/b\.png: not a readable image: /);
+    expect(r.problems[1]).toMatch(/images\/c\.png: not a readable image: truncated or corrupt file/);
+    expect(r.problems[2]).toMatch(/images\/d\.png: image without a mask \(expected .*masks\/d\.png\)/);
+    expect(r.problems[3]).toMatch(/masks\/e\.png: mask is 4x4 but its image .*images\/e\.png is 8x8/);
+    expect((await checkFolder(join(root, 'nope'))).problems[0]).toMatch(/not a folder/);
+  });
+});

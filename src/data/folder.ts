@@ -67,7 +67,10 @@ async function isDir(path: string): Promise<boolean> {
 }
 
 function reason(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const m = e instanceof Error ? e.message : String(e);
+  // pngjs's words for a file that ends early.
+  if (/read requests waitng on finished stream|unexpected end/i.test(m)) return `truncated or corrupt file (${m})`;
+  return m;
 }
 
 /** Decodes a PNG or JPEG into 8-bit RGBA. */
@@ -81,7 +84,7 @@ function decodeImage(buf: Buffer, path: string): { width: number; height: number
     const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true });
     return { width: img.width, height: img.height, rgba: img.data };
   } catch (e) {
-    throw new DataError(`loadFolder: cannot read image ${path}: ${reason(e)}`);
+    throw new DataError(`loadFolder: cannot read image ${path}: ${reason(e)}`, { cause: e });
   }
 }
 
@@ -97,7 +100,7 @@ function decodeMask(
     // skipRescale keeps 1/2/4/16-bit grey values as they are: they are class ids, not intensities.
     png = PNG.sync.read(buf, { skipRescale: true });
   } catch (e) {
-    throw new DataError(`loadFolder: cannot read mask ${path}: ${reason(e)}`);
+    throw new DataError(`loadFolder: cannot read mask ${path}: ${reason(e)}`, { cause: e });
   }
   const { width, height, colorType, depth } = png;
   const data = png.data as ArrayLike<number>;
@@ -342,4 +345,69 @@ export async function loadFolder(root: string, opts: FolderOptions): Promise<Fol
     maskMode: mode,
     notices: resolved.notices,
   };
+}
+
+/** What checkFolder found: the (image, mask) pairs that read, and one line per bad file. */
+export interface FolderCheck {
+  /** Pairs whose image and mask both decode and agree in size. */
+  pairs: number;
+  /** One line per problem, each naming the file: `path: why`. */
+  problems: string[];
+}
+
+/**
+ * Checks a data folder before a run, without stopping at the first problem: the layout, every
+ * image without a mask, every image or mask that does not decode (corrupt or truncated), every
+ * mask whose size differs from its image's. Decodes each file once and keeps nothing.
+ * @example const { problems } = await checkFolder('data/ham', { maskMode: 'binary' });
+ */
+export async function checkFolder(root: string, opts: Pick<FolderOptions, 'maskMode'> = {}): Promise<FolderCheck> {
+  // 'auto' decides between index and binary from the whole set later; raw values decode as index.
+  const mode = opts.maskMode === 'binary' ? 'binary' : 'index';
+  if (!(await isDir(root))) return { pairs: 0, problems: [`${root}: not a folder (or it does not exist)`] };
+  const sites: Array<[string, string]> = [];
+  if (await isDir(join(root, 'images'))) sites.push(['', POOL_SITE]);
+  else for (const d of (await readdir(root)).filter((x) => !x.startsWith('.')).sort()) if (await isDir(join(root, d, 'images'))) sites.push([d, d]);
+  if (sites.length === 0) return { pairs: 0, problems: [`${root}: has neither images/ nor <site>/images/ folders`] };
+  const problems: string[] = [];
+  let pairs = 0;
+  for (const [siteDir] of sites) {
+    const imagesDir = join(root, siteDir, 'images');
+    const names = (await readdir(imagesDir)).filter((f) => IMAGE_EXT.has(extname(f).toLowerCase())).sort();
+    if (names.length === 0) problems.push(`${imagesDir}: no .png/.jpg/.jpeg images`);
+    const seen = new Set<string>();
+    for (const f of names) {
+      const image = join(imagesDir, f);
+      const stem = basename(f, extname(f));
+      if (seen.has(stem)) {
+        problems.push(`${image}: shares the name '${stem}' with another image; one mask cannot serve both`);
+        continue;
+      }
+      seen.add(stem);
+      const mask = join(root, siteDir, 'masks', `${stem}.png`);
+      let img: { width: number; height: number } | null = null;
+      try {
+        img = decodeImage(await readFile(image), image);
+      } catch (e) {
+        problems.push(`${image}: not a readable image: ${reason((e as Error).cause ?? e)}`);
+      }
+      let maskBuf: Buffer;
+      try {
+        maskBuf = await readFile(mask);
+      } catch {
+        problems.push(`${image}: image without a mask (expected ${mask})`);
+        continue;
+      }
+      try {
+        const m = decodeMask(maskBuf, mask, mode);
+        if (img !== null && (m.width !== img.width || m.height !== img.height)) {
+          problems.push(`${mask}: mask is ${m.width}x${m.height} but its image ${image} is ${img.width}x${img.height}`);
+        } else if (img !== null) pairs++;
+      } catch (e) {
+        const cause = (e as Error).cause;
+        problems.push(cause !== undefined ? `${mask}: not a readable mask: ${reason(cause)}` : (e as Error).message.replace(/^loadFolder: /, ''));
+      }
+    }
+  }
+  return { pairs, problems };
 }

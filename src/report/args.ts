@@ -16,6 +16,8 @@ DIR/figures/<chart>.svg and, with headless Chromium, DIR/figures/<chart>.png for
                        sweep folder (sweep.json and its run folders)
   --tariff FILE        tariff for the ROI when DIR has no roi.json
                        (default: scenarios/tariffs/cloud-egress.yaml)
+  --partial            report an interrupted or killed run (refused otherwise); every
+                       figure is labelled partial
   --round N            round shown in the timeline (default: the first one)
   --no-png             write no PNG figures (no browser needed)
   --chromium PATH      browser for the PNGs (default: $SPLITWIRE_CHROMIUM, else chromium,
@@ -23,7 +25,7 @@ DIR/figures/<chart>.svg and, with headless Chromium, DIR/figures/<chart>.png for
   -h, --help           show this help
 
 All files are written atomically: on any error none is changed.
-Exit codes: 0 done, 1 bad input, 2 bad usage.
+Exit codes: 0 done, 2 bad input or usage, 1 failure.
 `;
 
 export interface ReportArgs {
@@ -33,6 +35,7 @@ export interface ReportArgs {
   round?: number;
   png: boolean;
   chromium?: string;
+  partial?: boolean;
 }
 
 /** Parses the arguments after `splitwire report`. */
@@ -49,6 +52,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
         round: { type: 'string' },
         'no-png': { type: 'boolean' },
         chromium: { type: 'string' },
+        partial: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -63,6 +67,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
   }
   const args: ReportArgs = { help: false, dir: parsed.positionals[0]!, png: !v['no-png'] };
   if (v.tariff !== undefined) args.tariff = v.tariff;
+  if (v.partial) args.partial = true;
   if (v.chromium !== undefined) args.chromium = v.chromium;
   if (v.round !== undefined) {
     if (!/^\d+$/.test(v.round)) throw new UsageError(`--round: must be a non-negative integer, got ${JSON.stringify(v.round)}`);

@@ -15,6 +15,7 @@ import {
   type FileToWrite,
   type RoiReport,
 } from '../roi/index.js';
+import { checkRuns } from './runCheck.js';
 import { bytesPerRound, exists, readSummary, roundTimeline, runsOf, type BytesRow, type SummaryView } from './data.js';
 import {
   accuracyVsTimeSpec,
@@ -38,6 +39,8 @@ export interface ReportOptions {
   dir: string;
   /** Tariff for the ROI section when there is no roi.json (default: scenarios/tariffs/cloud-egress.yaml). */
   tariff?: string;
+  /** Report an interrupted or killed run, every figure labelled partial (default: refuse it). */
+  partial?: boolean;
   /** Round shown in the timeline (default: the first round in the logs). */
   round?: number;
   /** Write PNG figures (default true; needs Chromium). */
@@ -122,6 +125,11 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
   const dir = options.dir;
   const notes: string[] = [];
   const { kind, runs, sweepPath } = await runsOf(dir);
+  const partialLabel = await checkRuns(
+    runs.map((r) => r.dir),
+    (await exists(join(dir, 'roi.json'))) ? join(dir, 'roi.json') : null,
+    options.partial === true,
+  );
   const summaries = await Promise.all(runs.map((r) => readSummary(join(r.dir, 'summary.json'))));
   const hasTraffic = await Promise.all(runs.map((r) => exists(join(r.dir, 'traffic.ndjson'))));
 
@@ -201,6 +209,14 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
     });
   } else notes.push('Timeline chart omitted: no timeline.ndjson or traffic.ndjson entries for that round.');
 
+  if (partialLabel !== null) {
+    // Every figure says it, in the page and in the standalone SVG/PNG files.
+    for (const c of charts) {
+      c.title = `${c.title} — ${partialLabel}`;
+      c.spec = { ...c.spec, title: { text: partialLabel.toUpperCase(), color: '#b00020' } } as typeof c.spec;
+    }
+    notes.unshift(`This is a ${partialLabel}: every figure shows only what it did.`);
+  }
   const firstTraffic = runs.findIndex((_, i) => hasTraffic[i]);
   const roi = await roiFor(
     dir,

@@ -7,7 +7,7 @@ import { buildReport, type ReportOptions } from './build.js';
 
 /**
  * Runs `splitwire report` with the arguments after the command name; returns the exit code
- * (0 done, 1 bad input, 2 bad usage).
+ * (0 done, 2 bad input or usage; other errors reach the CLI: 1).
  * @example await runReportCommand(['runs/quickstart'], { stdout: console.log, stderr: console.error })
  */
 export async function runReportCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -20,6 +20,7 @@ export async function runReportCommand(argv: string[], io: CommandIo): Promise<n
     const options: ReportOptions = { dir: args.dir, png: args.png };
     if (args.tariff !== undefined) options.tariff = args.tariff;
     if (args.round !== undefined) options.round = args.round;
+    if (args.partial) options.partial = true;
     if (args.chromium !== undefined) options.chromium = args.chromium;
     const built = await buildReport(options);
     await writeFilesAtomic(built.files);
@@ -28,12 +29,12 @@ export async function runReportCommand(argv: string[], io: CommandIo): Promise<n
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`splitwire report: ${err.message}\n(run 'splitwire report --help' for usage)\n`);
+      io.stderr(`splitwire: report: ${err.message}\n(run 'splitwire report --help' for usage)\n`);
       return 2;
     }
     if (err instanceof InputError) {
-      io.stderr(`splitwire report: ${err.message}\n`);
-      return 1;
+      io.stderr(`splitwire: report: ${err.message}\n`);
+      return 2;
     }
     throw err;
   }

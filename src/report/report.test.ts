@@ -185,7 +185,7 @@ describe('splitwire report without a browser', () => {
 
   it('rejects a folder that is neither a run nor a sweep, writing nothing', async () => {
     const cap = capture();
-    expect(await runReportCommand([tmp + '/nothing-here'], cap.io)).toBe(1);
+    expect(await runReportCommand([tmp + '/nothing-here'], cap.io)).toBe(2);
     expect(cap.err.join('')).toMatch(/not a run folder \(no summary.json or traffic.ndjson\) nor a sweep folder/);
   });
 

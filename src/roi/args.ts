@@ -33,7 +33,7 @@ from a traffic log, payback period, and the bandwidth a network upgrade would ne
   --json                    print JSON instead of Markdown
   -h, --help                show this help
 
-Exit codes: 0 done, 1 bad input (the message names the file, line and field), 2 bad usage.
+Exit codes: 0 done, 2 bad input (the message names the file, line and field) or usage, 1 failure.
 `;
 
 export interface RoiArgs {

@@ -67,7 +67,7 @@ describe('runRoiCommand', () => {
   it('exits 2 on bad usage without a stack', async () => {
     const { io, err } = capture();
     expect(await runRoiCommand(['x.ndjson'], io)).toBe(2);
-    expect(err.join('')).toMatch(/^splitwire roi: --tariff FILE is required/);
+    expect(err.join('')).toMatch(/^splitwire: roi: --tariff FILE is required/);
   });
 
   it('writes JSON and its Markdown twin with --out, and prints the Markdown', async () => {
@@ -103,7 +103,7 @@ describe('runRoiCommand', () => {
       [`${FIX}/small/traffic.ndjson`, '--tariff', `${FIX}/egress.yaml`, '--out', join(target, 'roi.json')],
       cap.io,
     );
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(cap.err.join('')).toContain('roi.md: cannot write, it is not a plain file');
     expect(await readdir(target)).toEqual(['roi.md']);
   });

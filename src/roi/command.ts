@@ -22,7 +22,7 @@ export function markdownTwin(jsonPath: string): string {
 
 /**
  * Runs `splitwire roi` with the arguments after the command name; returns the exit code
- * (0 done, 1 bad input, 2 bad usage).
+ * (0 done, 2 bad input or usage; other errors reach the CLI: 1).
  * @example await runRoiCommand(['runs/q/traffic.ndjson', '--tariff', 'scenarios/tariffs/cloud-egress.yaml'], { stdout: console.log, stderr: console.error })
  */
 export async function runRoiCommand(argv: string[], io: CommandIo): Promise<number> {
@@ -59,12 +59,12 @@ export async function runRoiCommand(argv: string[], io: CommandIo): Promise<numb
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`splitwire roi: ${err.message}\n(run 'splitwire roi --help' for usage)\n`);
+      io.stderr(`splitwire: roi: ${err.message}\n(run 'splitwire roi --help' for usage)\n`);
       return 2;
     }
     if (err instanceof InputError) {
-      io.stderr(`splitwire roi: ${err.message}\n`);
-      return 1;
+      io.stderr(`splitwire: roi: ${err.message}\n`);
+      return 2;
     }
     throw err;
   }

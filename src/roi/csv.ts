@@ -15,6 +15,7 @@
  */
 import { InputError, shown } from './errors.js';
 import { sqlString, type Duck } from './duck.js';
+import { firstBadCsvLine } from './lineCheck.js';
 
 export const CSV_REQUIRED = ['timestamp', 'source', 'destination', 'bytes', 'kind'] as const;
 export const CSV_OPTIONAL = ['raw_bytes', 'round', 'duration'] as const;
@@ -118,6 +119,8 @@ export async function stageCsv(db: Duck, path: string, table: string): Promise<v
         `all_varchar = true, delim = ',', quote = '"', escape = '"', skip = 0, normalize_names = false)`,
     );
   } catch (err) {
+    const bad = await firstBadCsvLine(path).catch(() => null);
+    if (bad !== null) throw new InputError(`${path}:${bad.line}: ${bad.why}`);
     throw new InputError(`${path}: not a readable CSV log: ${firstLine(err)}`);
   }
 }

@@ -11,6 +11,7 @@ export { InputError, UsageError } from './errors.js';
 export { bytes as formatBytes, money as formatMoney, months as formatMonths, num as formatNumber } from './format.js';
 export { withDuck, openDuck, sqlString, type Duck } from './duck.js';
 export { loadTrafficLog, formatOf, DEFAULT_SERVER_NODES } from './traffic.js';
+export { runIdOfJson, runIdOfLog, sameRun } from './runIds.js';
 export { readSweep, type Sweep, type SweepRow } from './sweep.js';
 export { benchRoiMillionLines } from './bench.js';
 export type { RoiReport, SensitivityRow, ScenarioCost, TrafficRow, UpgradeEstimate } from './report-types.js';

@@ -81,7 +81,8 @@ export interface RoiReport {
   splitwire: 'roi/1';
   currency: string;
   tariff: { name: string; path: string | null; unit: 'GB' | 'GiB'; perGB: number; billed: string[] };
-  inputs: { log: string; format: string; baseline: string | null; timeline: string | null; sweep: string | null };
+  /** runId: the run the log came from (its lines' `runId`), null for pilot logs and older runs. */
+  inputs: { log: string; runId: string | null; format: string; baseline: string | null; timeline: string | null; sweep: string | null };
   pilot: { clients: number; rounds: number; samples: number | null; messages: number };
   deployment: { clients: number; rounds: number; samples: number | null; runsPerMonth: number };
   /** Per-run multipliers from the pilot to the deployment. */

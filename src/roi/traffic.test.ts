@@ -39,7 +39,7 @@ describe('pilot CSV validation', () => {
       [`${FIX}/bad/pilot.csv`, '--tariff', `${FIX}/egress.yaml`, '--out', join(target, 'roi.json')],
       io,
     );
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err.join('')).toContain('pilot.csv:7: bytes: must be a non-negative integer, got "12x"');
     await expect(readdir(target)).rejects.toThrow(/ENOENT/);
   });

@@ -13,6 +13,7 @@ import { extname } from 'node:path';
 import { InputError } from './errors.js';
 import { columnsOf, firstLine, pilotSelect, stageCsv, validatePilotTable } from './csv.js';
 import { sqlString, type Duck } from './duck.js';
+import { firstBadJsonLine } from './lineCheck.js';
 import type { LoadedLog, LogFormat } from './types.js';
 
 /** Nodes on the server side by default: traffic to them is `up`, from them `down`. */
@@ -128,6 +129,9 @@ export async function loadTrafficLog(db: Duck, path: string, options: LoadLogOpt
     try {
       await db.exec(`CREATE TEMP TABLE ${table} AS ${withDirection(simulatorSelect(source), servers)}`);
     } catch (err) {
+      // DuckDB numbers the line one too high: find it ourselves.
+      const bad = await firstBadJsonLine(path).catch(() => null);
+      if (bad !== null) throw new InputError(`${path}:${bad.line}: ${bad.why}`);
       throw new InputError(`${path}: not a readable NDJSON traffic log: ${firstLine(err)}`);
     }
     await validateSimulatorTable(db, table, (rowid) => `${path}:${rowid + 1}`);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compiledPath } from '../compute/pool.js';
 import { Rng } from '../sim/rng.js';
+import { partialDirOf } from './outputDir.js';
 import { loadCheckpoint } from './checkpoint.js';
 
 const SCENARIO = `name: resume-cli
@@ -44,7 +45,7 @@ function runAndKill(scenarioFile: string, out: string, after: number, delayMs: n
     const poll = setInterval(() => {
       let rounds = -1;
       try {
-        rounds = loadCheckpoint(out)?.roundsDone ?? -1;
+        rounds = loadCheckpoint(partialDirOf(out))?.roundsDone ?? -1;
       } catch {
         // The folder is being created: look again.
       }
@@ -63,7 +64,7 @@ function runAndKill(scenarioFile: string, out: string, after: number, delayMs: n
 
 describe('splitwire run --resume after SIGKILL', { timeout: 600_000 }, () => {
   it('continues a killed run to the same traffic, timeline and summary as a run never killed', async () => {
-    const seed = Number(process.env['RESUME_SEED'] ?? Date.now() % 1_000_000);
+    const seed = Number(process.env['RESUME_SEED'] ?? 20261202);
     const delayMs = Math.floor(new Rng(seed, 'kill-delay').uniform() * 300);
     console.log(`resume after SIGKILL: seed ${seed}, killed ${delayMs} ms after the round-1 checkpoint (replay with RESUME_SEED=${seed})`);
     const file = join(root, 'tiny.yaml');

@@ -30,6 +30,7 @@ import { buildSummary, type RoundRecord, type RunSummary } from './summary.js';
 import { capacityWarnings, roundFloor, runWarnings } from './warnings.js';
 import { fsyncPath, loadCheckpoint, saveCheckpoint, saveScenario, truncateLog, type Checkpoint } from './checkpoint.js';
 import { captureState, restoreState, type GraftOptions } from './stateGraft.js';
+import { runIdOf } from './outputDir.js';
 
 type SimEvent =
   | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
@@ -71,6 +72,12 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
   /** Called once the data is loaded, before training: the labels as read, notices, the trivial score. */
   onData?: (info: DataInfo) => void;
+  /** Called after every training step (for a progress bar; `lastRound` unset). */
+  onStep?: (p: Progress) => void;
+  /** Aborting it stops the run at the next instant: logs flushed, summary `status: "interrupted"`. */
+  signal?: AbortSignal;
+  /** The run id written into every file (default: runIdOf(scenario)). */
+  runId?: string;
   /** Run actors in this thread instead of host workers (tests). */
   inProcessActors?: boolean;
   /**
@@ -184,6 +191,9 @@ class Simulation {
   /** Pool busy seconds before a resume (wall time, carried over). */
   private readonly poolBusyBefore: number;
   private wall0: number;
+  private readonly runId: string;
+  /** Rounds whose end has been reached (their messages are all in the log). */
+  private roundsCompleted = 0;
 
   constructor(
     private readonly world: World,
@@ -200,8 +210,9 @@ class Simulation {
     this.tasks = new TaskRunner(world, pool, this.blobs);
     const dir = options.outDir;
     const append = resumed !== null;
-    this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), append);
-    this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), append);
+    this.runId = options.runId ?? runIdOf(world.scenario);
+    this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), this.runId, append);
+    this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), this.runId, append);
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
     this.wall0 = wall0 - (resumed?.wallSeconds ?? 0);
@@ -268,12 +279,20 @@ class Simulation {
   async run(): Promise<RunResult> {
     const s = this.world.scenario;
     const stopAt = this.options.stopAfterInstants;
+    const signal = this.options.signal;
+    let interrupted = false;
     try {
       if (this.resumed === null) {
         this.kernel.schedule(0, { type: 'deliver', to: 'federator', event: { type: 'start' } });
         await this.checkpoint(0);
       }
       while (!this.finished) {
+        if (signal?.aborted) {
+          interrupted = true;
+          // Evaluations still running are abandoned (their rounds keep meanIoU null).
+          for (const e of this.evaluations) e.catch(() => undefined);
+          break;
+        }
         const due = this.kernel.popDue();
         if (due === undefined) throw new Error(`simulation stalled at t=${this.kernel.now}s: no event pending and the federator has not finished`);
         await this.instant(due.events);
@@ -282,8 +301,11 @@ class Simulation {
         if (this.roundEnded && !this.finished) await this.checkpoint(this.rounds.length);
         this.roundEnded = false;
       }
-      this.drainNetwork();
-      await Promise.all(this.evaluations);
+      if (!interrupted) {
+        this.drainNetwork();
+        await Promise.all(this.evaluations);
+      }
+      await Promise.all([this.traffic.flush(), this.timeline.flush()]);
     } finally {
       this.traffic.close();
       this.timeline.close();
@@ -296,6 +318,9 @@ class Simulation {
     ];
     const summary = buildSummary({
       warnings,
+      runId: this.runId,
+      status: interrupted ? 'interrupted' : 'complete',
+      roundsCompleted: this.roundsCompleted,
       codecs: this.world.codecs,
       scenario: s,
       backend: this.backend,
@@ -338,7 +363,10 @@ class Simulation {
           outcome.loss !== undefined
             ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs, loss: outcome.loss }
             : { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs };
-        if (ev.task === 'fe.backward') this.stepsDone += 1;
+        if (ev.task === 'fe.backward') {
+          this.stepsDone += 1;
+          this.options.onStep?.(this.progressNow(-1));
+        }
         if (ev.task === 'global.pack') {
           // Every client loads the round's weights buffer without consuming it; the one of two
           // rounds ago can no longer be asked for, so free it then.
@@ -363,12 +391,16 @@ class Simulation {
         const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
         if (e.task === 'be.train' || e.task === 's.train') {
           const order = this.lossOrder++;
-          void job.then((o) => {
-            if (o.loss === undefined) return;
-            const l = this.lossByRound.get(e.args.round) ?? [];
-            l.push({ order, loss: o.loss });
-            this.lossByRound.set(e.args.round, l);
-          });
+          // A failed job is reported where the run awaits it; an interrupted run abandons it.
+          job.then(
+            (o) => {
+              if (o.loss === undefined) return;
+              const l = this.lossByRound.get(e.args.round) ?? [];
+              l.push({ order, loss: o.loss });
+              this.lossByRound.set(e.args.round, l);
+            },
+            () => undefined,
+          );
         }
         const device = this.deviceOf(e.actor);
         const r = device.reserve(now, flops);
@@ -536,7 +568,23 @@ class Simulation {
     }
   }
 
+  /** Progress at this instant (round -1: within a round). */
+  private progressNow(round: number): Progress {
+    return {
+      round,
+      rounds: this.world.scenario.protocol.rounds,
+      simulatedSeconds: this.kernel.now,
+      wallSeconds: wallSeconds() - this.wall0,
+      stepsDone: this.stepsDone,
+      stepsTotal: this.stepsTotal,
+    };
+  }
+
   private roundComplete(round: number, participants: number[]): void {
+    // Every message of the round has its fate logged by now: make the logs hold them.
+    this.roundsCompleted = Math.max(this.roundsCompleted, round + 1);
+    void this.traffic.flush();
+    void this.timeline.flush();
     const s = this.world.scenario;
     const simulatedSeconds = this.kernel.now;
     const variant = s.protocol.variant;

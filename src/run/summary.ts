@@ -23,6 +23,13 @@ export interface RoundRecord {
 
 export interface RunSummary {
   splitwire: string;
+  /** The run's id, also on every line of its logs (src/run/outputDir.ts). */
+  runId: string;
+  /** 'interrupted': stopped by a signal after `roundsCompleted` rounds. */
+  status: 'complete' | 'interrupted';
+  roundsCompleted: number;
+  /** protocol.rounds: what the scenario asked for. */
+  roundsPlanned: number;
   scenario: string;
   backend: string;
   seed: number;
@@ -145,6 +152,9 @@ export function buildSummary(input: {
   data?: SummaryData;
   /** meanIoU of the best constant prediction on the test set (see `trivialMeanIoU`). */
   trivialMeanIoU?: number | null;
+  runId: string;
+  status: RunSummary['status'];
+  roundsCompleted: number;
 }): RunSummary {
   const s = input.scenario;
   const t = input.totals;
@@ -155,6 +165,10 @@ export function buildSummary(input: {
   for (const k of Object.keys(t.byKind).sort()) byKind[k] = { ...(t.byKind[k] as { raw: number; wire: number; messages: number }) };
   return {
     splitwire: VERSION,
+    runId: input.runId,
+    status: input.status,
+    roundsCompleted: input.roundsCompleted,
+    roundsPlanned: s.protocol.rounds,
     scenario: s.name,
     backend: input.backend,
     seed: s.seed,

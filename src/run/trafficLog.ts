@@ -1,8 +1,10 @@
 /**
  * The traffic log (docs/formats.md): one NDJSON line per message, written as soon as the
- * message's fate is known, flushed in chunks so a failed run keeps what it logged.
+ * message's fate is known, written in chunks and flushed (to the disk) at every round end, so a
+ * killed run leaves a valid prefix holding every message of its completed rounds. Every line
+ * ends with the run's id (`runId`), so files of different runs cannot be mixed unnoticed.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
 import type { MessageKind } from '../protocol/messages.js';
 
 export interface TrafficRecord {
@@ -21,13 +23,18 @@ export interface TrafficRecord {
   dropped: boolean;
 }
 
+/** `,"runId":"…"}` plus newline: the end of every line of a run's logs. */
+function lineEnd(runId: string | undefined): string {
+  return runId === undefined ? '}\n' : `,"runId":${JSON.stringify(runId)}}\n`;
+}
+
 /** Field order of a line: fixed, so that equal runs give byte-identical logs. */
-function line(r: TrafficRecord): string {
+function line(r: TrafficRecord, end: string): string {
   return `{"seq":${r.seq},"round":${r.round},"step":${r.step},"src":${JSON.stringify(r.src)},"dst":${JSON.stringify(
     r.dst,
   )},"kind":"${r.kind}","codec":${JSON.stringify(r.codec)},"rawBytes":${r.rawBytes},"wireBytes":${r.wireBytes},"sendTime":${
     r.sendTime
-  },"recvTime":${r.recvTime === null ? 'null' : r.recvTime},"retransmissions":${r.retransmissions},"dropped":${r.dropped}}\n`;
+  },"recvTime":${r.recvTime === null ? 'null' : r.recvTime},"retransmissions":${r.retransmissions},"dropped":${r.dropped}${end}`;
 }
 
 /** An NDJSON file written in chunks as lines come (a failed run keeps what it wrote). */
@@ -37,29 +44,41 @@ export class NdjsonWriter {
   /** Lines appended so far. */
   count = 0;
 
+  /** What ends each line: the run id field (when given) and the newline. */
+  protected readonly end: string;
+
   /**
    * @param path file to write, or null to keep nothing on disk (tests, sweeps that only need totals)
+   * @param runId the run's id, written as the last field of every line
    * @param append continue an existing file (a resumed run, after cutting it back to its checkpoint)
    */
-  constructor(path: string | null, append = false) {
+  constructor(path: string | null, runId?: string, append = false) {
     this.fd = path === null ? null : openSync(path, append ? 'a' : 'w');
+    this.end = lineEnd(runId);
   }
 
   appendLine(text: string): void {
     this.count += 1;
     if (this.fd === null) return;
     this.pending.push(text);
-    if (this.pending.length >= 512) this.flush();
+    if (this.pending.length >= 512) this.write();
   }
 
-  flush(): void {
+  /** Hands the pending lines to the OS (survives a killed process, not a machine crash). */
+  private write(): void {
     if (this.fd === null || this.pending.length === 0) return;
     writeSync(this.fd, this.pending.join(''));
     this.pending = [];
   }
 
+  /** Writes every pending line and syncs the file to the disk (called at every round end and on signals). */
+  async flush(): Promise<void> {
+    this.write();
+    if (this.fd !== null) fdatasyncSync(this.fd);
+  }
+
   close(): void {
-    this.flush();
+    this.write();
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
@@ -68,7 +87,7 @@ export class NdjsonWriter {
 /** traffic.ndjson. */
 export class TrafficLog extends NdjsonWriter {
   append(record: TrafficRecord): void {
-    this.appendLine(line(record));
+    this.appendLine(line(record, this.end));
   }
 }
 
@@ -90,7 +109,7 @@ export class TimelineLog extends NdjsonWriter {
     this.appendLine(
       `{"round":${r.round},"step":${r.step},"actor":${JSON.stringify(r.actor)},"task":"${r.task}","device":${JSON.stringify(
         r.device,
-      )},"start":${r.start},"end":${r.end},"flops":${r.flops}}\n`,
+      )},"start":${r.start},"end":${r.end},"flops":${r.flops}${this.end}`,
     );
   }
 }
