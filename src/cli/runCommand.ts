@@ -12,7 +12,7 @@ export const RUN_HELP = `Usage: splitwire run <scenario.yaml> [options]
 Simulates split-federated training as the scenario describes and writes
   DIR/traffic.ndjson   one line per message (docs/formats.md)
   DIR/timeline.ndjson  one line per compute task
-  DIR/summary.json     accuracy per round, bytes, compression ratio, simulated time
+  DIR/summary.json     accuracy per round, bytes, traffic and compression ratios, simulated time
 
 Options:
   --out DIR         output folder (default: runs/<scenario name>)
@@ -79,12 +79,25 @@ export function summaryTable(s: RunSummary): string {
     ['backend', s.backend],
     ['final mean IoU', s.final.meanIoU === null ? '–' : s.final.meanIoU.toFixed(4)],
     ['final mean Dice', s.final.meanDice === null ? '–' : s.final.meanDice.toFixed(4)],
+    ['traffic ratio, all-in', t.trafficRatio === null ? '–' : `${t.trafficRatio.toFixed(2)}× (uncompressed run's bytes ÷ this run's, codec weights included)`],
+    [
+      'all traffic',
+      `${formatBytes(t.allWireBytes)} (up ${formatBytes(t.bytesByDirection.up)}, down ${formatBytes(t.bytesByDirection.down)}, internal ${formatBytes(t.bytesByDirection.internal)})`,
+    ],
+    ...codecWeightsRow(t),
     ['split tensors, fp32', formatBytes(t.rawBytes)],
     ['split tensors, sent', formatBytes(t.wireBytes)],
-    ['compression ratio', t.compressionRatio === null ? '–' : `${t.compressionRatio.toFixed(2)}×`],
-    ['all traffic', `${formatBytes(t.allWireBytes)} (up ${formatBytes(t.bytesByDirection.up)}, down ${formatBytes(t.bytesByDirection.down)})`],
+    ['compression ratio', t.compressionRatio === null ? '–' : `${t.compressionRatio.toFixed(2)}× (split tensors only)`],
+    ...(t.wastedBytes.total > 0 ? [['wasted (abandoned)', formatBytes(t.wastedBytes.total)] as [string, string]] : []),
     ['simulated time', formatSeconds(s.simulatedSeconds)],
     ['time to accuracy', tta],
     ['wall time', `${s.wallSeconds.toFixed(1)} s`],
   ])}`;
+}
+
+/** The codecs' own weights (codec.up / codec.down), when a learned codec sent any. */
+function codecWeightsRow(t: RunSummary['totals']): Array<[string, string]> {
+  const bytes = (t.bytesByKind['codec.up']?.wire ?? 0) + (t.bytesByKind['codec.down']?.wire ?? 0);
+  if (bytes === 0) return [];
+  return [['codec weights, sent', `${formatBytes(bytes)} (${((100 * bytes) / t.allWireBytes).toFixed(1)} % of all traffic)`]];
 }
