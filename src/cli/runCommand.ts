@@ -65,7 +65,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
         );
       };
   const result = await runScenario(scenario, { outDir, ...(onProgress ? { onProgress } : {}) });
-  io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
+  io.stdout(`${summaryTable(result.summary)}\n  ${'files'.padEnd('traffic ratio, all-in'.length)}  ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson}\n`);
   return 0;
 }
 
