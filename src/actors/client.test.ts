@@ -56,3 +56,37 @@ describe('client: completions of an abandoned step', () => {
     expect(c.state()).toBe('"training"');
   });
 });
+
+describe('client: codec weights and abandoned steps', () => {
+  const done = (id: number, task: TaskName, outputs: BlobRef[] = []): ActorEvent => ({ type: 'compute.done', taskId: id, task, outputs });
+
+  it('starts a round only once weights.down and its codec.down are both here, in either order, and loads both', () => {
+    const c = client();
+    c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 0, blob: blob(1), codec: true } });
+    expect(c.state()).toBe('"idle"');
+    const effects = c.send({ type: 'message', from: 'federator', msg: { kind: 'codec.down', round: 0, blob: blob(2) } });
+    expect(c.state()).toBe('"loading"');
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'compute', task: 'weights.load', args: expect.objectContaining({ inputs: [blob(1), blob(2)] }) }));
+    // Codec first, then weights, next round.
+    c.send({ type: 'message', from: 'federator', msg: { kind: 'codec.down', round: 1, blob: blob(3) } });
+    expect(c.state()).toBe('"loading"');
+    c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 1, blob: blob(4), codec: true } });
+    expect(c.lastTask().task).toBe('weights.load');
+    expect(c.state()).toBe('"loading"');
+  });
+
+  it('on a step timeout sends an abandon notice; the late reply is freed, never decoded', () => {
+    const c = client();
+    c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 0, blob: blob(1) } });
+    c.send(done(c.lastTask().id, 'weights.load'));
+    c.send(done(c.lastTask().id, 'fe.forward', [blob(2), blob(3)]));
+    c.send(done(c.lastTask().id, 'encode', [blob(4)]));
+    const timeout = c.send({ type: 'timer', name: 'step', round: 0, step: 0 });
+    expect(timeout).toContainEqual({ type: 'send', from: 'client-0', to: 'server', msg: { kind: 'control', round: 0, control: { op: 'abandon', step: 0 } } });
+    expect(c.state()).toBe('"forward"');
+    const tasksBefore = c.lastTask();
+    const late = c.send({ type: 'message', from: 'server', msg: { kind: 'features.s2', round: 0, step: 0, blob: blob(5) } });
+    expect(late).toEqual([{ type: 'release', blobs: [5] }]);
+    expect(c.lastTask()).toEqual(tasksBefore);
+  });
+});

@@ -22,6 +22,14 @@ export interface ClientInput {
   stepTimeoutS: number;
 }
 
+/** What has come of the next round's weights: `weights.down`, and its `codec.down` when it has one. */
+interface Inbox {
+  round: number;
+  weights: BlobRef | null;
+  codec: BlobRef | null;
+  needsCodec: boolean;
+}
+
 export interface ClientContext extends ClientInput {
   name: string;
   round: number;
@@ -34,6 +42,7 @@ export interface ClientContext extends ClientInput {
   lastLoss: number | null;
   /** SFLV2: the server's turn arrived (possibly before the weights finished loading). */
   hasTurn: boolean;
+  inbox: Inbox | null;
 }
 
 type DoneEvent = Extract<ActorEvent, { type: 'compute.done' }>;
@@ -53,7 +62,13 @@ export const clientMachine = setup({
     emit: (_: unknown, _effects: Effect[]) => {},
   },
   guards: {
-    newRound: ({ context, event }) => isMessage(event, 'weights.down') && event.msg.round > context.round,
+    /** A newer round's weights, with their codecs when they have any, are all here. */
+    newRound: ({ context, event }) => {
+      const box = inboxWith(context, event);
+      return box !== null && box.weights !== null && (!box.needsCodec || box.codec !== null);
+    },
+    /** Half of a newer round's weights (weights.down or codec.down): kept until the other half comes. */
+    newRoundPart: ({ context, event }) => inboxWith(context, event) !== null,
     /** Vanilla split learning: FE's second output is the labels, and they travel with the features. */
     sharesLabels: ({ context }) => context.topology === 'label-sharing',
   },
@@ -70,6 +85,7 @@ export const clientMachine = setup({
     labels: null,
     lastLoss: null,
     hasTurn: false,
+    inbox: null,
   }),
   initial: 'idle',
   on: {
@@ -92,7 +108,8 @@ export const clientMachine = setup({
           type: 'emit',
           params: ({ context, event }) => {
             const msg = (event as Extract<ActorEvent, { type: 'message' }>).msg;
-            const blob = msg.kind === 'weights.down' ? msg.blob : null;
+            const box = inboxWith({ ...context, round: msg.round - 1, inbox: context.inbox }, event) as Inbox;
+            const blobs = [box.weights, box.codec].filter((b): b is BlobRef => b !== null);
             const effects: Effect[] = [];
             const held = [context.skip, context.gskip, context.labels].filter((b): b is BlobRef => b !== null);
             if (held.length > 0) effects.push({ type: 'release', blobs: held.map((b) => b.id) });
@@ -101,18 +118,28 @@ export const clientMachine = setup({
                 client: context.id,
                 round: msg.round,
                 step: -1,
-                inputs: blob ? [blob] : [],
+                inputs: blobs,
               }),
             );
             return effects;
           },
         },
+        assign({ inbox: null }),
       ],
       },
+      { guard: 'newRoundPart', actions: assign(({ context, event }) => ({ inbox: inboxWith(context, event) })) },
       {
         // SFLV2: a turn that arrives while the weights are still loading is kept for later.
         guard: ({ context, event }) => controlOp(event) === 'turn' && isMessage(event, 'control', context.round),
         actions: assign({ hasTurn: true }),
+      },
+      {
+        // A split reply nobody waits for (its step was abandoned, or a copy): freed, never applied.
+        guard: ({ event }) => isMessage(event, 'features.s2') || isMessage(event, 'gradients.s1'),
+        actions: {
+          type: 'emit',
+          params: ({ event }) => [{ type: 'release', blobs: [((event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef }).blob.id] }],
+        },
       },
     ],
     'compute.done': {
@@ -382,9 +409,16 @@ export const clientMachine = setup({
       },
     },
     skipStep: {
-      // The reply was lost: drop this batch's state and carry on with the next one.
+      // The reply was lost or is late: drop this batch's state, tell the server (it drops work on
+      // the batch not yet started and sends no reply), and carry on with the next one.
       entry: [
-        { type: 'emit', params: ({ context }) => releaseHeld(context) },
+        {
+          type: 'emit',
+          params: ({ context }) => [
+            ...releaseHeld(context),
+            send(context.name, 'server', { kind: 'control', round: context.round, control: { op: 'abandon', step: context.step } }),
+          ],
+        },
         assign({ skip: null, gskip: null, labels: null }),
       ],
       always: 'stepDone',
@@ -413,14 +447,17 @@ export const clientMachine = setup({
           actions: {
             type: 'emit',
             params: ({ context, event }) => {
-              const effects: Effect[] = [
+              const codec = (event as DoneEvent).outputs[1];
+              const effects: Effect[] = codec ? [send(context.name, 'federator', { kind: 'codec.up', round: context.round, blob: codec })] : [];
+              effects.push(
                 send(context.name, 'federator', {
                   kind: 'weights.up',
                   round: context.round,
                   blob: (event as DoneEvent).outputs[0] as BlobRef,
                   samples: context.samples,
+                  ...(codec ? { codec: true } : {}),
                 }),
-              ];
+              );
               if (context.variant === 'sflv2') {
                 effects.push(send(context.name, 'server', { kind: 'control', round: context.round, control: { op: 'turn.done' } }));
               }
@@ -432,6 +469,20 @@ export const clientMachine = setup({
     },
   },
 });
+
+/**
+ * The inbox once this event is counted: for a weights.down or codec.down of a round newer than
+ * the client's, the halves received of that round (a newer round replaces an older inbox); else null.
+ */
+function inboxWith(context: ClientContext, event: ActorEvent): Inbox | null {
+  if (event.type !== 'message' || event.msg.round <= context.round) return null;
+  const msg = event.msg;
+  if (msg.kind !== 'weights.down' && msg.kind !== 'codec.down') return null;
+  const old = context.inbox !== null && context.inbox.round === msg.round ? context.inbox : null;
+  const box: Inbox = old ?? { round: msg.round, weights: null, codec: null, needsCodec: false };
+  if (msg.kind === 'codec.down') return { ...box, codec: msg.blob };
+  return { ...box, weights: msg.blob, needsCodec: msg.codec === true };
+}
 
 /** A skipped G1 ends the step: its notice and the skip tensor's gradient are freed (the labels, if any, went to the server). */
 function releaseSkippedG1(context: ClientContext, event: ActorEvent): Effect[] {

@@ -17,12 +17,21 @@ export interface FederatorInput {
   seed: number;
   /** Over-selection: aggregate once this many selected clients reported (default: all selected). */
   aggregateFirst?: number;
+  /**
+   * Learned codecs: per round, whether their weights are synced at its end (codecSync.ts). Their
+   * weights then travel as `codec.up` / `codec.down`, apart from the model's. Absent: no codecs.
+   */
+  codecSync?: boolean[];
+  /** Whether clients train codecs of their own, and so send codec.up in a sync round (default true). */
+  clientCodecs?: boolean;
 }
 
 interface Update {
   client: number;
   samples: number;
   blob: BlobRef;
+  /** The client's codec.up, when the round syncs codecs (the update counts once it is here). */
+  codec?: BlobRef;
 }
 
 export interface FederatorContext extends FederatorInput {
@@ -30,6 +39,9 @@ export interface FederatorContext extends FederatorInput {
   selected: number[];
   received: Update[];
   nextTaskId: number;
+  /** Codec versions: the global one (syncs done), and the one each client holds (0: the seeded initial codecs). */
+  codecVersion: number;
+  clientCodec: number[];
 }
 
 /** The clients selected in `round`: all of them, or a seeded sample of `perRound`, in ascending order. */
@@ -51,36 +63,57 @@ export const federatorMachine = setup({
   guards: {
     moreRounds: ({ context }) => context.round + 1 < context.rounds,
     allReported: ({ context }) =>
-      context.received.length >= Math.min(context.selected.length, context.aggregateFirst ?? context.selected.length),
-    /** A first update of this round from a selected client. */
+      complete(context).length >= Math.min(context.selected.length, context.aggregateFirst ?? context.selected.length),
+    /** A first update (weights.up, or in a codec sync round codec.up) of this round from a selected client. */
     acceptsUpdate: ({ context, event }) => {
-      if (!isMessage(event, 'weights.up', context.round)) return false;
+      const codec = isMessage(event, 'codec.up', context.round) && expectsCodecUp(context);
+      if (!isMessage(event, 'weights.up', context.round) && !codec) return false;
       const k = clientIndex((event as MessageEvent).from);
-      return context.selected.includes(k) && !context.received.some((u) => u.client === k);
+      const u = context.received.find((x) => x.client === k);
+      return context.selected.includes(k) && (u === undefined || (codec ? u.codec === undefined : u.blob.id < 0));
     },
     deadlineReached: ({ context, event }) => event.type === 'timer' && event.name === 'deadline' && event.round === context.round,
   },
   actions: {
     emit: (_: unknown, _effects: Effect[]) => {},
-    /** Keeps an accepted update (who, how many samples, which buffer) for the round's FedAvg. */
+    /**
+     * Keeps an accepted update (who, how many samples, which buffers) for the round's FedAvg. A
+     * codec.up that comes first waits under a placeholder weights buffer (id -1).
+     */
     recordUpdate: assign(({ context, event }) => {
       const e = event as MessageEvent;
+      const k = clientIndex(e.from);
+      const old = context.received.find((u) => u.client === k);
+      const rest = context.received.filter((u) => u.client !== k);
+      if (e.msg.kind === 'codec.up') {
+        const u: Update = old ?? { client: k, samples: 0, blob: { id: -1, bytes: 0, rawBytes: 0, codec: 'none' } };
+        return { received: [...rest, { ...u, codec: e.msg.blob }] };
+      }
       const msg = e.msg as Extract<typeof e.msg, { kind: 'weights.up' }>;
-      return { received: [...context.received, { client: clientIndex(e.from), samples: msg.samples, blob: msg.blob }] };
+      return { received: [...rest, { client: k, samples: msg.samples, blob: msg.blob, ...(old?.codec ? { codec: old.codec } : {}) }] };
     }),
   },
 }).createMachine({
   id: 'federator',
-  context: ({ input }) => ({ ...input, round: -1, selected: [], received: [], nextTaskId: 0 }),
+  context: ({ input }) => ({
+    ...input,
+    round: -1,
+    selected: [],
+    received: [],
+    nextTaskId: 0,
+    codecVersion: 0,
+    // Version 0, the codecs' initial weights, comes from the scenario seed at both ends: it never travels.
+    clientCodec: Array.from({ length: input.clients }, () => 0),
+  }),
   initial: 'idle',
   on: {
     // An update nobody waits for (late, duplicate, or after over-selection closed the round): free its bytes.
     message: {
-      guard: ({ event }) => isMessage(event, 'weights.up'),
+      guard: ({ event }) => isMessage(event, 'weights.up') || isMessage(event, 'codec.up'),
       actions: {
         type: 'emit',
         params: ({ event }) => {
-          const msg = (event as MessageEvent).msg as Extract<MessageEvent['msg'], { kind: 'weights.up' }>;
+          const msg = (event as MessageEvent).msg as Extract<MessageEvent['msg'], { kind: 'weights.up' | 'codec.up' }>;
           return [{ type: 'release', blobs: [msg.blob.id] }];
         },
       },
@@ -112,13 +145,19 @@ export const federatorMachine = setup({
         'compute.done': {
           guard: ({ event }) => isDone(event, 'global.pack'),
           target: 'collecting',
-          actions: {
+          actions: [
+            {
             type: 'emit',
             params: ({ context, event }) => {
-              const blob = (event as DoneEvent).outputs[0] as BlobRef;
-              const effects: Effect[] = context.selected.map((k) =>
-                send('federator', clientName(k), { kind: 'weights.down', round: context.round, blob }),
-              );
+              const [blob, full, delta] = (event as DoneEvent).outputs as [BlobRef, BlobRef?, BlobRef?];
+              const effects: Effect[] = [];
+              for (const k of context.selected) {
+                // A client's codecs: none if it holds the current version, a delta if it holds the one before, else in full.
+                const held = context.clientCodec[k] ?? -1;
+                const codec = full === undefined || held === context.codecVersion ? undefined : held === context.codecVersion - 1 && delta ? delta : full;
+                if (codec !== undefined) effects.push(send('federator', clientName(k), { kind: 'codec.down', round: context.round, blob: codec }));
+                effects.push(send('federator', clientName(k), { kind: 'weights.down', round: context.round, blob, ...(codec ? { codec: true } : {}) }));
+              }
               effects.push(
                 send('federator', 'server', {
                   kind: 'control',
@@ -136,7 +175,14 @@ export const federatorMachine = setup({
               });
               return effects;
             },
-          },
+            },
+            assign(({ context, event }) => ({
+              clientCodec:
+                (event as DoneEvent).outputs.length > 1
+                  ? context.clientCodec.map((v, k) => (context.selected.includes(k) ? context.codecVersion : v))
+                  : context.clientCodec,
+            })),
+          ],
         },
       },
     },
@@ -149,10 +195,20 @@ export const federatorMachine = setup({
     },
     aggregating: {
       entry: [
+        {
+          // Half an update (weights without their codecs, or the reverse) when the round closes: freed, not averaged.
+          type: 'emit',
+          params: ({ context }) => {
+            const done = new Set(complete(context));
+            const ids = context.received.filter((u) => !done.has(u)).flatMap((u) => [u.blob.id, u.codec?.id ?? -1].filter((id) => id >= 0));
+            return ids.length > 0 ? [{ type: 'release', blobs: ids }] : [];
+          },
+        },
         assign(({ context }) => ({
           nextTaskId: context.nextTaskId + 1,
           // Reference order: ascending client index, whatever order updates arrived in.
-          received: [...context.received].sort((a, b) => a.client - b.client),
+          received: complete(context).sort((a, b) => a.client - b.client),
+          codecVersion: context.codecVersion + (context.codecSync?.[context.round] === true ? 1 : 0),
         })),
         {
           type: 'emit',
@@ -160,7 +216,7 @@ export const federatorMachine = setup({
             compute('federator', context.nextTaskId, 'aggregate', {
               round: context.round,
               step: -1,
-              inputs: context.received.map((u) => u.blob),
+              inputs: [...context.received.map((u) => u.blob), ...context.received.flatMap((u) => (u.codec ? [u.codec] : []))],
               participants: context.received.map((u) => u.client),
               samples: context.received.map((u) => u.samples),
             }),
@@ -208,6 +264,17 @@ export const federatorMachine = setup({
     done: { type: 'final' },
   },
 });
+
+/** Whether this round's updates come with a codec.up. */
+function expectsCodecUp(context: FederatorContext): boolean {
+  return context.codecSync?.[context.round] === true && context.clientCodecs !== false;
+}
+
+/** The updates that are whole: weights, and codecs too when the round syncs them. */
+function complete(context: FederatorContext): Update[] {
+  const codecs = expectsCodecUp(context);
+  return context.received.filter((u) => u.blob.id >= 0 && (!codecs || u.codec !== undefined));
+}
 
 function roundComplete(context: FederatorContext): Effect {
   return {

@@ -117,3 +117,35 @@ describe('split server: late and duplicated messages change nothing', () => {
     expect(s.msg('client-0', { kind: 'features.s1', round: 3, step: 0, blob: s.ref() }).filter((e) => e.type === 'compute')).toHaveLength(1);
   });
 });
+
+describe('split server: an abandoned batch (the client timed out and said so)', () => {
+  const abandon = (s: Server, round: number, step: number): Effect[] =>
+    s.msg('client-0', { kind: 'control', round, control: { op: 'abandon', step } });
+
+  it('work already running finishes, but nothing more starts and no reply goes back', () => {
+    const s = new Server({ topology: 'u-shaped', variant: 'sflv1', turnTimeoutS: 60 });
+    start(s, 0);
+    s.msg('client-0', { kind: 'features.s1', round: 0, step: 0, blob: s.ref() });
+    s.finish('decode');
+    abandon(s, 0, 0); // while M's forward runs
+    s.finish('m.forward');
+    expect(s.count('encode')).toBe(0);
+    expect(s.sent.filter((m) => m.kind === 'features.s2')).toHaveLength(0);
+    // Its features arriving again, or its gradient, start nothing; the next batch is served.
+    expect(s.msg('client-0', { kind: 'features.s1', round: 0, step: 0, blob: s.ref() }).filter((e) => e.type === 'compute')).toEqual([]);
+    forward(s, 0, 1);
+    expect(s.sent.filter((m) => m.kind === 'features.s2')).toHaveLength(1);
+  });
+
+  it('a notice for a batch the server has not seen yet drops that batch when it comes', () => {
+    const s = new Server({ topology: 'u-shaped', variant: 'sflv1', turnTimeoutS: 60 });
+    start(s, 0);
+    abandon(s, 0, 2);
+    expect(s.msg('client-0', { kind: 'features.s1', round: 0, step: 2, blob: s.ref() }).filter((e) => e.type === 'compute')).toEqual([]);
+    // A stale notice (an older batch) does not touch the batch in progress.
+    s.msg('client-0', { kind: 'features.s1', round: 0, step: 3, blob: s.ref() });
+    abandon(s, 0, 1);
+    s.finish('decode');
+    expect(s.count('m.forward')).toBe(1);
+  });
+});

@@ -7,7 +7,8 @@
  * A round's split traffic is served only between its `round.start` and its `aggregate`, and a
  * batch is trained at most once, so late and duplicated messages change nothing. A gradient that
  * arrives as a `skipped` notice (the client's loss gate, `ayad` baseline) closes its batch: M takes
- * no step on it and no G1 goes back.
+ * no step on it and no G1 goes back. A client's `abandon` notice (its step timed out) does the same
+ * for the batch: tasks already running finish, but nothing more starts and no reply is sent.
  */
 import { assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
@@ -25,6 +26,8 @@ interface Stash {
   labels: BlobRef | null;
   /** The batch's backward pass has started: further copies of its messages are duplicates. */
   backward: boolean;
+  /** The client gave up on the batch (`abandon`): no task on it starts, no reply goes back. */
+  abandoned?: boolean;
 }
 
 interface Pending {
@@ -131,6 +134,12 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
             if (s !== undefined) releaseAll(s.f1hat, s.labels);
             stash[k] = { step: c.step, f1hat: null, labels: c.blob, backward: false };
           }
+        } else if (c.op === 'abandon') {
+          const s = stash[k];
+          if (s === undefined || s.step <= c.step) {
+            if (s !== undefined) releaseAll(s.f1hat, s.labels);
+            stash[k] = { step: c.step, f1hat: null, labels: null, backward: true, abandoned: true };
+          }
         } else if (c.op === 'round.start') {
           patch.round = msg.round;
           patch.open = true;
@@ -172,6 +181,11 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
       delete pending[done.taskId];
       const s = stash[p.client];
       const out = done.outputs[0];
+      if (s !== undefined && s.step === p.step && s.abandoned === true) {
+        // Work on an abandoned batch that had already started: its result is dropped here.
+        releaseAll(...done.outputs);
+        return { context: { ...patch, stash, pending, nextTaskId: taskId }, effects };
+      }
       switch (done.task) {
         case 'decode':
           if (p.phase === 'fwd') {

@@ -27,6 +27,7 @@ fast stand-in (docs/check.md). Properties:
   labels-stay-on-client      U-shaped: labels (and the skip tensor) never leave a client
   bytes-conserved            per link: bytes sent = delivered + dropped
   deterministic              same scenario, schedule and seed: same traffic-log hash
+  late-reply-never-applied   a reply to a batch its client abandoned is never used by it
 
 Prints PASS or FAIL per property; for a failure, the shrunk fault schedule and the seed and
 path that replay it. Exit status: 0 all hold, 1 a property is violated, 2 bad usage.

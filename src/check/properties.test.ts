@@ -9,6 +9,7 @@ import {
   gradientAfterFeatures,
   labelsStayOnClient,
   lateMessagesIgnored,
+  lateReplyNeverApplied,
   noDoubleApply,
   terminatesByDeadline,
 } from './properties.js';
@@ -31,7 +32,7 @@ function expectAllHold(results: ReturnType<typeof checkProtocol>): void {
 describe('the real protocol holds every property under generated faults (fixed seed)', () => {
   it('quickstart: 4 clients, 8 rounds, SFLV1 U-shaped, reliable network', async () => {
     const results = checkProtocol(await settings(), { runs: 12, seed: 42 });
-    expect(results.map((r) => r.name)).toHaveLength(8);
+    expect(results.map((r) => r.name)).toHaveLength(9);
     expectAllHold(results);
   }, 60_000);
 
@@ -120,5 +121,18 @@ describe('each property can fail: it rejects a tampered trace', () => {
     const { s, t } = await base();
     expect(deterministic.check(t, () => runSchedule(s, noFaults()))).toBeNull();
     expect(deterministic.check(t, () => ({ ...t, trafficHash: 'f00' }))).toMatch(/on a replay/);
+  });
+
+  it('late-reply-never-applied: a reply used after its client abandoned the batch', async () => {
+    const { t } = await base();
+    expect(lateReplyNeverApplied.check(t, same(t))).toBeNull();
+    // A client task fed by a features.s2 reply; pretend the client had abandoned that batch just before.
+    const reply = t.traffic.find((e) => e.kind === 'features.s2') as Trace['traffic'][number];
+    const user = t.tasks.find((x) => x.actor === reply.dst && x.ancestry.includes(reply.msgId)) as Trace['tasks'][number];
+    const notice = { ...reply, msgId: -7, seq: -7, kind: 'control' as const, op: 'abandon', src: reply.dst, dst: 'server', sendTime: user.time, blob: null };
+    expect(lateReplyNeverApplied.check({ ...t, traffic: [...t.traffic, notice] }, same(t))).toMatch(/a reply to a batch it abandoned/);
+    // Abandoned after the task ran: nothing late was used.
+    const later = { ...notice, sendTime: user.time + 1 };
+    expect(lateReplyNeverApplied.check({ ...t, traffic: [...t.traffic, later] }, same(t))).toBeNull();
   });
 });

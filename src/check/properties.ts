@@ -235,6 +235,32 @@ export const deterministic: ProtocolProperty = {
   },
 };
 
+export const lateReplyNeverApplied: ProtocolProperty = {
+  name: 'late-reply-never-applied',
+  description: 'a reply (features.s2, gradients.s1) to a batch its client abandoned (step timeout, `abandon` notice) is never used by that client afterwards',
+  check(t) {
+    const abandoned = new Map<string, number>();
+    for (const e of t.traffic) {
+      const key = `${e.src}/${e.round}/${e.step}`;
+      if (e.op === 'abandon' && !abandoned.has(key)) abandoned.set(key, e.sendTime);
+    }
+    if (abandoned.size === 0) return null;
+    const entries = firstEntries(t);
+    for (const task of t.tasks) {
+      if (clientIndex(task.actor) < 0) continue;
+      for (const id of task.ancestry) {
+        const e = entries.get(id);
+        if (e === undefined || (e.kind !== 'features.s2' && e.kind !== 'gradients.s1')) continue;
+        const at = abandoned.get(`${e.dst}/${e.round}/${e.step}`);
+        if (at !== undefined && task.time >= at) {
+          return `${task.actor} ${task.task} at t=${task.time} used ${e.kind} #${id} (round ${e.round}, step ${e.step}), a reply to a batch it abandoned at t=${at}`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
 /** Every property, in the order the command prints them. */
 export const PROPERTIES: readonly ProtocolProperty[] = [
   terminatesByDeadline,
@@ -245,4 +271,5 @@ export const PROPERTIES: readonly ProtocolProperty[] = [
   labelsStayOnClient,
   bytesConserved,
   deterministic,
+  lateReplyNeverApplied,
 ];

@@ -24,7 +24,7 @@ function faultKey(kind: string, client: number, dir: Direction, round: number, s
 /** The step a message belongs to: its own, the labels op's, or -1 for round-level messages. */
 export function stepOf(msg: WireMessage): number {
   if ('step' in msg) return msg.step;
-  return msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.step : -1;
+  return msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
 }
 
 /** Is `msg` a datagram under these settings (lossy mode, split tensor): the only messages a fault may drop or reorder. */

@@ -22,7 +22,7 @@ export const RUN_HELP = `Usage: splitwire run <scenario.yaml> [options]
 Simulates split-federated training as the scenario describes and writes
   DIR/traffic.ndjson   one line per message (docs/formats.md)
   DIR/timeline.ndjson  one line per compute task
-  DIR/summary.json     accuracy per round, bytes, compression ratio, simulated time
+  DIR/summary.json     accuracy per round, bytes, traffic and compression ratios, simulated time
   DIR/predictions/     a few test images | true mask | predicted mask (PNG)
 It writes into DIR.partial (locked while it runs) and renames it to DIR when done; Ctrl-C
 stops it, keeping what it did in DIR.interrupted (exit 130; 143 for SIGTERM).
@@ -150,7 +150,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return signalName === 'SIGTERM' ? 143 : 130;
   }
   dir.commit();
-  io.stdout(`${summaryTable(result.summary)}\n  files                ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson,predictions/}\n`);
+  io.stdout(`${summaryTable(result.summary)}\n  ${'files'.padEnd('traffic ratio, all-in'.length)}  ${outDir}/{summary.json,traffic.ndjson,timeline.ndjson,predictions/}\n`);
   for (const w of result.summary.warnings) io.stdout(`  warning: ${w}\n`);
   return 0;
 }
@@ -173,10 +173,16 @@ export function summaryTable(s: RunSummary): string {
     ['final mean IoU', `${s.final.meanIoU === null ? '–' : s.final.meanIoU.toFixed(4)}${trivialNote(s)}`],
     ['tail mean IoU', s.final.tailMeanIoU === null ? '–' : s.final.tailMeanIoU.toFixed(4)],
     ['final mean Dice', s.final.meanDice === null ? '–' : s.final.meanDice.toFixed(4)],
+    ['traffic ratio, all-in', t.trafficRatio === null ? '–' : `${t.trafficRatio.toFixed(2)}× (uncompressed run's bytes ÷ this run's, codec weights included)`],
+    [
+      'all traffic',
+      `${formatBytes(t.allWireBytes)} (up ${formatBytes(t.bytesByDirection.up)}, down ${formatBytes(t.bytesByDirection.down)}, internal ${formatBytes(t.bytesByDirection.internal)})`,
+    ],
+    ...codecWeightsRow(t),
     ['split tensors, fp32', formatBytes(t.rawBytes)],
     ['split tensors, sent', formatBytes(t.wireBytes)],
-    ['compression ratio', t.compressionRatio === null ? '–' : `${t.compressionRatio.toFixed(2)}×`],
-    ['all traffic', `${formatBytes(t.allWireBytes)} (up ${formatBytes(t.bytesByDirection.up)}, down ${formatBytes(t.bytesByDirection.down)})`],
+    ['compression ratio', t.compressionRatio === null ? '–' : `${t.compressionRatio.toFixed(2)}× (split tensors only)`],
+    ...(t.wastedBytes.total > 0 ? [['wasted (abandoned)', formatBytes(t.wastedBytes.total)] as [string, string]] : []),
     ['simulated time', formatSeconds(s.simulatedSeconds)],
     ['time to accuracy', tta],
     ['wall time', `${s.wallSeconds.toFixed(1)} s`],
@@ -202,4 +208,11 @@ export function dataBanner(d: DataInfo, targets: readonly number[]): string {
 function trivialNote(s: RunSummary): string {
   const t = s.final.trivialMeanIoU;
   return t === null || t === undefined ? '' : `  (trivial ${t.toFixed(4)}: every pixel one class)`;
+}
+
+/** The codecs' own weights (codec.up / codec.down), when a learned codec sent any. */
+function codecWeightsRow(t: RunSummary['totals']): Array<[string, string]> {
+  const bytes = (t.bytesByKind['codec.up']?.wire ?? 0) + (t.bytesByKind['codec.down']?.wire ?? 0);
+  if (bytes === 0) return [];
+  return [['codec weights, sent', `${formatBytes(bytes)} (${((100 * bytes) / t.allWireBytes).toFixed(1)} % of all traffic)`]];
 }

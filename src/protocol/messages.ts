@@ -11,6 +11,8 @@ export type MessageKind =
   | 'gradients.s1'
   | 'weights.down'
   | 'weights.up'
+  | 'codec.down'
+  | 'codec.up'
   | 'control';
 
 export const MESSAGE_KINDS: readonly MessageKind[] = [
@@ -20,11 +22,16 @@ export const MESSAGE_KINDS: readonly MessageKind[] = [
   'gradients.s1',
   'weights.down',
   'weights.up',
+  'codec.down',
+  'codec.up',
   'control',
 ];
 
 /** The four split tensors' kinds: the ones the compression ratio is about. */
 export const SPLIT_KINDS: ReadonlySet<MessageKind> = new Set(['features.s1', 'features.s2', 'gradients.s2', 'gradients.s1']);
+
+/** The codecs' own weights (or weight updates): a codec pays for them in `trafficRatio`. */
+export const CODEC_KINDS: ReadonlySet<MessageKind> = new Set(['codec.down', 'codec.up']);
 
 /** `federator`, `server` (the split server) or `client-<k>`. */
 export type ActorId = string;
@@ -47,12 +54,20 @@ export type ControlOp =
   | { op: 'turn.done' }
   | { op: 'aggregate'; participants: number[]; samples: number[] }
   | { op: 'aggregated' }
-  | { op: 'labels'; step: number; blob: BlobRef };
+  | { op: 'labels'; step: number; blob: BlobRef }
+  /** The client gave up on batch `step` (step timeout): the server drops its work not yet started and sends no reply. */
+  | { op: 'abandon'; step: number };
 
-/** A message between actors; `round` tags every message so late ones can be ignored. */
+/**
+ * A message between actors; `round` tags every message so late ones can be ignored. A
+ * `weights.*` message with `codec: true` has a `codec.*` companion of the same round (the codecs'
+ * weights or quantised update), and its receiver waits for both.
+ */
 export type WireMessage =
-  | { kind: 'weights.down'; round: number; blob: BlobRef }
-  | { kind: 'weights.up'; round: number; blob: BlobRef; samples: number }
+  | { kind: 'weights.down'; round: number; blob: BlobRef; codec?: boolean }
+  | { kind: 'weights.up'; round: number; blob: BlobRef; samples: number; codec?: boolean }
+  | { kind: 'codec.down'; round: number; blob: BlobRef }
+  | { kind: 'codec.up'; round: number; blob: BlobRef }
   | { kind: 'features.s1'; round: number; step: number; blob: BlobRef }
   | { kind: 'features.s2'; round: number; step: number; blob: BlobRef }
   | { kind: 'gradients.s2'; round: number; step: number; blob: BlobRef }

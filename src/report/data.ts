@@ -133,7 +133,7 @@ const trafficSource = (path: string): string =>
 export async function bytesPerRound(db: Duck, path: string, series: string): Promise<BytesRow[]> {
   const rows = await db.all<Omit<BytesRow, 'series'> & Record<string, unknown>>(
     `SELECT round, kind,
-       CASE WHEN src LIKE 'client-%' THEN 'up' WHEN dst LIKE 'client-%' THEN 'down' ELSE 'other' END AS direction,
+       CASE WHEN src LIKE 'client-%' THEN 'up' WHEN dst LIKE 'client-%' THEN 'down' ELSE 'internal' END AS direction,
        sum(wireBytes)::DOUBLE AS "wireBytes", count(*) AS messages
      FROM ${trafficSource(path)} GROUP BY ALL ORDER BY round, direction, kind`,
   );

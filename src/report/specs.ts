@@ -71,7 +71,7 @@ export function rateAccuracySpec(points: RatePoint[]): VlSpec {
 
 /** Wire bytes per round, stacked by kind, one panel per direction (and per setting in a sweep). */
 export function bytesPerRoundSpec(rows: BytesRow[], sweep: boolean): VlSpec {
-  const facet: VlSpec = { column: { field: 'direction', title: 'direction', sort: ['up', 'down', 'other'] } };
+  const facet: VlSpec = { column: { field: 'direction', title: 'direction', sort: ['up', 'down', 'internal'] } };
   if (sweep) facet.row = { field: 'series', title: null };
   return {
     config: CONFIG,

@@ -67,9 +67,9 @@ export interface Analysis {
   upgrade: RoiReport['upgrade'];
 }
 
-const DIRECTION_ORDER = { up: 0, down: 1, other: 2 } as const;
+const DIRECTION_ORDER = { up: 0, down: 1, internal: 2 } as const;
 
-const emptyBytes = (): MonthlyBytes => ({ up: 0, down: 0, other: 0 });
+const emptyBytes = (): MonthlyBytes => ({ up: 0, down: 0, internal: 0 });
 
 function scenario(
   source: string,
@@ -86,14 +86,14 @@ function scenario(
   const rounded = (b: MonthlyBytes): MonthlyBytes => ({
     up: Math.round(b.up),
     down: Math.round(b.down),
-    other: Math.round(b.other),
+    internal: Math.round(b.internal),
   });
   return {
     cost: {
       source,
-      bytes: measured.up + measured.down + measured.other,
+      bytes: measured.up + measured.down + measured.internal,
       bytesByDirection: measured,
-      bytesPerMonth: Math.round(monthly.up + monthly.down + monthly.other),
+      bytesPerMonth: Math.round(monthly.up + monthly.down + monthly.internal),
       bytesPerMonthByDirection: rounded(monthly),
       billedPerMonth: Math.round(cost.billedUnits * 1000) / 1000,
       meteredCostPerMonth: cents(cost.metered),
@@ -106,7 +106,7 @@ function scenario(
 
 /** Bytes of one (direction, kind) cell of one side. */
 interface ByteRow {
-  direction: 'up' | 'down' | 'other';
+  direction: 'up' | 'down' | 'internal';
   kind: string;
   bytes: number;
 }
@@ -174,7 +174,8 @@ export async function analyse(
   const compressedRows: ByteRow[] = kinds.map((k) => ({ direction: k.direction, kind: k.kind, bytes: k.wireBytes }));
   const baselineRows: ByteRow[] = base.kinds
     ? base.kinds.map((k) => ({ direction: k.direction, kind: k.kind, bytes: k.wireBytes }))
-    : kinds.map((k) => ({ direction: k.direction, kind: k.kind, bytes: k.rawBytes ?? 0 }));
+    : // An uncompressed run sends no codec weights: the codec.* kinds are the compressed side's cost only.
+      kinds.map((k) => ({ direction: k.direction, kind: k.kind, bytes: k.kind.startsWith('codec.') ? 0 : (k.rawBytes ?? 0) }));
   const baseline = scenario(
     base.log ? `baseline log ${base.log.path}` : `raw (uncompressed) sizes in ${logPath}`,
     baselineRows,

@@ -7,7 +7,7 @@ import { unitBytes, type Tariff } from './tariff.js';
 export interface MonthlyBytes {
   up: number;
   down: number;
-  other: number;
+  internal: number;
 }
 
 export interface TransferCost {
@@ -22,7 +22,7 @@ export interface TransferCost {
 /**
  * Monthly transfer cost. A per-client plan is applied to the mean client's traffic
  * (clients assumed alike), times the number of clients.
- * @example transferCost({ up: 0, down: 2e9, other: 0 }, tariff, 10).total
+ * @example transferCost({ up: 0, down: 2e9, internal: 0 }, tariff, 10).total
  */
 export function transferCost(bytes: MonthlyBytes, tariff: Tariff, clients: number): TransferCost {
   const billedBytes = tariff.billed.reduce((sum, d) => sum + bytes[d], 0);

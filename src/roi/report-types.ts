@@ -3,7 +3,7 @@
 export interface BytesByDirection {
   up: number;
   down: number;
-  other: number;
+  internal: number;
 }
 
 /** One side of the comparison: the uncompressed baseline or the compressed run. */
@@ -25,7 +25,7 @@ export interface ScenarioCost {
 
 /** Traffic per month for one direction and message kind. */
 export interface TrafficRow {
-  direction: 'up' | 'down' | 'other';
+  direction: 'up' | 'down' | 'internal';
   kind: string;
   baselineBytesPerMonth: number;
   compressedBytesPerMonth: number;

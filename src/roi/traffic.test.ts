@@ -119,8 +119,8 @@ describe('simulator NDJSON and Parquet logs', () => {
     const kinds = await withDuck(async (db) =>
       kindBytes(db, await loadTrafficLog(db, `${FIX}/pilot/pilot.csv`, { table: 't', serverNodes: ['hospital-a'] })),
     );
-    // Only messages to or from hospital-a are now "server side"; hospital-b ↔ server is "other".
-    const other = kinds.filter((k) => k.direction === 'other').reduce((n, k) => n + k.messages, 0);
+    // Only messages to or from hospital-a are now "server side"; hospital-b ↔ server is "internal" (neither up nor down).
+    const other = kinds.filter((k) => k.direction === 'internal').reduce((n, k) => n + k.messages, 0);
     expect(other).toBe(3);
   });
 });

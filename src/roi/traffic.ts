@@ -3,7 +3,7 @@
  * either set of columns — into one DuckDB table with normalised columns:
  *
  *   round, src, dst, kind, raw_bytes, wire_bytes, send_time, recv_time, retransmissions,
- *   dropped, direction ('up' | 'down' | 'other'), client
+ *   dropped, direction ('up' | 'down' | 'internal'), client
  *
  * DuckDB reads the file itself (read_json / read_csv / read_parquet), so a million-line log
  * never passes through JavaScript.
@@ -66,7 +66,7 @@ function withDirection(select: string, servers: readonly string[]): string {
   const set = `(${servers.map(sqlString).join(', ')})`;
   return `SELECT *,
     CASE WHEN dst IN ${set} AND src NOT IN ${set} THEN 'up'
-         WHEN src IN ${set} AND dst NOT IN ${set} THEN 'down' ELSE 'other' END AS direction,
+         WHEN src IN ${set} AND dst NOT IN ${set} THEN 'down' ELSE 'internal' END AS direction,
     CASE WHEN dst IN ${set} AND src NOT IN ${set} THEN src
          WHEN src IN ${set} AND dst NOT IN ${set} THEN dst END AS client
     FROM (${select})`;

@@ -1,7 +1,7 @@
 /** Shared shapes of the ROI computation: loaded logs, their aggregates, and the report. */
 
-/** `up` = from a client to the server side, `down` = to a client; `other` = neither (not billed). */
-export type Direction = 'up' | 'down' | 'other';
+/** `up` = from a client to the server side, `down` = to a client; `internal` = neither, e.g. federator ↔ split server (not billed). */
+export type Direction = 'up' | 'down' | 'internal';
 
 export type LogFormat = 'ndjson' | 'csv' | 'parquet';
 

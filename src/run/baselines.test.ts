@@ -209,10 +209,16 @@ describe('ayad (Ayad et al. 2021)', { timeout: 120_000 }, () => {
     expect(snapshots[1]).toEqual(after0);
     expect(global(world, 'codec/F1')).toEqual(after0['F1']);
     expect(global(world, 'codec/F2')).toEqual(after0['F2']);
-    const up = readLogs(dir).traffic.filter((r) => r.kind === 'weights.up');
-    const upRaw = (round: number): number => up.find((r) => r.round === round)?.rawBytes ?? 0;
-    expect(upRaw(0) - upRaw(1)).toBe(4 * (initial.get('codec/F1') as Float32Array).length);
+    // The codec's weights travel as codec.up (its own kind), in its one training round only.
+    const traffic = readLogs(dir).traffic;
+    const codecUp = traffic.filter((r) => r.kind === 'codec.up');
+    expect(codecUp.map((r) => r.round)).toEqual(codecUp.map(() => 0));
+    expect(codecUp[0]?.rawBytes).toBe(4 * (initial.get('codec/F1') as Float32Array).length);
+    const upRaw = (round: number): number => traffic.find((r) => r.kind === 'weights.up' && r.round === round)?.rawBytes ?? 0;
+    expect(upRaw(0)).toBe(upRaw(1));
     expect(upRaw(2)).toBe(upRaw(1));
+    // Frozen after round 0: the clients got the averaged codec once (round 1), never again.
+    expect(traffic.filter((r) => r.kind === 'codec.down').map((r) => r.round)).toEqual(traffic.filter((r) => r.kind === 'codec.down').map(() => 1));
   });
 
   it('label-sharing (the server holds the loss and gates G1) and SFLV2 finish', async () => {

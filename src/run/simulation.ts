@@ -13,7 +13,6 @@ import { clientIndex } from '../actors/common.js';
 import { BlobStore, type Blob } from '../compute/blobStore.js';
 import { ComputePool } from '../compute/pool.js';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
-import { SPLIT_KINDS } from '../protocol/messages.js';
 import type { Scenario } from '../scenario/schema.js';
 import { SimKernel } from '../sim/kernel.js';
 import type { CodecOptions } from '../codecs/types.js';
@@ -182,7 +181,7 @@ class Simulation {
   private finished = false;
   private stepsDone = 0;
   private readonly stepsTotal: number;
-  private globalBlobs: number[] = [];
+  private globalBlobs: number[][] = [];
   /** Instants run by this process (not saved: stopAfterInstants counts from the start or resume). */
   private instants = 0;
   private checkpoints = 0;
@@ -370,8 +369,9 @@ class Simulation {
         if (ev.task === 'global.pack') {
           // Every client loads the round's weights buffer without consuming it; the one of two
           // rounds ago can no longer be asked for, so free it then.
-          this.globalBlobs.push((refs[0] as BlobRef).id);
-          if (this.globalBlobs.length > 2) this.blobs.release([this.globalBlobs.shift() as number]);
+          // (With learned codecs the pack also holds the codecs, in full and as a delta: same fate.)
+          this.globalBlobs.push(refs.map((r) => r.id));
+          if (this.globalBlobs.length > 2) this.blobs.release(this.globalBlobs.shift() as number[]);
         }
         addressed = { to: ev.actor, event: done };
       }
@@ -466,10 +466,11 @@ class Simulation {
     }
     this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
     const k = from.startsWith('client-') ? clientIndex(from) : clientIndex(to);
-    const step = 'step' in msg ? msg.step : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.step : -1;
+    const step = 'step' in msg ? msg.step : msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
     // Offline (dropout, schedule) or crashed before this step: nothing reaches or leaves the client.
     const clientGone = k >= 0 && !this.clientReachable(k, msg, step, now);
-    const reliable = msg.kind === 'control' || msg.kind === 'weights.down' || msg.kind === 'weights.up';
+    const reliable = msg.kind === 'control' || msg.kind.startsWith('weights.') || msg.kind.startsWith('codec.');
+    if (msg.kind === 'control' && msg.control.op === 'abandon') this.totals.abandon(k, msg.round, msg.control.step);
     const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, labelBlob, clientGone };
     if (k >= 0 && this.world.network.isFlowModel) {
       // Flow model: the delivery is decided when the flow completes (see networkWake).
@@ -497,7 +498,8 @@ class Simulation {
   /** Whether client k can exchange `msg` at `now` (weights.up counts as after its last step). */
   private clientReachable(k: number, msg: WireMessage, step: number, now: number): boolean {
     const steps = this.world.steps[k] ?? 0;
-    return this.world.availability.canExchange(k, msg.round, msg.kind === 'weights.up' ? steps : step, steps, now);
+    const afterSteps = msg.kind === 'weights.up' || msg.kind === 'codec.up';
+    return this.world.availability.canExchange(k, msg.round, afterSteps ? steps : step, steps, now);
   }
 
   /** Logs a message's fate and schedules its delivery (or frees its bytes when dropped). */
@@ -522,13 +524,13 @@ class Simulation {
     // Bounded by the records waiting: each pass writes one.
     for (let r = this.logWaiting.get(this.logNext); r !== undefined; r = this.logWaiting.get(this.logNext)) {
       this.traffic.append(r);
-      this.totals.add(r, SPLIT_KINDS.has(r.kind));
+      this.totals.add(r);
       this.logWaiting.delete(this.logNext);
       this.logNext++;
     }
     if (dropped) {
       // A lost message's bytes are freed, except the round's shared weights buffer.
-      if (m.msg.kind !== 'weights.down' && 'blob' in m.msg) this.blobs.release([m.msg.blob.id]);
+      if (m.msg.kind !== 'weights.down' && m.msg.kind !== 'codec.down' && 'blob' in m.msg) this.blobs.release([m.msg.blob.id]);
       if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
       return;
     }

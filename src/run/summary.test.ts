@@ -24,6 +24,8 @@ describe('codecSettings (summary.json codec)', () => {
       gradientLr: 0.001,
       entropyLr: 0.003,
       warmupRounds: 0,
+      syncEvery: 1, // codec weights averaged and sent every round
+      updateBits: 32, // in full fp32
     });
     expect(settings({ name: 'cheng2020-attn', latent: 4, stages: 1, freezeAfterRounds: 3 })).toMatchObject({ latent: 4, stages: 1, freezeAfterRounds: 3, context: 'checkerboard' });
   });

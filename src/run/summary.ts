@@ -63,12 +63,21 @@ export interface RunSummary {
     trivialMeanIoU: number | null;
   };
   totals: {
+    /** Split tensors only (features.*, gradients.*): raw fp32 bytes, wire bytes, and their ratio (the paper's). */
     rawBytes: number;
     wireBytes: number;
     compressionRatio: number | null;
+    /**
+     * All-in: raw bytes of every kind but the codecs' own ÷ wire bytes of every kind (codec
+     * weights included), i.e. what an uncompressed run sends ÷ what this run sends.
+     */
+    trafficRatio: number | null;
     bytesByKind: Record<string, { raw: number; wire: number; messages: number }>;
-    bytesByDirection: { up: number; down: number };
+    /** up: from a client; down: to a client; internal: federator ↔ split server. Sums to allWireBytes. */
+    bytesByDirection: { up: number; down: number; internal: number };
     allWireBytes: number;
+    /** Wire bytes of batches a client abandoned (step timeout), per kind, and their total. */
+    wastedBytes: Record<string, number> & { total: number };
     droppedMessages: number;
   };
   /** `trivial`: the target is at or below `final.trivialMeanIoU` (a constant prediction reaches it). */
@@ -113,7 +122,14 @@ export function codecSettings(s: Scenario, plans: readonly SlotPlan[]): RunSumma
   const spec = learned !== undefined ? resolveLearnedSpec(learned.spec) : undefined;
   const shape = spec !== undefined ? { latent: spec.latent, stages: spec.stages } : {};
   if (c.name === 'ayad') {
-    return { ...base, ...shape, freezeAfterRounds: c.freezeAfterRounds ?? AYAD_FREEZE_AFTER_ROUNDS, lossThreshold: c.lossThreshold };
+    return {
+      ...base,
+      ...shape,
+      freezeAfterRounds: c.freezeAfterRounds ?? AYAD_FREEZE_AFTER_ROUNDS,
+      lossThreshold: c.lossThreshold,
+      syncEvery: c.syncEvery,
+      updateBits: c.updateBits,
+    };
   }
   if (c.name === 'factorized' || c.name === 'hyperprior' || c.name === 'cheng2020-attn') {
     const d = LEARNED_CODEC_DEFAULTS[c.name];
@@ -127,6 +143,8 @@ export function codecSettings(s: Scenario, plans: readonly SlotPlan[]): RunSumma
       gradientLr: c.gradientLr,
       entropyLr: c.entropyLr,
       warmupRounds: c.warmupRounds,
+      syncEvery: c.syncEvery,
+      updateBits: c.updateBits,
       ...(c.freezeAfterRounds !== undefined ? { freezeAfterRounds: c.freezeAfterRounds } : {}),
       ...(c.name === 'cheng2020-attn' ? { context: c.context } : {}),
     };
@@ -203,9 +221,11 @@ export function buildSummary(input: {
       rawBytes: t.splitRaw,
       wireBytes: t.splitWire,
       compressionRatio: t.splitWire > 0 ? t.splitRaw / t.splitWire : null,
+      trafficRatio: t.all > 0 ? t.nonCodecRaw / t.all : null,
       bytesByKind: byKind,
-      bytesByDirection: { up: t.up, down: t.down },
+      bytesByDirection: { up: t.up, down: t.down, internal: t.internal },
       allWireBytes: t.all,
+      wastedBytes: t.wasted(),
       droppedMessages: t.dropped,
     },
     timeToAccuracy: s.evaluation.targets.map((target) => ({

@@ -17,6 +17,7 @@ import type { BlobRef, CodecSlot, TaskArgs, TaskName } from '../protocol/message
 import { Rng } from '../sim/rng.js';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
 import { stateKey, type World } from './world.js';
+import { addDelta, codecSyncRounds, codecVersionAt, decodeUpdate, encodeUpdate, subtract, type UpdateBits } from './codecSync.js';
 
 /** What a finished task produced. */
 export interface TaskOutcome {
@@ -47,6 +48,10 @@ export class TaskRunner {
   private readonly residuals = new Map<string, Float32Array>();
   /** The last encode of each residual: the next one waits for it, so updates apply in virtual order. */
   private readonly residualJobs = new Map<string, Promise<unknown>>();
+  /** Rounds at whose end the codecs are synced (codec.up, then codec.down): codecSync.ts. */
+  readonly codecSync: boolean[];
+  /** Synced codec versions: every codec part's values, and the delta that made them (null: sent in full). */
+  private readonly codecVersions = new Map<number, { parts: Float32Array[]; delta: Uint8Array | null }>();
   /** Each client's latest training loss (be.train on the client, s.train on the server), for loss gates. */
   private readonly losses = new Map<number, { round: number; step: number; loss: number }>();
 
@@ -67,6 +72,62 @@ export class TaskRunner {
     }
     this.adam = { lr: s.optimizer.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
     this.codecAdam = { lr: s.codec.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
+    this.codecSync = codecSyncRounds(world.codecs, s.protocol.rounds, s.codec.syncEvery);
+  }
+
+  private get updateBits(): UpdateBits {
+    return this.world.scenario.codec.updateBits;
+  }
+
+  /** Every learned codec's state name, client-sent first (the order of a codec update). */
+  private get codecParts(): string[] {
+    return [...this.world.clientCodecParts, ...this.world.serverCodecParts];
+  }
+
+  /**
+   * The synced codec version `v` (the global codecs after `v` syncs), fixed the first time it is
+   * packed: with delta updates it becomes what the receivers reconstruct (codecSync.snapToDelta),
+   * and the global codecs take exactly those values.
+   */
+  private codecVersion(v: number): { parts: Float32Array[]; delta: Uint8Array | null } {
+    const known = this.codecVersions.get(v);
+    if (known !== undefined) return known;
+    const variant = this.world.scenario.protocol.variant;
+    const keys = this.codecParts.map((p) => stateKey('global', p, variant));
+    const current = keys.map((k) => this.world.store.get(k).params.slice());
+    const prev = this.codecVersions.get(v - 1);
+    let entry: { parts: Float32Array[]; delta: Uint8Array | null } = { parts: current, delta: null };
+    if (prev !== undefined && this.updateBits !== 32) {
+      const delta = encodeUpdate(current.map((c, i) => subtract(c, prev.parts[i] as Float32Array)), this.updateBits);
+      const parts = decodeUpdate(delta).map((d, i) => addDelta(prev.parts[i] as Float32Array, d));
+      keys.forEach((k, i) => this.world.store.setParams(k, parts[i] as Float32Array));
+      entry = { parts, delta };
+    }
+    this.codecVersions.set(v, entry);
+    this.codecVersions.delete(v - 2);
+    return entry;
+  }
+
+  /** A codec update blob: `none` when it holds full weights, `delta-fp16` / `delta-q8` for deltas. */
+  private codecBlob(bytes: Uint8Array, elements: number, delta: boolean): Blob {
+    const label = !delta ? 'none' : this.updateBits === 16 ? 'delta-fp16' : 'delta-q8';
+    return { kind: 'bytes', data: bytes, rawBytes: elements * 4, codec: label };
+  }
+
+  /** Decodes a codec update of `parts` sent in `round` (full weights, or deltas against the round's synced version). */
+  private readCodecUpdate(ref: BlobRef | undefined, parts: readonly string[], round: number, consume: boolean): Float32Array[] {
+    if (ref === undefined) throw new Error('codec update missing');
+    const b = consume ? this.blobs.take(ref.id) : this.blobs.get(ref.id);
+    if (b.kind !== 'bytes') throw new Error(`codec update: blob ${ref.id} is ${b.kind}`);
+    const values = decodeUpdate(b.data);
+    if (values.length !== parts.length) throw new Error(`codec update: ${values.length} tensors, expected ${parts.length}`);
+    if (b.codec === 'none') return values;
+    const all = this.codecParts;
+    // A delta is against the version the receiver holds: down, the one before the round's; up, the round's.
+    const v = codecVersionAt(this.codecSync, round) - (consume ? 0 : 1);
+    const base = this.codecVersions.get(v);
+    if (base === undefined) throw new Error(`codec update: no synced version ${v} to apply a delta to`);
+    return values.map((d, i) => addDelta(base.parts[all.indexOf(parts[i] as string)] as Float32Array, d));
   }
 
   private plan(slot: CodecSlot): SlotPlan {
@@ -345,9 +406,7 @@ export class TaskRunner {
       case 'weights.pack':
       case 'global.pack': {
         const owner = task === 'global.pack' ? 'global' : k;
-        const parts = (task === 'global.pack' ? this.downParts() : this.upParts(args.round)).map(
-          (p) => this.world.store.get(stateKey(owner, p, variant)).params,
-        );
+        const parts = roles.client.map((p) => this.world.store.get(stateKey(owner, p, variant)).params);
         const total = parts.reduce((a, p) => a + p.length, 0);
         const pack = (): TaskOutcome => {
           const flat = new Float32Array(total);
@@ -357,9 +416,10 @@ export class TaskRunner {
             off += p.length;
           }
           const bytes = createCodec({ name: 'none' }).encode({ data: flat, shape: [total] });
-          return { outputs: [{ kind: 'bytes', data: bytes, rawBytes: total * 4, codec: 'none' }] };
+          const model: Blob = { kind: 'bytes', data: bytes, rawBytes: total * 4, codec: 'none' };
+          return { outputs: [model, ...(task === 'global.pack' ? this.codecDown(args.round) : this.codecUp(k, args.round))] };
         };
-        return { flops: total, job: this.afterJobsOf(actor, pack) };
+        return { flops: total + this.codecElements(), job: this.afterJobsOf(actor, pack) };
       }
       case 'weights.load': {
         const ref = inputs[0];
@@ -367,29 +427,47 @@ export class TaskRunner {
         const b = this.blobs.get(ref.id);
         if (b.kind !== 'bytes') throw new Error(`weights.load: blob ${ref.id} is ${b.kind}`);
         const flat = decodeAny(b.data).data;
-        // The server's codecs (the rest of the vector) only decode: they stay in the global copy the client received.
+        // A codec update (when the client's copy is behind): its client codecs restart from it; the
+        // server's codecs (the rest) only decode, and stay in the global copy the client received.
+        const codec = inputs[1] !== undefined ? this.readCodecUpdate(inputs[1], this.codecParts, args.round, false) : null;
         const load = (): TaskOutcome => {
-          this.unpackInto(k, flat, this.upParts(), true);
+          this.unpackInto(k, flat, this.world.roles.client, false);
+          if (codec !== null) {
+            this.world.clientCodecParts.forEach((p, i) => this.world.store.setParams(stateKey(k, p, variant), codec[i] as Float32Array));
+          }
           return { outputs: [] };
         };
-        return { flops: flat.length, job: this.afterJobsOf(actor, load) };
+        return { flops: flat.length + (codec?.reduce((a, c) => a + c.length, 0) ?? 0), job: this.afterJobsOf(actor, load) };
       }
       case 'aggregate': {
-        const updates = inputs.map((r, i) => ({
+        // Inputs: each participant's weights.up, then (in a codec sync round) each one's codec.up.
+        const n = args.participants?.length ?? inputs.length;
+        const updates = inputs.slice(0, n).map((r, i) => ({
           params: decodeAny(this.bytes(r).data).data,
+          samples: args.samples?.[i] ?? 1,
+        }));
+        const codecParts = this.upCodecParts(args.round);
+        const codecUpdates = inputs.slice(n).map((r, i) => ({
+          values: this.readCodecUpdate(r, codecParts, args.round, true),
           samples: args.samples?.[i] ?? 1,
         }));
         let flops = 0;
         if (updates.length > 0) {
           const avg = fedAvg(updates);
-          this.unpackInto('global', avg, this.upParts(args.round), false);
+          this.unpackInto('global', avg, this.world.roles.client, false);
           flops = 2 * avg.length * updates.length;
         }
+        codecParts.forEach((p, j) => {
+          if (codecUpdates.length === 0) return;
+          const avg = fedAvg(codecUpdates.map((u) => ({ params: u.values[j] as Float32Array, samples: u.samples })));
+          this.world.store.setParams(stateKey('global', p, variant), avg);
+          flops += 2 * avg.length * codecUpdates.length;
+        });
         return { flops, job: Promise.resolve({ outputs: [] }) };
       }
       case 'm.aggregate': {
         const participants = args.participants ?? [];
-        const flops = [roles.server, ...this.world.serverCodecParts.filter((p) => !this.frozen(p, args.round))].reduce(
+        const flops = [roles.server, ...this.serverSynced(args.round)].reduce(
           (a, part) => a + 2 * this.world.store.get(stateKey('global', part, variant)).params.length * participants.length,
           0,
         );
@@ -403,7 +481,8 @@ export class TaskRunner {
     const s = this.world.scenario;
     const variant = s.protocol.variant;
     // A frozen codec's copies were not trained: the global one stays exactly as it is.
-    for (const part of [this.world.roles.server, ...this.world.serverCodecParts.filter((p) => !this.frozen(p, round))]) {
+    // Between codec syncs each server copy of a codec trains on alone (codec.syncEvery).
+    for (const part of [this.world.roles.server, ...this.serverSynced(round)]) {
       const globalKey = stateKey('global', part, variant);
       if (variant === 'sflv2') {
         this.world.store.setParams(globalKey, this.world.store.get(stateKey(0, part, variant)).params);
@@ -422,13 +501,48 @@ export class TaskRunner {
     return { outputs: [] };
   }
 
+  /** The client codecs uploaded in `round` (codec.up): those that trained, in a sync round; none otherwise. */
+  private upCodecParts(round: number): string[] {
+    if (this.codecSync[round] !== true) return [];
+    return this.world.clientCodecParts.filter((p) => !this.frozen(p, round));
+  }
+
+  /** The server codecs averaged at the end of `round`: those that trained, in a sync round. */
+  private serverSynced(round: number): string[] {
+    if (this.codecSync[round] !== true) return [];
+    return this.world.serverCodecParts.filter((p) => !this.frozen(p, round));
+  }
+
+  private codecElements(): number {
+    const variant = this.world.scenario.protocol.variant;
+    return this.codecParts.reduce((a, p) => a + this.world.store.get(stateKey('global', p, variant)).params.length, 0);
+  }
+
   /**
-   * What a client uploads in `round`: its model parts and the codecs it trains (a frozen codec
-   * did not change, so it is not sent). Without a round: every client part (what `weights.down` starts with).
+   * The codec forms `global.pack` offers for `round`: the round's synced version in full, then
+   * (delta updates, after the first sync) its delta against the version before. None without
+   * learned codecs. The federator sends each client the one it can use, or none if it is current.
    */
-  private upParts(round?: number): string[] {
-    const codecs = this.world.clientCodecParts.filter((p) => round === undefined || !this.frozen(p, round));
-    return [...this.world.roles.client, ...codecs];
+  private codecDown(round: number): Blob[] {
+    if (this.codecParts.length === 0) return [];
+    const version = this.codecVersion(codecVersionAt(this.codecSync, round));
+    const elements = version.parts.reduce((a, p) => a + p.length, 0);
+    const full = this.codecBlob(encodeUpdate(version.parts, 32), elements, false);
+    return version.delta !== null ? [full, this.codecBlob(version.delta, elements, true)] : [full];
+  }
+
+  /** Client k's codec.up for `round` (a sync round): its trained codecs, in full or as deltas against the round's version. */
+  private codecUp(k: number, round: number): Blob[] {
+    const parts = this.upCodecParts(round);
+    if (parts.length === 0) return [];
+    const variant = this.world.scenario.protocol.variant;
+    const values = parts.map((p) => this.world.store.get(stateKey(k, p, variant)).params);
+    const elements = values.reduce((a, v) => a + v.length, 0);
+    if (this.updateBits === 32) return [this.codecBlob(encodeUpdate(values, 32), elements, false)];
+    const base = this.codecVersion(codecVersionAt(this.codecSync, round));
+    const all = this.codecParts;
+    const deltas = values.map((v, i) => subtract(v, base.parts[all.indexOf(parts[i] as string)] as Float32Array));
+    return [this.codecBlob(encodeUpdate(deltas, this.updateBits), elements, true)];
   }
 
   /** Whether the codec state `codec/<slot>` no longer trains in `round`. */
@@ -471,11 +585,6 @@ export class TaskRunner {
       (r): TaskOutcome => ({ outputs: [{ kind: 'bytes', data: r.bytes as Uint8Array, rawBytes, codec: codecLabel(plan) }] }),
     );
     return { flops: this.codecFlops(plan.slot, t.data.length, 1), job };
-  }
-
-  /** What the federator sends down: the global client parts and all four codecs (the server's only to decode with). */
-  private downParts(): string[] {
-    return [...this.upParts(), ...this.world.serverCodecParts];
   }
 
   /** Splits a packed weight vector into the owner's `parts`; `allowRest` accepts trailing values. */

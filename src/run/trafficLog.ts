@@ -5,7 +5,7 @@
  * ends with the run's id (`runId`), so files of different runs cannot be mixed unnoticed.
  */
 import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs';
-import type { MessageKind } from '../protocol/messages.js';
+import { CODEC_KINDS, SPLIT_KINDS, type MessageKind } from '../protocol/messages.js';
 
 export interface TrafficRecord {
   seq: number;
@@ -114,28 +114,62 @@ export class TimelineLog extends NdjsonWriter {
   }
 }
 
-/** Per-kind and per-direction byte totals, accumulated as messages are logged. */
+/**
+ * Per-kind and per-direction byte totals, accumulated as messages are logged. Direction (DESIGN
+ * §8): `up` from a client, `down` to a client, `internal` between federator and split server.
+ */
 export class TrafficTotals {
   readonly byKind: Record<string, { raw: number; wire: number; messages: number }> = {};
   up = 0;
   down = 0;
+  internal = 0;
   splitRaw = 0;
   splitWire = 0;
+  /** Raw (fp32) bytes of every kind but the codecs' own: what an uncompressed run would send. */
+  nonCodecRaw = 0;
   all = 0;
   dropped = 0;
+  /** Bytes per batch (`client/round/step`) and kind, of batches a client abandoned or may abandon. */
+  private readonly batches = new Map<string, Record<string, number>>();
+  private readonly abandoned = new Set<string>();
 
-  add(r: TrafficRecord, isSplit: boolean): void {
+  add(r: TrafficRecord): void {
     const k = (this.byKind[r.kind] ??= { raw: 0, wire: 0, messages: 0 });
     k.raw += r.rawBytes;
     k.wire += r.wireBytes;
     k.messages += 1;
     if (r.src.startsWith('client-')) this.up += r.wireBytes;
-    else this.down += r.wireBytes;
+    else if (r.dst.startsWith('client-')) this.down += r.wireBytes;
+    else this.internal += r.wireBytes;
     this.all += r.wireBytes;
-    if (isSplit) {
+    if (!CODEC_KINDS.has(r.kind)) this.nonCodecRaw += r.rawBytes;
+    if (SPLIT_KINDS.has(r.kind)) {
       this.splitRaw += r.rawBytes;
       this.splitWire += r.wireBytes;
     }
+    if (r.step >= 0 && (SPLIT_KINDS.has(r.kind) || r.kind === 'control')) {
+      const client = r.src.startsWith('client-') ? r.src : r.dst;
+      const b = this.batches.get(`${client}/${r.round}/${r.step}`) ?? {};
+      b[r.kind] = (b[r.kind] ?? 0) + r.wireBytes;
+      this.batches.set(`${client}/${r.round}/${r.step}`, b);
+    }
     if (r.dropped) this.dropped += 1;
+  }
+
+  /** Client k gave up on batch (round, step): every byte of that batch, before or after, was spent for nothing. */
+  abandon(k: number, round: number, step: number): void {
+    this.abandoned.add(`client-${k}/${round}/${step}`);
+  }
+
+  /** Wire bytes of abandoned batches, per kind, and their total. */
+  wasted(): Record<string, number> & { total: number } {
+    const out: Record<string, number> & { total: number } = { total: 0 };
+    for (const key of [...this.abandoned].sort()) {
+      for (const [kind, bytes] of Object.entries(this.batches.get(key) ?? {})) {
+        out[kind] = (out[kind] ?? 0) + bytes;
+        out.total += bytes;
+      }
+    }
+    return out;
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '../sim/index.js';
 import { Rng } from '../sim/rng.js';
 import { createLearnedCodec } from '../codecs/learned/index.js';
+import { codecSyncRounds } from './codecSync.js';
 import { codecPlan, type SlotPlan } from './codecPlan.js';
 
 /** The parts a client holds, and the one the server holds, per topology. */
@@ -171,6 +172,9 @@ export async function buildWorld(s: Scenario): Promise<World> {
         rounds: s.protocol.rounds,
         roundDeadlineS: s.protocol.roundDeadlineS,
         seed: s.seed,
+        ...(clientCodecParts.length + serverCodecParts.length > 0
+          ? { codecSync: codecSyncRounds(codecs, s.protocol.rounds, s.codec.syncEvery), clientCodecs: clientCodecParts.length > 0 }
+          : {}),
       },
     },
     {

@@ -268,6 +268,16 @@ export const codecSchema = z
       .min(0)
       .default(0)
       .describe('learned: rounds in which gradients travel uncompressed while their codecs train on them'),
+    syncEvery: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe("learned: the codecs' weights are averaged and sent (codec.up, codec.down) every N rounds, and in the last round they train and the run's last round; in between each copy trains on alone and both ends code with the last synced copy"),
+    updateBits: z
+      .union([z.literal(8), z.literal(16), z.literal(32)])
+      .default(32)
+      .describe("learned: how codec weights travel: 32 = full fp32 weights; 16 = fp16, 8 = 8-bit deltas against the last synced copy (per codec tensor); a client without that copy gets full weights"),
   })
   .strict();
 
