@@ -24,6 +24,11 @@ export interface CheckOptions {
   properties?: readonly ProtocolProperty[];
   bounds?: ScheduleBounds;
   serverAs?: ServerMode;
+  /**
+   * false: stop at the first violated property and report that schedule as it is, unshrunk
+   * (a yes/no answer as fast as possible: the mutation run's killer uses it). Default true.
+   */
+  shrink?: boolean;
 }
 
 export const DEFAULT_CHECK_OPTIONS = { runs: 100, seed: 42 } as const;
@@ -67,23 +72,31 @@ export function checkProtocol(settings: CheckSettings, options: CheckOptions = {
 
   // Pass 1: every schedule once, every property judged on it.
   const failed = new Set<string>();
+  const firstFailure = new Map<string, { schedule: FaultSchedule; violation: string }>();
+  const quick = options.shrink === false;
   let tried = 0;
   fc.check(
     fc.property(arb, (schedule) => {
       tried++;
       const trace = run(schedule);
       for (const p of properties) {
-        if (!failed.has(p.name) && judge(p, trace, () => run(schedule)) !== null) failed.add(p.name);
+        if (failed.has(p.name)) continue;
+        const verdict = judge(p, trace, () => run(schedule));
+        if (verdict === null) continue;
+        failed.add(p.name);
+        firstFailure.set(p.name, { schedule, violation: verdict });
       }
-      return true;
+      return !(quick && failed.size > 0);
     }),
-    params,
+    { ...params, ...(quick ? { endOnFailure: true } : {}) },
   );
 
   // Pass 2: each failed property alone, so fast-check shrinks towards its own minimal counterexample.
   return properties.map((p) => {
     const base = { name: p.name, description: p.description, seed, runs: tried };
     if (!failed.has(p.name)) return { ...base, passed: true, counterexample: null, violation: null, path: null, shrinks: 0 };
+    const first = firstFailure.get(p.name);
+    if (quick && first !== undefined) return { ...base, passed: false, counterexample: first.schedule, violation: first.violation, path: null, shrinks: 0 };
     const details = fc.check(
       fc.property(arb, (schedule) => judge(p, run(schedule), () => run(schedule)) === null),
       params,
