@@ -114,6 +114,15 @@ export const clientMachine = setup({
         guard: ({ context, event }) => controlOp(event) === 'turn' && isMessage(event, 'control', context.round),
         actions: assign({ hasTurn: true }),
       },
+      {
+        // Nobody waits for this message (a reply to a batch already skipped, a duplicate): free its
+        // bytes. The round's weights are one shared buffer, which the simulation frees.
+        guard: ({ event }) => event.type === 'message' && event.msg.kind !== 'weights.down' && 'blob' in event.msg,
+        actions: {
+          type: 'emit',
+          params: ({ event }) => [{ type: 'release', blobs: [((event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef }).blob.id] }],
+        },
+      },
     ],
     'compute.done': {
       // A task of an abandoned step (a newer round came) finished: its outputs are nobody's now.
@@ -181,7 +190,8 @@ export const clientMachine = setup({
           {
             guard: and([({ context, event }) => isCurrent(context, event, 'encode'), 'sharesLabels']),
             target: 'awaitingReply',
-            actions: { type: 'emit', params: ({ context, event }) => sendF1(context, event, true) },
+            // The labels are the server's once sent: a skipped step must not free them under it.
+            actions: [{ type: 'emit', params: ({ context, event }) => sendF1(context, event, true) }, assign({ labels: null })],
           },
           {
             guard: ({ context, event }) => isCurrent(context, event, 'encode'),
@@ -314,9 +324,9 @@ export const clientMachine = setup({
             target: 'awaitingGradient',
             actions: {
               type: 'emit',
-              params: ({ context, event }) => [
-                sendG2(context, event),
-              ],
+              // A fresh step timer: the first may have fired while the client was computing
+              // (a straggler), and a G1 that never comes must not stall the client for good.
+              params: ({ context, event }) => [sendG2(context, event), stepTimer(context)],
             },
           },
         ],
@@ -482,8 +492,13 @@ function sendF1(context: ClientContext, event: ActorEvent, withLabels: boolean):
       }),
     );
   }
-  effects.push({ type: 'timer', actor: context.name, delay: context.stepTimeoutS, name: 'step', round: context.round, step: context.step });
+  effects.push(stepTimer(context));
   return effects;
+}
+
+/** The timer after which the client gives up waiting for the current step's reply. */
+function stepTimer(context: ClientContext): Effect {
+  return { type: 'timer', actor: context.name, delay: context.stepTimeoutS, name: 'step', round: context.round, step: context.step };
 }
 
 /**
