@@ -20,7 +20,7 @@ describe('splitwire check', () => {
     expect(await runCheckCommand(['--help'], c.io)).toBe(0);
     expect(c.out()).toBe(CHECK_HELP);
     for (const p of PROPERTIES) expect(CHECK_HELP).toContain(p.name);
-    for (const flag of ['--runs N', '--seed S', '--path P', '--set a.b=value', '--real-compute', '-h, --help']) expect(CHECK_HELP).toContain(flag);
+    for (const flag of ['--runs N', '--seed S', '--path P', '--set a.b=value', '--pin', '--real-compute', '-h, --help']) expect(CHECK_HELP).toContain(flag);
   });
 
   it('bad usage exits 2 with a message naming the flag and value', async () => {

@@ -65,8 +65,8 @@ export const makesProgress: ProtocolProperty = {
   },
 };
 
-/** Server tasks that run (and, backward, change) M for a client's batch. */
-const ON_M = new Set(['m.forward', 'm.backward', 's.train']);
+/** Server tasks a client's message or decoded tensor starts on M's behalf: only its turn's holder may start them. */
+const ON_M = new Set(['decode', 'm.forward', 'm.backward', 's.train']);
 
 export const turnsAreExclusive: ProtocolProperty = {
   name: 'turns-are-exclusive',
