@@ -49,10 +49,10 @@ export const makesProgress: ProtocolProperty = {
       if (list.length !== steps) return `client-${p.client} packed round ${p.round} at t=${p.time} after ${list.length} of its ${steps} batches`;
     }
     // A client that loaded a round and was never interrupted finishes it (SFLV2: once it got the turn).
-    const crashed = new Set(t.schedule.crashes.flatMap((c) => c.clients));
+    const crashed = new Set(t.crashed.map((c) => `${c.client}#${c.inc}`));
     const loads = t.tasks.filter((x) => x.task === 'weights.load');
     for (const l of loads) {
-      if (crashed.has(l.client) || !t.finished) continue;
+      if (crashed.has(`${l.client}#${l.inc}`) || !t.finished) continue;
       const later = loads.some((x) => x.client === l.client && x.inc === l.inc && x.index > l.index);
       if (later) continue;
       if (t.settings.variant === 'sflv2' && !t.turns.some((x) => x.round === l.round && x.client === l.client)) continue;

@@ -206,6 +206,8 @@ export interface Trace {
   /** weights.up arrivals at the federator, with whether the deadline timer of that round had fired. */
   updateArrivals: { round: number; client: number; msgId: number; time: number; beforeDeadline: boolean; first: boolean }[];
   links: Record<string, LinkBytes>;
+  /** Client incarnations that crashed (by the schedule or a model-based command), and when. */
+  crashed: { client: number; inc: number; time: number }[];
   /** SFLV2: every turn the split server handed out, with what ended the one before. */
   turns: TurnRecord[];
   /** Client batches: each fe.forward a client started, and how the batch ended. */

@@ -89,6 +89,7 @@ export class ProtocolWorld {
       updateArrivals: [],
       turns: [],
       batches: [],
+      crashed: [],
     };
     for (const g of schedule.stragglers) this.slowdown.set(`${g.client}/${g.round}`, (this.slowdown.get(`${g.client}/${g.round}`) ?? 1) * g.factor);
     this.slots.set('federator', this.newSlot('federator'));
@@ -146,6 +147,7 @@ export class ProtocolWorld {
     slot.ref = null;
     this.endBatch(slot, 'abandoned');
     this.ledger.forget(slot.name);
+    this.trace.crashed.push({ client: k, inc: slot.inc, time: this.now });
     slot.inc++;
     if (downS !== null) this.kernel.after(downS, { type: 'rejoin', client: k, inc: slot.inc });
   }
