@@ -134,8 +134,11 @@ export const clientMachine = setup({
         actions: assign({ hasTurn: true }),
       },
       {
-        // A split reply nobody waits for (its step was abandoned, or a copy): freed, never applied.
-        guard: ({ event }) => isMessage(event, 'features.s2') || isMessage(event, 'gradients.s1'),
+        // Nobody waits for this message (a split reply to a batch already abandoned, a duplicate):
+        // free its bytes, never apply it. The round's weights and codecs are shared buffers, which
+        // the simulation frees.
+        guard: ({ event }) =>
+          event.type === 'message' && event.msg.kind !== 'weights.down' && event.msg.kind !== 'codec.down' && 'blob' in event.msg,
         actions: {
           type: 'emit',
           params: ({ event }) => [{ type: 'release', blobs: [((event as Extract<ActorEvent, { type: 'message' }>).msg as { blob: BlobRef }).blob.id] }],
@@ -208,7 +211,8 @@ export const clientMachine = setup({
           {
             guard: and([({ context, event }) => isCurrent(context, event, 'encode'), 'sharesLabels']),
             target: 'awaitingReply',
-            actions: { type: 'emit', params: ({ context, event }) => sendF1(context, event, true) },
+            // The labels are the server's once sent: a skipped step must not free them under it.
+            actions: [{ type: 'emit', params: ({ context, event }) => sendF1(context, event, true) }, assign({ labels: null })],
           },
           {
             guard: ({ context, event }) => isCurrent(context, event, 'encode'),
@@ -341,9 +345,9 @@ export const clientMachine = setup({
             target: 'awaitingGradient',
             actions: {
               type: 'emit',
-              params: ({ context, event }) => [
-                sendG2(context, event),
-              ],
+              // A fresh step timer: the first may have fired while the client was computing
+              // (a straggler), and a G1 that never comes must not stall the client for good.
+              params: ({ context, event }) => [sendG2(context, event), stepTimer(context)],
             },
           },
         ],
@@ -533,8 +537,13 @@ function sendF1(context: ClientContext, event: ActorEvent, withLabels: boolean):
       }),
     );
   }
-  effects.push({ type: 'timer', actor: context.name, delay: context.stepTimeoutS, name: 'step', round: context.round, step: context.step });
+  effects.push(stepTimer(context));
   return effects;
+}
+
+/** The timer after which the client gives up waiting for the current step's reply. */
+function stepTimer(context: ClientContext): Effect {
+  return { type: 'timer', actor: context.name, delay: context.stepTimeoutS, name: 'step', round: context.round, step: context.step };
 }
 
 /**

@@ -88,12 +88,13 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
     }
     if (msg.round > ctx.round) patch.round = msg.round;
     const round = patch.round ?? ctx.round;
+    if (split && !holds(ctx, k)) {
+      // SFLV2: only the turn's holder trains M; a batch of a client whose turn ended is dropped.
+      releaseAll(blobOf(msg));
+      return { context: patch, effects };
+    }
     switch (msg.kind) {
       case 'features.s1': {
-        if (ctx.variant === 'sflv2' && k !== ctx.turnHolder) {
-          releaseAll(msg.blob);
-          break;
-        }
         const old = stash[k];
         if (old !== undefined && old.step === msg.step && old.backward) {
           releaseAll(msg.blob); // a copy of features whose batch is already trained
@@ -128,6 +129,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
           if (s !== undefined && s.step === c.step && s.backward) {
             releaseAll(c.blob); // a copy of labels whose batch is already trained
           } else if (s !== undefined && s.step === c.step) {
+            if (s.labels !== null && s.labels.id !== c.blob.id) releaseAll(s.labels); // a copy replaces the labels it repeats
             stash[k] = { ...s, labels: c.blob, backward: s.f1hat !== null };
             if (s.f1hat !== null) run('s.train', k, c.step, 'bwd', { inputs: [s.f1hat, c.blob] });
           } else {
@@ -188,7 +190,9 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
       }
       switch (done.task) {
         case 'decode':
-          if (p.phase === 'fwd') {
+          if (!holds(ctx, p.client)) {
+            releaseAll(out); // its turn ended while the batch was decoded
+          } else if (p.phase === 'fwd') {
             if (s === undefined || s.step !== p.step || s.backward) {
               releaseAll(out);
               break;
@@ -231,6 +235,11 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
     }
   }
   return { context: { ...patch, stash, pending, nextTaskId: taskId }, effects };
+}
+
+/** SFLV2: does client k hold the turn (the only client M serves)? SFLV1 serves everyone. */
+function holds(ctx: ServerContext, k: number): boolean {
+  return ctx.variant !== 'sflv2' || k === ctx.turnHolder;
 }
 
 function blobOf(msg: WireMessage): BlobRef | null {

@@ -5,7 +5,9 @@
  * and reports the seed and path that replay it.
  */
 import fc from 'fast-check';
-import { DEFAULT_BOUNDS, faultScheduleArb, type ScheduleBounds } from './faults.js';
+import { coverageOf } from './coverage.js';
+import { DEFAULT_BOUNDS, faultScheduleArb, type Generator, type ScheduleBounds } from './faults.js';
+import { applyVariation, variationArb } from './neighbourhood.js';
 import { PROPERTIES, type ProtocolProperty } from './properties.js';
 import type { CheckSettings, FaultSchedule, Trace } from './types.js';
 import type { ProtocolVariant, ServerMode } from './variant.js';
@@ -24,6 +26,15 @@ export interface CheckOptions {
   properties?: readonly ProtocolProperty[];
   bounds?: ScheduleBounds;
   serverAs?: ServerMode;
+  /**
+   * false: stop at the first violated property and report that schedule as it is, unshrunk
+   * (a yes/no answer as fast as possible: the mutation run's killer uses it). Default true.
+   */
+  shrink?: boolean;
+  /** true: the scenario exactly as given (`--pin`); false (default): also its neighbourhood (neighbourhood.ts). */
+  pinned?: boolean;
+  /** How schedules are drawn (faults.ts); default `swarm`. */
+  generator?: Generator;
 }
 
 export const DEFAULT_CHECK_OPTIONS = { runs: 100, seed: 42 } as const;
@@ -41,6 +52,10 @@ export interface PropertyResult {
   violation: string | null;
   path: string | null;
   shrinks: number;
+  /** 1-based index of the first schedule that broke the property in the first pass, null if none did. */
+  foundAfter?: number | null;
+  /** Schedules the property had something to judge on, and how many of them showed each fault kind and protocol path. */
+  coverage?: { judged: number; saw: Record<string, number> };
 }
 
 /** Judges one trace; a property that throws counts as violated (with the error as its verdict). */
@@ -60,30 +75,49 @@ export function checkProtocol(settings: CheckSettings, options: CheckOptions = {
   const runs = options.runs ?? DEFAULT_CHECK_OPTIONS.runs;
   const seed = options.seed ?? DEFAULT_CHECK_OPTIONS.seed;
   const properties = options.properties ?? PROPERTIES;
-  const arb = faultScheduleArb(settings, options.bounds ?? DEFAULT_BOUNDS);
+  const bounds = options.bounds ?? DEFAULT_BOUNDS;
+  const generator = options.generator ?? 'swarm';
+  const arb = options.pinned
+    ? faultScheduleArb(settings, bounds, generator)
+    : variationArb(settings).chain((v) => faultScheduleArb(applyVariation(settings, v), bounds, generator).map((s): FaultSchedule => ({ ...s, variation: v })));
   const world = { ...(options.variant ? { variant: options.variant } : {}), ...(options.serverAs ? { serverAs: options.serverAs } : {}) };
   const run = (s: FaultSchedule): Trace => runSchedule(settings, s, world);
   const params = { seed, numRuns: runs, ...(options.path !== undefined ? { path: options.path } : {}) };
 
   // Pass 1: every schedule once, every property judged on it.
   const failed = new Set<string>();
+  const firstFailure = new Map<string, { schedule: FaultSchedule; violation: string; at: number }>();
+  const coverage = new Map(properties.map((p) => [p.name, { judged: 0, saw: {} as Record<string, number> }]));
+  const quick = options.shrink === false;
   let tried = 0;
   fc.check(
     fc.property(arb, (schedule) => {
       tried++;
       const trace = run(schedule);
+      const saw = coverageOf(trace);
       for (const p of properties) {
-        if (!failed.has(p.name) && judge(p, trace, () => run(schedule)) !== null) failed.add(p.name);
+        if (p.judges === undefined || p.judges(trace)) {
+          const c = coverage.get(p.name) as { judged: number; saw: Record<string, number> };
+          c.judged++;
+          for (const f of saw) c.saw[f] = (c.saw[f] ?? 0) + 1;
+        }
+        if (failed.has(p.name)) continue;
+        const verdict = judge(p, trace, () => run(schedule));
+        if (verdict === null) continue;
+        failed.add(p.name);
+        firstFailure.set(p.name, { schedule, violation: verdict, at: tried });
       }
-      return true;
+      return !(quick && failed.size > 0);
     }),
-    params,
+    { ...params, ...(quick ? { endOnFailure: true } : {}) },
   );
 
   // Pass 2: each failed property alone, so fast-check shrinks towards its own minimal counterexample.
   return properties.map((p) => {
-    const base = { name: p.name, description: p.description, seed, runs: tried };
+    const first = firstFailure.get(p.name);
+    const base = { name: p.name, description: p.description, seed, runs: tried, foundAfter: first?.at ?? null, coverage: coverage.get(p.name) as PropertyResult['coverage'] };
     if (!failed.has(p.name)) return { ...base, passed: true, counterexample: null, violation: null, path: null, shrinks: 0 };
+    if (quick && first !== undefined) return { ...base, passed: false, counterexample: first.schedule, violation: first.violation, path: null, shrinks: 0 };
     const details = fc.check(
       fc.property(arb, (schedule) => judge(p, run(schedule), () => run(schedule)) === null),
       params,

@@ -20,7 +20,7 @@ describe('splitwire check', () => {
     expect(await runCheckCommand(['--help'], c.io)).toBe(0);
     expect(c.out()).toBe(CHECK_HELP);
     for (const p of PROPERTIES) expect(CHECK_HELP).toContain(p.name);
-    for (const flag of ['--runs N', '--seed S', '--path P', '--set a.b=value', '--real-compute', '-h, --help']) expect(CHECK_HELP).toContain(flag);
+    for (const flag of ['--runs N', '--seed S', '--path P', '--set a.b=value', '--pin', '--real-compute', '-h, --help']) expect(CHECK_HELP).toContain(flag);
   });
 
   it('bad usage exits 2 with a message naming the flag and value', async () => {
@@ -43,6 +43,8 @@ describe('splitwire check', () => {
     expect(c.out()).toContain('splitwire check: quickstart — 3 clients (3 a round), 2 rounds, u-shaped sflv1');
     for (const p of PROPERTIES) expect(c.out()).toMatch(new RegExp(`PASS  ${p.name} +5 runs`));
     expect(c.out()).toContain(`${PROPERTIES.length} properties: ${PROPERTIES.length} hold, 0 violated`);
+    // The coverage table: one line per property, the schedules it judged and what they showed.
+    for (const p of PROPERTIES) expect(c.out()).toMatch(new RegExp(`\\n {2}${p.name} +\\d+: delay \\d+, `));
   }, 30_000);
 
   it('a failure shows the violation, the shrunk schedule, and a seed and path that replay it', async () => {
@@ -54,7 +56,8 @@ describe('splitwire check', () => {
     const text = formatResult(r as NonNullable<typeof r>, 'splitwire check x.yaml --runs 40');
     expect(text).toContain('FAIL  no-double-apply');
     expect(text).toContain(`violation: ${r?.violation}`);
-    expect(text).toMatch(/counterexample \(shrunk \d+ times\):\n {10}runSeed \d+\n {10}duplicate gradients.s2/);
+    // A counterexample found in the scenario's neighbourhood says which departures it needs.
+    expect(text).toMatch(/counterexample \(shrunk \d+ times\):\n {10}runSeed \d+\n( {10}scenario varied: [^\n]+\n)? {10}duplicate (gradients.s2|control)/);
     expect(text).toContain(`replay: splitwire check x.yaml --runs 40 --seed 42 --path ${r?.path}`);
     const [again] = checkProtocol(s, { variant: bug, runs: 40, seed: 42, path: r?.path as string, properties: only });
     expect(again?.counterexample).toEqual(r?.counterexample);

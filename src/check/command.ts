@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadScenario, parseOverride } from '../scenario/load.js';
 import { checkProtocol, DEFAULT_CHECK_OPTIONS, type PropertyResult } from './checker.js';
+import { COVERAGE_ITEMS } from './coverage.js';
 import { formatSchedule } from './faults.js';
 import { checkRealCompute, DEFAULT_REAL_RUNS } from './realCompute.js';
 import { checkSettingsFromScenario } from './settings.js';
@@ -26,8 +27,18 @@ fast stand-in (docs/check.md). Properties:
   late-messages-ignored      a message from an earlier round changes nothing
   labels-stay-on-client      U-shaped: labels (and the skip tensor) never leave a client
   bytes-conserved            per link: bytes sent = delivered + dropped
+  link-accounting            the link's counters, wire bytes and retransmission times add up
+  makes-progress             every batch is trained or skipped by its timeout; no round resumes mid-way
+  turns-are-exclusive        SFLV2: one turn at a time on M, ended only by its holder or its timeout
+  buffers-live-right         no buffer used after release, none leaked; duplicates are separate buffers
   deterministic              same scenario, schedule and seed: same traffic-log hash
   late-reply-never-applied   a reply to a batch its client abandoned is never used by it
+
+By default each schedule also varies what the scenario does not pin down — network mode,
+packet loss on or off, SFLV1 or SFLV2, topology, over-selection — and each schedule enables
+a random subset of fault kinds, with delays aimed at timeouts and deadlines; --pin checks
+the scenario exactly as given. A coverage table says which fault kinds and protocol paths
+each property saw.
 
 Prints PASS or FAIL per property; for a failure, the shrunk fault schedule and the seed and
 path that replay it. Exit status: 0 all hold, 1 a property is violated, 2 bad usage.
@@ -37,6 +48,7 @@ Options:
   --seed S          fast-check seed (default ${DEFAULT_CHECK_OPTIONS.seed}); the scenario's seed still seeds the network
   --path P          with --seed: replay the counterexample at this fast-check path
   --set a.b=value   override a scenario field (repeatable), e.g. --set protocol.variant=sflv2
+  --pin             check the scenario as given, not its neighbourhood
   --real-compute    run the real simulation (tfjs, a tiny model) instead of the stand-in; slow:
                     a few runs with generated seeds, dropout, crashes and stragglers, judged
                     from their traffic logs (not shrunk)
@@ -51,6 +63,17 @@ function positiveInt(flag: string, text: string | undefined, fallback: number, m
 }
 
 class UsageError extends Error {}
+
+/** The coverage table: per property, the schedules it judged and how many showed each fault kind and protocol path. */
+export function formatCoverage(results: readonly PropertyResult[]): string {
+  const lines = ['coverage (schedules judged; schedules that showed each fault kind / protocol path):'];
+  for (const r of results) {
+    if (r.coverage === undefined) continue;
+    const saw = COVERAGE_ITEMS.map((item) => `${item.split(':')[1]} ${r.coverage?.saw[item] ?? 0}`).join(', ');
+    lines.push(`  ${r.name.padEnd(26)} ${String(r.coverage.judged).padStart(5)}: ${saw}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /** Prints one property's outcome. */
 export function formatResult(r: PropertyResult, replay: string): string {
@@ -71,7 +94,7 @@ export function formatResult(r: PropertyResult, replay: string): string {
  * @example await runCheckCommand(['scenarios/quickstart.yaml', '--runs', '20'], io)
  */
 export async function runCheckCommand(argv: string[], io: CheckIo): Promise<number> {
-  let values: { runs?: string; seed?: string; path?: string; set?: string[]; 'real-compute'?: boolean; help?: boolean };
+  let values: { runs?: string; seed?: string; path?: string; set?: string[]; pin?: boolean; 'real-compute'?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -82,6 +105,7 @@ export async function runCheckCommand(argv: string[], io: CheckIo): Promise<numb
         seed: { type: 'string' },
         path: { type: 'string' },
         set: { type: 'string', multiple: true },
+        pin: { type: 'boolean' },
         'real-compute': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -122,10 +146,11 @@ export async function runCheckCommand(argv: string[], io: CheckIo): Promise<numb
   );
   const results = real
     ? await checkRealCompute(scenario, { runs, seed })
-    : checkProtocol(settings, { runs, seed, ...(values.path !== undefined ? { path: values.path } : {}) });
+    : checkProtocol(settings, { runs, seed, pinned: values.pin === true, ...(values.path !== undefined ? { path: values.path } : {}) });
   const sets = (values.set ?? []).map((s) => ` --set ${s}`).join('');
-  const replay = `splitwire check ${file}${sets} --runs ${runs}`;
+  const replay = `splitwire check ${file}${sets}${values.pin ? ' --pin' : ''} --runs ${runs}`;
   for (const r of results) io.stdout(formatResult(r, replay));
+  if (!real) io.stdout(`\n${formatCoverage(results)}`);
   const failed = results.filter((r) => !r.passed).length;
   io.stdout(`\n${results.length} properties: ${results.length - failed} hold, ${failed} violated\n`);
   return failed > 0 ? 1 : 0;

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import type { MessageKind } from '../protocol/messages.js';
+import { formatVariation } from './neighbourhood.js';
 import { nominalRoundS } from './settings.js';
 import { isDatagram } from './transport.js';
 import type { CheckSettings, CrashFault, Direction, FaultSchedule, MessageFault, StraggleFault } from './types.js';
@@ -20,6 +21,19 @@ export interface ScheduleBounds {
 }
 
 export const DEFAULT_BOUNDS: ScheduleBounds = { messages: 12, crashes: 3, stragglers: 3, serverRestarts: 2 };
+
+/** Fault kinds a schedule may contain. */
+export const FAULT_KINDS = ['delay', 'drop', 'duplicate', 'crash', 'straggle', 'restart'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * How schedules are drawn. `uniform`: every list from every kind, delays of three sizes (the
+ * original generator). `swarm` (default): each schedule first enables a random subset of fault
+ * kinds (swarm testing: a schedule of only duplicates crowds one window instead of diluting
+ * it), and delays also aim at boundaries — just under or over the step timeout, the turn
+ * timeout and the round deadline, and one compute task's length (a message racing a task).
+ */
+export type Generator = 'uniform' | 'swarm';
 
 interface MessageType {
   kind: MessageKind;
@@ -57,16 +71,31 @@ function seconds(maxS: number): fc.Arbitrary<number> {
  * from a retransmission lands in the window where the first copy is still being processed),
  * around the step timeout (a skipped batch), or around the round deadline (a missed round).
  */
-function delayArb(settings: CheckSettings): fc.Arbitrary<number> {
-  return fc.oneof(
+function delayArb(settings: CheckSettings, generator: Generator = 'uniform'): fc.Arbitrary<number> {
+  const sizes = [
     { weight: 2, arbitrary: seconds(0.1) },
     { weight: 2, arbitrary: seconds(1.5 * settings.stepTimeoutS) },
     { weight: 1, arbitrary: seconds(1.5 * settings.roundDeadlineS) },
-  );
+  ];
+  if (generator === 'uniform') return fc.oneof(...sizes);
+  return fc.oneof(...sizes, { weight: 3, arbitrary: boundaryArb(settings) });
+}
+
+/** A delay near a boundary where the protocol's reaction flips: ± a few ms around a timeout, a deadline or a task's length. */
+function boundaryArb(settings: CheckSettings): fc.Arbitrary<number> {
+  const round = nominalRoundS(settings);
+  const edges = [settings.stepTimeoutS, settings.turnTimeoutS, settings.roundDeadlineS - round / 2, settings.roundDeadlineS, settings.clientTaskS, settings.serverTaskS, 3 * settings.clientTaskS];
+  return fc
+    .tuple(fc.constantFrom(...edges), fc.integer({ min: -30, max: 30 }))
+    .map(([edge, ms]) => Math.max(0, Math.round(edge * 1000) + ms) / 1000);
 }
 
 /** One message fault. Drops only hit datagrams: a reliable transport cannot lose a message. */
-export function messageFaultArb(settings: CheckSettings): fc.Arbitrary<MessageFault> {
+export function messageFaultArb(
+  settings: CheckSettings,
+  generator: Generator = 'uniform',
+  faults: readonly MessageFault['fault'][] = ['delay', 'duplicate', 'drop'],
+): fc.Arbitrary<MessageFault> {
   const maxStep = Math.max(...settings.steps) - 1;
   return fc
     .record({
@@ -74,8 +103,8 @@ export function messageFaultArb(settings: CheckSettings): fc.Arbitrary<MessageFa
       client: fc.integer({ min: 0, max: settings.clients - 1 }),
       round: fc.integer({ min: 0, max: settings.rounds - 1 }),
       step: fc.integer({ min: 0, max: maxStep }),
-      fault: fc.constantFrom<MessageFault['fault']>('delay', 'duplicate', 'drop'),
-      delayS: delayArb(settings),
+      fault: fc.constantFrom<MessageFault['fault']>(...faults),
+      delayS: delayArb(settings, generator),
     })
     .map(({ type, client, round, step, fault, delayS }) => ({
       kind: type.kind,
@@ -83,7 +112,9 @@ export function messageFaultArb(settings: CheckSettings): fc.Arbitrary<MessageFa
       dir: type.dir,
       round,
       step: type.perStep ? step : -1,
-      fault: fault === 'drop' && !isDatagram(settings, type.kind) ? 'delay' : fault,
+      // The uniform generator keeps reliable messages from being lost (delayed instead); the
+      // swarm one loses their first transmission, so the stream's retransmission runs.
+      fault: fault === 'drop' && generator === 'uniform' && !isDatagram(settings, type.kind) ? 'delay' : fault,
       delayS,
     }));
 }
@@ -114,15 +145,20 @@ export function straggleArb(settings: CheckSettings): fc.Arbitrary<StraggleFault
  * A whole fault schedule for the protocol of `settings`.
  * @example fc.sample(faultScheduleArb(settings), { seed: 42, numRuns: 1 })
  */
-export function faultScheduleArb(settings: CheckSettings, bounds: ScheduleBounds = DEFAULT_BOUNDS): fc.Arbitrary<FaultSchedule> {
+export function faultScheduleArb(settings: CheckSettings, bounds: ScheduleBounds = DEFAULT_BOUNDS, generator: Generator = 'uniform'): fc.Arbitrary<FaultSchedule> {
   const rounds = Array.from({ length: Math.max(0, settings.rounds - 1) }, (_, r) => r);
-  return fc.record({
-    runSeed: fc.nat({ max: 0xffff }),
-    messages: fc.array(messageFaultArb(settings), { maxLength: bounds.messages }),
-    crashes: fc.array(crashArb(settings), { maxLength: bounds.crashes }),
-    stragglers: fc.array(straggleArb(settings), { maxLength: bounds.stragglers }),
-    serverRestarts: fc.subarray(rounds, { maxLength: Math.min(bounds.serverRestarts, rounds.length) }),
-  });
+  const schedule = (on: ReadonlySet<FaultKind>): fc.Arbitrary<FaultSchedule> => {
+    const msgFaults = (['delay', 'duplicate', 'drop'] as const).filter((f) => on.has(f));
+    return fc.record({
+      runSeed: fc.nat({ max: 0xffff }),
+      messages: msgFaults.length > 0 ? fc.array(messageFaultArb(settings, generator, msgFaults), { maxLength: bounds.messages }) : fc.constant([]),
+      crashes: on.has('crash') ? fc.array(crashArb(settings), { maxLength: bounds.crashes }) : fc.constant([]),
+      stragglers: on.has('straggle') ? fc.array(straggleArb(settings), { maxLength: bounds.stragglers }) : fc.constant([]),
+      serverRestarts: on.has('restart') ? fc.subarray(rounds, { maxLength: Math.min(bounds.serverRestarts, rounds.length) }) : fc.constant([]),
+    });
+  };
+  if (generator === 'uniform') return schedule(new Set(FAULT_KINDS));
+  return fc.subarray([...FAULT_KINDS], { minLength: 1 }).chain((kinds) => schedule(new Set(kinds)));
 }
 
 /** A fault-free schedule. */
@@ -133,6 +169,8 @@ export function noFaults(runSeed = 0): FaultSchedule {
 /** The schedule as short readable lines (one fault a line), for counterexamples. */
 export function formatSchedule(s: FaultSchedule): string {
   const lines = [`runSeed ${s.runSeed}`];
+  const varied = formatVariation(s.variation);
+  if (varied !== null) lines.push(varied);
   for (const m of s.messages) {
     const at = `${m.kind} ${m.dir === 'up' ? `client-${m.client} → server side` : `server side → client-${m.client}`}, round ${m.round}${m.step >= 0 ? `, step ${m.step}` : ''}`;
     lines.push(m.fault === 'drop' ? `drop ${at}` : `${m.fault} ${at} by ${m.delayS} s`);

@@ -3,6 +3,7 @@ import { loadScenario, parseOverride } from '../scenario/load.js';
 import { checkProtocol } from './checker.js';
 import { formatSchedule } from './faults.js';
 import { PLANTED_BUGS } from './plantedBugs.js';
+import { PROPERTIES } from './properties.js';
 import { checkSettingsFromScenario } from './settings.js';
 import type { CheckSettings } from './types.js';
 
@@ -29,3 +30,16 @@ describe('planted bugs are caught with a shrunk counterexample', () => {
     }, 120_000);
   }
 });
+
+describe('each planted bug is caught on the quickstart as shipped, with the default settings, within 300 schedules', () => {
+  for (const bug of PLANTED_BUGS) {
+    it(bug.name, async () => {
+      const settings = checkSettingsFromScenario(await loadScenario('scenarios/quickstart.yaml'));
+      const properties = PROPERTIES.filter((p) => p.name === bug.caughtBy);
+      const [r] = checkProtocol(settings, { variant: bug, runs: 300, seed: 42, shrink: false, properties });
+      console.log(`planted bug ${bug.name}: ${bug.caughtBy} failed after ${r?.foundAfter} schedule(s) (fast-check seed 42)`);
+      expect(r?.passed).toBe(false);
+    }, 300_000);
+  }
+});
+

@@ -7,6 +7,7 @@ import { assign } from 'xstate';
 import { clientIndex } from '../actors/common.js';
 import { serverReact } from '../actors/splitServer.js';
 import type { ActorEvent, WireMessage } from '../protocol/messages.js';
+import { isMessage } from '../actors/common.js';
 import type { ProtocolVariant } from './variant.js';
 
 /** A planted bug and the property that must catch it. */
@@ -85,6 +86,40 @@ const deadlocksWhenLastClientDrops: PlantedBug = {
   },
 };
 
+const restartsRoundOnRepeatedWeights: PlantedBug = {
+  name: 'restarts-round-on-repeated-weights',
+  description: "a client takes a second copy of its round's weights for a new round and starts the round's batches again from batch 0",
+  caughtBy: 'makes-progress',
+  client: {
+    guards: {
+      newRound: ({ context, event }) => isMessage(event, 'weights.down') && event.msg.round >= (context as { round: number }).round,
+    },
+  },
+};
+
+const servesWhoeverSends: PlantedBug = {
+  name: 'serves-whoever-sends',
+  description: "the SFLV2 split server serves any client's batch as if it held the turn (and takes turn.done from anyone)",
+  caughtBy: 'turns-are-exclusive',
+  serverReact: (ctx, event) => {
+    const k = event.type === 'message' ? clientIndex(event.from) : -1;
+    if (ctx.variant !== 'sflv2' || k < 0 || k === ctx.turnHolder) return serverReact(ctx, event);
+    const step = serverReact({ ...ctx, turnHolder: k }, event);
+    return { context: { turnHolder: ctx.turnHolder, ...step.context }, effects: step.effects };
+  },
+};
+
+const keepsIgnoredCopies: PlantedBug = {
+  name: 'keeps-ignored-copies',
+  description: 'the split server drops a late or duplicated message without freeing its buffer',
+  caughtBy: 'buffers-live-right',
+  serverReact: (ctx, event) => {
+    const step = serverReact(ctx, event);
+    const ignored = event.type === 'message' && step.effects.every((e) => e.type === 'release');
+    return ignored ? { ...step, effects: [] } : step;
+  },
+};
+
 /** Every planted bug. */
 export const PLANTED_BUGS: readonly PlantedBug[] = [
   averagesLateUpdate,
@@ -92,4 +127,7 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   appliesDuplicateGradient,
   leaksLabels,
   deadlocksWhenLastClientDrops,
+  restartsRoundOnRepeatedWeights,
+  servesWhoeverSends,
+  keepsIgnoredCopies,
 ];

@@ -4,6 +4,7 @@
  */
 import { clientIndex } from '../actors/common.js';
 import type { MessageKind, TaskName } from '../protocol/messages.js';
+import { buffersLiveRight, linkAccounting, makesProgress, turnsAreExclusive } from './lifecycleProperties.js';
 import { packedWeights } from './standIn.js';
 import type { TaskRecord, Trace, TrafficEntry, Verdict } from './types.js';
 
@@ -12,6 +13,8 @@ export interface ProtocolProperty {
   name: string;
   description: string;
   check(trace: Trace, replay: () => Trace): Verdict;
+  /** Whether the trace gives the property anything to judge (default: always), for the coverage report. */
+  judges?(trace: Trace): boolean;
 }
 
 /** Relative tolerance of the FedAvg comparison (the same sums in another order). */
@@ -59,8 +62,10 @@ export const fedAvgMatchesReference: ProtocolProperty = {
     const packs = new Map(t.packs.map((p) => [p.blob, p]));
     for (const start of t.roundStarts) {
       const r = start.round;
+      // Over-selection: FedAvg begins once the first `aggregateFirst` of them arrived.
       const inTime = t.updateArrivals
         .filter((u) => u.round === r && u.first && u.beforeDeadline && start.selected.includes(u.client))
+        .slice(0, t.settings.aggregateFirst ?? Infinity)
         .sort((a, b) => a.client - b.client);
       const participants = inTime.map((u) => u.client);
       const samples = participants.map((k) => t.settings.samples[k] as number);
@@ -189,6 +194,7 @@ export const lateMessagesIgnored: ProtocolProperty = {
 export const labelsStayOnClient: ProtocolProperty = {
   name: 'labels-stay-on-client',
   description: 'in the U-shaped topology the labels (and the skip tensor) never leave a client',
+  judges: (t) => t.settings.topology === 'u-shaped',
   check(t) {
     if (t.settings.topology !== 'u-shaped') return null;
     for (const e of t.traffic) {
@@ -270,6 +276,10 @@ export const PROPERTIES: readonly ProtocolProperty[] = [
   lateMessagesIgnored,
   labelsStayOnClient,
   bytesConserved,
+  linkAccounting,
+  makesProgress,
+  turnsAreExclusive,
+  buffersLiveRight,
   deterministic,
   lateReplyNeverApplied,
 ];

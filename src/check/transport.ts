@@ -71,7 +71,8 @@ export class FaultyTransport {
     const link = client < 0 ? 'backbone' : `client-${client}/${dir === 'up' ? 'uplink' : 'downlink'}`;
     const bytes = this.bytesOf(msg);
     const datagram = isDatagram(s, msg.kind);
-    // Each fault applies to the first message of its identity; a reliable message cannot be dropped.
+    // Each fault applies to the first message of its identity. A dropped reliable message loses its
+    // first transmission: the stream resends it after the link's retransmission timeout.
     const fault = client < 0 ? undefined : this.faults.get(faultKey(msg.kind, client, dir, msg.round, step))?.shift();
     const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
     const out: InFlight[] = [];
@@ -79,10 +80,12 @@ export class FaultyTransport {
       const d = client < 0 ? this.backbone.transmit(bytes, now) : this.network.send(from, to, bytes, now, { reliable: !datagram });
       let arrival = d.arrivalTime;
       let dropReason: TrafficEntry['dropReason'] = null;
+      let resent = 0;
       if (d.dropped) dropReason = 'loss';
       else if (copy === 0 && fault?.fault === 'drop' && datagram) dropReason = 'fault';
+      else if (copy === 0 && fault?.fault === 'drop') resent = this.rtoOf(link);
       if (arrival !== null) {
-        arrival += extra + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
+        arrival += extra + resent + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
         // A datagram may be overtaken; a reliable stream delivers in order (head-of-line blocking).
         if (!datagram) {
           arrival = Math.max(arrival, this.lastReliable.get(link) ?? -Infinity);
@@ -105,6 +108,8 @@ export class FaultyTransport {
         recvTime: null,
         dropped: false,
         dropReason: null,
+        wireBytes: d.wireBytes,
+        retransmissions: d.retransmissions,
         blob: 'blob' in msg ? msg.blob.id : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob.id : null,
         tags: [],
       };
@@ -138,9 +143,24 @@ export class FaultyTransport {
   linkBytes(): Record<string, LinkBytes> {
     for (const l of [...this.network.links(), this.backbone]) {
       const st = l.stats;
-      this.bytes(l.name).model = { bytesSent: st.bytesSent, bytesDelivered: st.bytesDelivered, bytesDropped: st.bytesDropped };
+      this.bytes(l.name).model = {
+        bytesSent: st.bytesSent,
+        bytesDelivered: st.bytesDelivered,
+        bytesDropped: st.bytesDropped,
+        wireBytes: st.wireBytes,
+        retransmissions: st.retransmissions,
+        sent: st.sent,
+        delivered: st.delivered,
+        dropped: st.dropped,
+      };
     }
     return this.links;
+  }
+
+  /** Seconds a reliable stream waits before resending a lost segment on `link`. */
+  private rtoOf(link: string): number {
+    const l = this.network.links().find((x) => x.name === link);
+    return (l?.spec.rtoMs ?? 200) / 1000;
   }
 
   private bytes(link: string): LinkBytes {

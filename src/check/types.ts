@@ -4,6 +4,7 @@
  */
 import type { MessageKind, TaskName } from '../protocol/messages.js';
 import type { LinkSpec } from '../sim/link.js';
+import type { Variation } from './neighbourhood.js';
 
 /** Everything about a scenario the protocol check uses; the rest (data, model, codec) is stand-in. */
 export interface CheckSettings {
@@ -15,6 +16,8 @@ export interface CheckSettings {
   variant: 'sflv1' | 'sflv2';
   clients: number;
   clientsPerRound: number;
+  /** Over-selection: FedAvg as soon as this many selected clients reported (absent: all selected). */
+  aggregateFirst?: number;
   rounds: number;
   /** Local steps per round of each client (epochs × batches). */
   steps: number[];
@@ -50,7 +53,9 @@ export interface MessageFault {
   round: number;
   /** Local step, or -1 for round-level messages (weights, turn control). */
   step: number;
-  /** drop: lost (datagrams only); delay: arrives `delayS` late; duplicate: a second copy `delayS` after the first. */
+  /**
+   * drop: a datagram is lost; a reliable message loses its first transmission and is resent after
+   * the link's RTO (its bytes cross the link twice); delay: arrives `delayS` late; duplicate: a second copy `delayS` after the first. */
   fault: 'drop' | 'delay' | 'duplicate';
   delayS: number;
 }
@@ -80,6 +85,8 @@ export interface FaultSchedule {
   stragglers: StraggleFault[];
   /** The split server restarts (loses all state) right after these rounds complete. */
   serverRestarts: number[];
+  /** The scenario's neighbourhood this schedule runs in (absent or all null: the scenario as given). */
+  variation?: Variation;
 }
 
 /** One message's line in the checker's traffic log (the same fields as docs/formats.md, plus the checker's). */
@@ -102,6 +109,9 @@ export interface TrafficEntry {
   dropped: boolean;
   /** Why it was dropped: `loss` (the link), `fault` (the schedule), `down` (receiver crashed), or null. */
   dropReason: 'loss' | 'fault' | 'down' | null;
+  /** Bytes serialised for this copy (payload, headers, retransmitted packets) and packets resent, as the link reported. */
+  wireBytes: number;
+  retransmissions: number;
   /** Blob carried, if any, and the tags of what it descends from (`skip`, `labels`). */
   blob: number | null;
   tags: string[];
@@ -166,7 +176,17 @@ export interface LinkBytes {
   delivered: number;
   dropped: number;
   /** The network model's own counters for this link (client links only). */
-  model: { bytesSent: number; bytesDelivered: number; bytesDropped: number } | null;
+  model: {
+    bytesSent: number;
+    bytesDelivered: number;
+    bytesDropped: number;
+    wireBytes: number;
+    retransmissions: number;
+    /** Messages the link counted sent, delivered and dropped. */
+    sent: number;
+    delivered: number;
+    dropped: number;
+  } | null;
 }
 
 /** Everything one run leaves behind. */
@@ -186,6 +206,14 @@ export interface Trace {
   /** weights.up arrivals at the federator, with whether the deadline timer of that round had fired. */
   updateArrivals: { round: number; client: number; msgId: number; time: number; beforeDeadline: boolean; first: boolean }[];
   links: Record<string, LinkBytes>;
+  /** Client incarnations that crashed (by the schedule or a model-based command), and when. */
+  crashed: { client: number; inc: number; time: number }[];
+  /** SFLV2: every turn the split server handed out, with what ended the one before. */
+  turns: TurnRecord[];
+  /** Client batches: each fe.forward a client started, and how the batch ended. */
+  batches: BatchRecord[];
+  /** Buffer lifetimes: uses after release and buffers nobody freed (blobLedger.ts). */
+  lifetimes: LifetimeReport;
   finished: boolean;
   /** Why the run stopped without finishing (deadlock, livelock, or an actor error). */
   stuck: string | null;
@@ -197,3 +225,41 @@ export interface Trace {
 
 /** A property's verdict on one trace: null when it holds, else what went wrong. */
 export type Verdict = string | null;
+
+/** A turn the split server gave (SFLV2), and the event that made it do so. */
+export interface TurnRecord {
+  round: number;
+  client: number;
+  time: number;
+  inc: number;
+  /** round.start (first turn of a round), turn.done of client k, the turn timer, or something else. */
+  cause: { type: 'round.start' } | { type: 'turn.done'; client: number } | { type: 'timer'; epoch: number } | { type: 'other'; what: string };
+}
+
+/** One batch a client started: its round, step, incarnation and how it ended. */
+export interface BatchRecord {
+  client: number;
+  inc: number;
+  round: number;
+  step: number;
+  start: number;
+  /**
+   * trained: FE backward ran; skipped: its step timer fired first; abandoned: newer weights, a
+   * crash or the run's end came first; lost: the client moved on (next batch, or packed its
+   * weights) with neither.
+   */
+  end: 'trained' | 'skipped' | 'abandoned' | 'lost' | null;
+  endTime: number | null;
+  /** Arrival time at the client of the batch's last reply (features.s2 then gradients.s1; label-sharing: gradients.s1), null if it never came. */
+  replies: { kind: 'features.s2' | 'gradients.s1'; time: number }[];
+}
+
+/** What the blob ledger found. */
+export interface LifetimeReport {
+  /** First use of a freed buffer (a task input or a send), described; null if none. */
+  useAfterRelease: string | null;
+  /** Buffers a receiver was handed and neither used, passed on nor freed, described (a few). */
+  leaked: string[];
+  /** Copies of one message that shared a buffer (a real network never does that). */
+  sharedCopies: number;
+}

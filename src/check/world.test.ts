@@ -28,7 +28,7 @@ describe('the checker world (real machines, stand-in compute)', () => {
     for (const kind of ['features.s1', 'features.s2', 'gradients.s2', 'gradients.s1']) expect(count(t, kind)).toBe(4 * 8 * 8);
     expect(count(t, 'weights.up')).toBe(32);
     expect(Object.values(verdicts(s, noFaults(), t)).every((v) => v === null)).toBe(true);
-  });
+  }, 60_000);
 
   it('runs the split server as its machine or as its reaction function with the same traffic log', async () => {
     const s = await settings('protocol.clients=3', 'protocol.rounds=3', 'data.samplesPerClient=24');

@@ -8,11 +8,13 @@ import { createHash } from 'node:crypto';
 import { clientIndex, clientName } from '../actors/common.js';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
 import { SimKernel } from '../sim/kernel.js';
+import { BlobLedger } from './blobLedger.js';
 import { lateness, type ActorView } from './lateness.js';
+import { applyVariation } from './neighbourhood.js';
 import { closeSlackS } from './settings.js';
 import { IDENTITY_TASKS, StandInBlobs, fedAvgVectors, initialWeights, packedWeights, taskOutputs } from './standIn.js';
 import { FaultyTransport } from './transport.js';
-import type { CheckSettings, FaultSchedule, Trace, TrafficEntry } from './types.js';
+import type { BatchRecord, CheckSettings, FaultSchedule, Trace, TrafficEntry, TurnRecord } from './types.js';
 import { REAL_PROTOCOL, variantActors, type CheckedActor, type ProtocolVariant, type ServerMode, type VariantActors } from './variant.js';
 
 /** Options of a run. */
@@ -42,6 +44,8 @@ interface Slot extends ActorView {
   /** Client: the global weights it loaded and the local steps it trained since. */
   loaded: readonly number[] | null;
   stepsDone: number;
+  /** Client: the batch it is working on (null between batches). */
+  batch: (BatchRecord & { timerAt: number | null }) | null;
 }
 
 export class ProtocolWorld {
@@ -52,7 +56,9 @@ export class ProtocolWorld {
   private readonly actors: VariantActors;
   private readonly slots = new Map<string, Slot>();
   private readonly maxEvents: number;
-  private readonly trace: Omit<Trace, 'traffic' | 'links' | 'trafficHash' | 'finished' | 'stuck' | 'events' | 'endTime'>;
+  private readonly trace: Omit<Trace, 'traffic' | 'links' | 'trafficHash' | 'finished' | 'stuck' | 'events' | 'endTime' | 'lifetimes'>;
+  private readonly ledger = new BlobLedger();
+  readonly settings: CheckSettings;
   private global: number[] = initialWeights();
   private readonly deadlineFired = new Set<number>();
   private readonly roundsStarted = new Set<number>();
@@ -62,7 +68,9 @@ export class ProtocolWorld {
   private finished = false;
   private stuck: string | null = null;
 
-  constructor(readonly settings: CheckSettings, readonly schedule: FaultSchedule, options: WorldOptions = {}) {
+  constructor(scenario: CheckSettings, readonly schedule: FaultSchedule, options: WorldOptions = {}) {
+    const settings = applyVariation(scenario, schedule.variation);
+    this.settings = settings;
     this.transport = new FaultyTransport(settings, schedule, (b) => this.blobs.info(b)?.tags ?? []);
     this.actors = variantActors(options.variant ?? REAL_PROTOCOL, this.outbox, options.serverAs);
     const perRound = settings.steps.reduce((a, b) => a + b, 0) * 40 + settings.clients * 40;
@@ -79,6 +87,9 @@ export class ProtocolWorld {
       roundStarts: [],
       roundCompletes: [],
       updateArrivals: [],
+      turns: [],
+      batches: [],
+      crashed: [],
     };
     for (const g of schedule.stragglers) this.slowdown.set(`${g.client}/${g.round}`, (this.slowdown.get(`${g.client}/${g.round}`) ?? 1) * g.factor);
     this.slots.set('federator', this.newSlot('federator'));
@@ -134,6 +145,9 @@ export class ProtocolWorld {
     if (slot.ref === null) return;
     slot.ref.stop();
     slot.ref = null;
+    this.endBatch(slot, 'abandoned');
+    this.ledger.forget(slot.name);
+    this.trace.crashed.push({ client: k, inc: slot.inc, time: this.now });
     slot.inc++;
     if (downS !== null) this.kernel.after(downS, { type: 'rejoin', client: k, inc: slot.inc });
   }
@@ -142,7 +156,7 @@ export class ProtocolWorld {
   rejoinClient(k: number): void {
     const slot = this.slot(clientName(k));
     if (slot.ref !== null) return;
-    Object.assign(slot, { round: -1, step: -1, loaded: null, stepsDone: 0, delivered: new Map() });
+    Object.assign(slot, { round: -1, step: -1, loaded: null, stepsDone: 0, delivered: new Map(), batch: null });
     this.startMachine(slot);
   }
 
@@ -150,6 +164,7 @@ export class ProtocolWorld {
   restartServer(): void {
     const slot = this.slot('server');
     slot.ref?.stop();
+    this.ledger.forget(slot.name);
     slot.inc++;
     slot.delivered = new Map();
     this.startMachine(slot);
@@ -169,11 +184,13 @@ export class ProtocolWorld {
       else if (this.kernel.pending === 0) stuck = `deadlock: nothing left to happen (${where})`;
     }
     const traffic = this.transport.traffic;
+    for (const slot of this.slots.values()) if (slot.batch !== null && this.over) this.endBatch(slot, 'abandoned');
     let hash: string | null = null;
     const trace = {
       ...this.trace,
       traffic,
       links: this.transport.linkBytes(),
+      lifetimes: this.ledger.report(),
       finished: this.finished,
       stuck,
       events: this.events,
@@ -194,7 +211,7 @@ export class ProtocolWorld {
   }
 
   private newSlot(name: string): Slot {
-    const slot: Slot = { name, ref: null, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0 };
+    const slot: Slot = { name, ref: null, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0, batch: null };
     this.startMachine(slot);
     return slot;
   }
@@ -209,6 +226,7 @@ export class ProtocolWorld {
         rounds: s.rounds,
         roundDeadlineS: s.roundDeadlineS,
         seed: s.seed,
+        ...(s.aggregateFirst !== undefined ? { aggregateFirst: s.aggregateFirst } : {}),
       });
     } else if (slot.name === 'server') {
       slot.ref = this.actors.server({ topology: s.topology, variant: s.variant, turnTimeoutS: s.turnTimeoutS });
@@ -242,6 +260,8 @@ export class ProtocolWorld {
         const slot = this.slot(ev.actor);
         if (slot.ref === null || slot.inc !== ev.inc || !slot.ref.active) return; // a crashed incarnation's work, or a finished actor
         if (ev.type === 'timer' && ev.actor === 'federator' && ev.name === 'deadline') this.deadlineFired.add(ev.round);
+        const b = slot.batch;
+        if (ev.type === 'timer' && ev.name === 'step' && b !== null && b.round === ev.round && b.step === ev.step && b.timerAt === null) b.timerAt = this.now;
         const event: ActorEvent =
           ev.type === 'done'
             ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: ev.outputs, loss: 0.5 }
@@ -260,6 +280,7 @@ export class ProtocolWorld {
     const { msg, entry } = ev;
     if (slot.ref === null) {
       this.transport.drop(entry, 'down');
+      if (entry.blob !== null && msg.kind !== 'weights.down') this.ledger.lost(entry.blob);
       return;
     }
     this.transport.delivered(entry, this.now);
@@ -278,6 +299,9 @@ export class ProtocolWorld {
     const record = { index: this.events, time: this.now, to: ev.to, msgId: entry.msgId, seq: entry.seq, late: lateWhy !== null, lateWhy, sends: 0, computes: 0 };
     this.trace.deliveries.push(record);
     if (!slot.ref.active) return; // the federator finished: nothing listens
+    if (entry.blob !== null && msg.kind !== 'weights.down') this.ledger.delivered(ev.to, slot.inc, entry.blob, `${msg.kind}${entry.op ? ` ${entry.op}` : ''} #${entry.msgId} copy ${entry.copy} (round ${msg.round}, step ${entry.step})`);
+    const b = slot.batch;
+    if (b !== null && (msg.kind === 'features.s2' || msg.kind === 'gradients.s1') && msg.round === b.round && msg.step === b.step) b.replies.push({ kind: msg.kind, time: this.now });
     const effects = this.deliver(slot, { type: 'message', from: ev.from, msg }, entry.msgId);
     record.sends = effects.filter((e) => e.type === 'send').length;
     record.computes = effects.filter((e) => e.type === 'compute').length;
@@ -292,17 +316,29 @@ export class ProtocolWorld {
       throw new Error(`${slot.name} failed on ${event.type}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const effects = this.outbox.splice(0);
-    for (const e of effects) this.perform(slot, e, trigger, effects);
+    for (const e of effects) this.perform(slot, e, trigger, effects, event);
     return effects;
   }
 
-  private perform(slot: Slot, e: Effect, trigger: number | null, all: Effect[]): void {
+  private perform(slot: Slot, e: Effect, trigger: number | null, all: Effect[], cause: ActorEvent): void {
     const now = this.now;
     switch (e.type) {
       case 'send': {
         if (e.msg.kind === 'features.s1' && slot.name.startsWith('client-')) slot.step = e.msg.step;
+        if (slot.name === 'server' && e.msg.kind === 'control' && e.msg.control.op === 'turn') this.turnGiven(slot, e.msg.round, clientIndex(e.to), cause);
+        const sentBlob = blobOf(e.msg);
+        if (sentBlob !== null) this.ledger.sent(slot.name, sentBlob.id, e.msg.kind, now);
         for (const copy of this.transport.send(e.from, e.to, e.msg, now)) {
-          if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg: e.msg, entry: copy.entry });
+          let msg = e.msg;
+          if (copy.entry.copy > 0 && sentBlob !== null) {
+            // A duplicate is a separate buffer, as on a real network: the receiver must free each copy it drops.
+            const info = this.blobs.info(sentBlob.id);
+            const clone = this.blobs.make(sentBlob.bytes, info ?? { msgs: [], tags: [], value: null });
+            copy.entry.blob = clone.id;
+            msg = withBlob(e.msg, clone);
+          }
+          if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg, entry: copy.entry });
+          else if (copy.entry.blob !== null && msg.kind !== 'weights.down') this.ledger.lost(copy.entry.blob);
         }
         return;
       }
@@ -321,8 +357,30 @@ export class ProtocolWorld {
         this.finished = true;
         return;
       case 'release':
+        this.ledger.released(slot.name, e.blobs, now);
         return;
     }
+  }
+
+  private turnGiven(slot: Slot, round: number, client: number, cause: ActorEvent): void {
+    let c: TurnRecord['cause'];
+    if (cause.type === 'message' && cause.msg.kind === 'control' && cause.msg.control.op === 'round.start') c = { type: 'round.start' };
+    else if (cause.type === 'message' && cause.msg.kind === 'control' && cause.msg.control.op === 'turn.done') c = { type: 'turn.done', client: clientIndex(cause.from) };
+    else if (cause.type === 'timer' && cause.name === 'turn') c = { type: 'timer', epoch: cause.step };
+    else c = { type: 'other', what: cause.type === 'message' ? `a ${cause.msg.kind} message` : cause.type };
+    this.trace.turns.push({ round, client, time: this.now, inc: slot.inc, cause: c });
+  }
+
+  /** Closes the client's open batch: trained if FE backward ran, else skipped if its step timer fired, else `otherwise`. */
+  private endBatch(slot: Slot, otherwise: 'abandoned' | 'lost'): void {
+    const b = slot.batch;
+    if (b === null) return;
+    slot.batch = null;
+    if (b.end === 'trained') return;
+    const { timerAt, ...rec } = b;
+    rec.end = timerAt !== null ? 'skipped' : otherwise;
+    rec.endTime = timerAt ?? this.now;
+    Object.assign(b, rec);
   }
 
   private roundStarted(round: number, now: number, deadlineS: number, effects: Effect[]): void {
@@ -334,6 +392,23 @@ export class ProtocolWorld {
     for (const c of this.schedule.crashes) {
       if (c.round !== round) continue;
       for (const k of c.clients) this.kernel.after(c.atS, { type: 'crash', client: k, downS: c.downS });
+    }
+  }
+
+  /** Follows a client's batches through its tasks: fe.forward opens one, fe.backward trains it, the next batch, a pack or a load closes it. */
+  private batchTask(slot: Slot, task: TaskName, round: number, step: number): void {
+    if (task === 'fe.forward') {
+      this.endBatch(slot, 'lost');
+      const b = { client: clientIndex(slot.name), inc: slot.inc, round, step, start: this.now, end: null, endTime: null, replies: [], timerAt: null };
+      slot.batch = b;
+      this.trace.batches.push(b);
+    } else if (task === 'fe.backward') {
+      const b = slot.batch;
+      if (b !== null && b.round === round && b.step === step && b.end === null) Object.assign(b, { end: 'trained', endTime: this.now });
+    } else if (task === 'weights.pack') {
+      this.endBatch(slot, 'lost');
+    } else if (task === 'weights.load') {
+      this.endBatch(slot, 'abandoned');
     }
   }
 
@@ -362,6 +437,8 @@ export class ProtocolWorld {
     if (tags.length > 1) tags.sort();
     const k = a.client ?? -1;
     this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, inc: slot.inc, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags });
+    this.ledger.task(slot.name, e.task, a.inputs ?? [], this.now);
+    if (slot.name.startsWith('client-')) this.batchTask(slot, e.task, a.round, a.step);
     const { count, secondTag } = taskOutputs(e.task, s.topology);
     let value: number[] | null = null;
     switch (e.task) {
@@ -408,6 +485,19 @@ export class ProtocolWorld {
     const base = slot.name === 'server' ? s.serverTaskS : slot.name === 'federator' ? s.federatorTaskS : s.clientTaskS;
     this.kernel.after(base * straggle, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs });
   }
+}
+
+/** The blob a message carries (its payload, or the labels of a labels op), if any. */
+function blobOf(msg: WireMessage): BlobRef | null {
+  if ('blob' in msg) return msg.blob;
+  return msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob : null;
+}
+
+/** `msg` carrying `blob` instead of its own buffer. */
+function withBlob(msg: WireMessage, blob: BlobRef): WireMessage {
+  if ('blob' in msg) return { ...msg, blob } as WireMessage;
+  if (msg.kind === 'control' && msg.control.op === 'labels') return { ...msg, control: { ...msg.control, blob } };
+  return msg;
 }
 
 /** sha256 of a traffic log written as NDJSON. */

@@ -1,0 +1,179 @@
+/**
+ * Properties of issue 18, for the bugs the first eight could not see: a client's batches
+ * (progress), SFLV2's turns on the one M (exclusivity), buffer lifetimes, and the link's own
+ * accounting of retransmissions. Each is judged on the trace alone (types.ts: `batches`,
+ * `turns`, `lifetimes`, the traffic log and the links' counters).
+ */
+import { HEADER_BYTES, DEFAULT_MTU_BYTES } from '../sim/link.js';
+import type { ProtocolProperty } from './properties.js';
+import type { BatchRecord, TaskRecord, Trace } from './types.js';
+
+/** Slack for comparing virtual times computed along different paths. */
+const EPS = 1e-9;
+
+function batchGroups(t: Trace): Map<string, BatchRecord[]> {
+  const groups = new Map<string, BatchRecord[]>();
+  for (const b of t.batches) {
+    const key = `${b.client}#${b.inc}/${b.round}`;
+    const list = groups.get(key);
+    if (list) list.push(b);
+    else groups.set(key, [b]);
+  }
+  return groups;
+}
+
+export const makesProgress: ProtocolProperty = {
+  name: 'makes-progress',
+  description: "every batch a client starts is trained, or skipped by its step timer while a reply was missing; a round's batches run 0, 1, 2, … once each; a client that loaded a round finishes it unless a crash or newer weights interrupt",
+  check(t) {
+    for (const b of t.batches) {
+      const where = `client-${b.client} round ${b.round} batch ${b.step}`;
+      if (b.end === 'lost') return `${where} ended at t=${b.endTime} neither trained nor timed out: its work was lost`;
+      const g1 = b.replies.find((r) => r.kind === 'gradients.s1');
+      if (b.end === 'skipped' && g1 !== undefined && g1.time < (b.endTime as number) - EPS) {
+        return `${where} was skipped at t=${b.endTime} although its gradients.s1 had arrived at t=${g1.time}`;
+      }
+    }
+    const groups = batchGroups(t);
+    for (const list of groups.values()) {
+      const bad = list.findIndex((b, i) => b.step !== i);
+      if (bad >= 0) {
+        const b = list[bad] as BatchRecord;
+        return `client-${b.client} round ${b.round}: its batch #${bad} of the round was batch ${b.step} (batches ${list.map((x) => x.step).join(', ')}): resumed mid-way or repeated`;
+      }
+    }
+    const packs = t.tasks.filter((x) => x.task === 'weights.pack' && x.actor.startsWith('client-'));
+    for (const p of packs) {
+      const list = groups.get(`${p.client}#${p.inc}/${p.round}`) ?? [];
+      const steps = t.settings.steps[p.client] as number;
+      if (list.length !== steps) return `client-${p.client} packed round ${p.round} at t=${p.time} after ${list.length} of its ${steps} batches`;
+    }
+    // A client that loaded a round and was never interrupted finishes it (SFLV2: once it got the turn).
+    const crashed = new Set(t.crashed.map((c) => `${c.client}#${c.inc}`));
+    const loads = t.tasks.filter((x) => x.task === 'weights.load');
+    for (const l of loads) {
+      if (crashed.has(`${l.client}#${l.inc}`) || !t.finished) continue;
+      const later = loads.some((x) => x.client === l.client && x.inc === l.inc && x.index > l.index);
+      if (later) continue;
+      if (t.settings.variant === 'sflv2' && !t.turns.some((x) => x.round === l.round && x.client === l.client)) continue;
+      if (!packs.some((p) => p.client === l.client && p.inc === l.inc && p.round === l.round)) {
+        const list = groups.get(`${l.client}#${l.inc}/${l.round}`) ?? [];
+        return `client-${l.client} loaded round ${l.round} at t=${l.time} and never finished it (${list.length} batches started, none interrupted it)`;
+      }
+    }
+    return null;
+  },
+};
+
+/** Server tasks a client's message or decoded tensor starts on M's behalf: only its turn's holder may start them. */
+const ON_M = new Set(['decode', 'm.forward', 'm.backward', 's.train']);
+
+export const turnsAreExclusive: ProtocolProperty = {
+  name: 'turns-are-exclusive',
+  description: "SFLV2: one client's turn at a time on M — a turn starts with the round or ends by its holder's turn.done or its timeout, each client once a round, and M serves only the holder",
+  judges: (t) => t.settings.variant === 'sflv2',
+  check(t) {
+    if (t.settings.variant !== 'sflv2') return null;
+    const byRound = new Map<string, typeof t.turns>();
+    for (const x of t.turns) {
+      const key = `${x.inc}/${x.round}`;
+      const list = byRound.get(key);
+      if (list) list.push(x);
+      else byRound.set(key, [x]);
+    }
+    // When the server last took a batch from each client (features.s1 it started to decode re-arm the turn timer).
+    const featuresAt = t.deliveries.filter((d) => d.to === 'server' && d.computes > 0);
+    const entryOf = new Map(t.traffic.map((e) => [e.seq, e]));
+    for (const list of byRound.values()) {
+      const seen = new Set<number>();
+      for (const [i, x] of list.entries()) {
+        const where = `round ${x.round}: turn of client-${x.client} at t=${x.time}`;
+        if (seen.has(x.client)) return `${where} is its second turn of the round`;
+        seen.add(x.client);
+        const prev = list[i - 1];
+        if (prev === undefined) {
+          if (x.cause.type !== 'round.start') return `${where} was the round's first turn but began on ${x.cause.type}`;
+          continue;
+        }
+        if (x.cause.type === 'turn.done') {
+          if (x.cause.client !== prev.client) return `${where}: client-${x.cause.client}'s turn.done took the turn from its holder client-${prev.client}`;
+        } else if (x.cause.type === 'timer') {
+          const heard = featuresAt
+            .map((d) => entryOf.get(d.seq))
+            .filter((e) => e !== undefined && e.kind === 'features.s1' && e.src === `client-${prev.client}` && e.round === x.round && (e.recvTime as number) <= x.time)
+            .reduce((a, e) => Math.max(a, e?.recvTime ?? -Infinity), prev.time);
+          if (x.time - heard < t.settings.turnTimeoutS - EPS) {
+            return `${where}: the timer took client-${prev.client}'s turn ${(x.time - heard).toFixed(3)} s after the server last heard from it (timeout ${t.settings.turnTimeoutS} s)`;
+          }
+        } else {
+          return `${where} passed on ${x.cause.type === 'other' ? x.cause.what : x.cause.type}, not by its holder or its timeout`;
+        }
+      }
+    }
+    for (const task of t.tasks) {
+      if (task.actor !== 'server' || !ON_M.has(task.task)) continue;
+      const holder = (byRound.get(`${task.inc}/${task.round}`) ?? []).filter((x) => x.time <= task.time).at(-1);
+      if (holder === undefined || holder.client !== task.client) return `${describe(task)} while ${holder === undefined ? 'nobody' : `client-${holder.client}`} held the turn`;
+    }
+    return null;
+  },
+};
+
+function describe(task: TaskRecord): string {
+  return `the server ran ${task.task} for client-${task.client} (round ${task.round}, batch ${task.step}) at t=${task.time}`;
+}
+
+export const buffersLiveRight: ProtocolProperty = {
+  name: 'buffers-live-right',
+  description: 'no buffer is used after it was freed; every message copy a receiver is handed is used, passed on or freed (none left at the end); duplicates are separate buffers',
+  check(t) {
+    const l = t.lifetimes;
+    if (l.useAfterRelease !== null) return l.useAfterRelease;
+    if (l.sharedCopies > 0) return `${l.sharedCopies} duplicated message(s) shared their first copy's buffer`;
+    if (l.leaked.length > 0 && t.finished) return `at the end of the run ${l.leaked.join('; ')}`;
+    return null;
+  },
+};
+
+export const linkAccounting: ProtocolProperty = {
+  name: 'link-accounting',
+  description: "each link's counters (messages, wire bytes, retransmissions) add up to its messages, and a message's wire bytes and time cover its headers and retransmissions",
+  check(t) {
+    for (const [link, b] of Object.entries(t.links)) {
+      if (b.model === null) continue;
+      const mine = t.traffic.filter((e) => e.link === link);
+      const dropped = mine.filter((e) => e.dropReason === 'loss').length;
+      if (b.model.sent !== mine.length || b.model.dropped !== dropped || b.model.delivered !== mine.length - dropped) {
+        return `${link}: the link counts ${b.model.sent} sent, ${b.model.delivered} delivered, ${b.model.dropped} lost; the log has ${mine.length} and ${dropped} lost`;
+      }
+      const wire = mine.reduce((a, e) => a + e.wireBytes, 0);
+      const resent = mine.reduce((a, e) => a + e.retransmissions, 0);
+      if (wire !== b.model.wireBytes || resent !== b.model.retransmissions) {
+        return `${link}: the link counts ${b.model.wireBytes} wire bytes and ${b.model.retransmissions} retransmissions, its messages ${wire} and ${resent}`;
+      }
+    }
+    for (const e of t.traffic) {
+      if (e.link === 'backbone') continue;
+      const k = Number(e.link.slice('client-'.length, e.link.indexOf('/')));
+      const spec = t.settings.links[k]?.[e.link.endsWith('uplink') ? 'uplink' : 'downlink'];
+      if (spec === undefined) continue;
+      const mtu = spec.mtuBytes ?? DEFAULT_MTU_BYTES;
+      const payload = mtu - HEADER_BYTES;
+      const packets = Math.ceil(e.bytes / payload);
+      const base = e.bytes + HEADER_BYTES * packets;
+      const extra = e.wireBytes - base;
+      if (extra < 0 || extra > e.retransmissions * mtu || (e.retransmissions > 0 && extra < e.retransmissions * Math.min(mtu, e.bytes - (packets - 1) * payload + HEADER_BYTES))) {
+        return `${e.kind} #${e.msgId} on ${e.link}: ${e.wireBytes} wire bytes for ${e.bytes} B in ${packets} packets with ${e.retransmissions} retransmissions`;
+      }
+      if (e.dropReason === 'loss' && e.retransmissions > 0) return `${e.kind} #${e.msgId} on ${e.link} was lost although the link resent ${e.retransmissions} packets`;
+      if (spec.bandwidthTrace !== undefined || spec.latencyTrace !== undefined || e.recvTime === null || e.dropped) continue;
+      const rtt = (2 * spec.latencyMs) / 1000;
+      const recovery = e.retransmissions > 0 ? Math.min(rtt, (spec.rtoMs ?? 200) / 1000) : 0;
+      const least = (e.wireBytes * 8) / (spec.bandwidthMbps * 1e6) + spec.latencyMs / 1000 + recovery;
+      if (e.recvTime - e.sendTime < least - 1e-6) {
+        return `${e.kind} #${e.msgId} on ${e.link} took ${(e.recvTime - e.sendTime).toFixed(6)} s, less than its ${e.wireBytes} wire bytes, latency and ${e.retransmissions} retransmissions allow (${least.toFixed(6)} s)`;
+      }
+    }
+    return null;
+  },
+};

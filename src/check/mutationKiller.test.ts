@@ -1,0 +1,22 @@
+/**
+ * The checker as a mutant killer (`npm run mutate`, stryker.config.mjs): `check` with its default
+ * options on the quickstart made small (3 clients, 3 rounds, 3 steps), stopping at the first
+ * violation without shrinking. A mutant of the actors, the message vocabulary or the link
+ * accounting is killed when some property fails (or the run throws).
+ */
+import { describe, expect, it } from 'vitest';
+import { loadScenario, parseOverride } from '../scenario/load.js';
+import { checkProtocol } from './checker.js';
+import { checkSettingsFromScenario } from './settings.js';
+
+/** Schedules per killer run: the mutation score is measured with this many. */
+export const KILLER_RUNS = 50;
+
+describe('check as a mutant killer', () => {
+  it(`every property holds on the small quickstart over ${KILLER_RUNS} schedules`, async () => {
+    const overrides = ['protocol.clients=3', 'protocol.rounds=3', 'data.samplesPerClient=24'].map(parseOverride);
+    const settings = checkSettingsFromScenario(await loadScenario('scenarios/quickstart.yaml', overrides));
+    const failed = checkProtocol(settings, { runs: KILLER_RUNS, seed: 42, shrink: false }).filter((r) => !r.passed);
+    expect(failed.map((r) => `${r.name}: ${r.violation}`)).toEqual([]);
+  }, 120_000);
+});
