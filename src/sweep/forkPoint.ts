@@ -1,5 +1,6 @@
 /** Runs one sweep point in a child process (pointChild.ts) and waits for it. */
 import { fork } from 'node:child_process';
+import { compiledPath } from '../compute/pool.js';
 import type { PointJob } from './point.js';
 import type { PointReply, PointRequest } from './pointChild.js';
 
@@ -12,7 +13,7 @@ export type PointProgress = (round: number, rounds: number) => void;
  */
 export function forkPoint(job: PointJob, root: string, tag: string, onProgress?: PointProgress): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./pointChild.js', import.meta.url), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(compiledPath('sweep/pointChild.js'), [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
     let outcome: PointReply | null = null;
     child.stderr?.on('data', (d: Buffer) => {
