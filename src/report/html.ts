@@ -15,6 +15,8 @@ export interface ReportPage {
   charts: ChartSpec[];
   roi: { report: RoiReport; source: string } | null;
   notes: string[];
+  /** A sweep's statistics over seeds (sweep.json `stats`), when it has them. */
+  stats?: { caption: string; header: string[]; rows: string[][] } | null;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -122,6 +124,15 @@ export async function renderReportHtml(page: ReportPage): Promise<string> {
 ${doc.sections.map(sectionHtml).join('\n')}
 </section>`;
   }
+  const stats = page.stats
+    ? `<section id="section-stats">
+<h2>Statistics over seeds</h2>
+<p class="caption">${escapeHtml(page.stats.caption)}</p>
+<table><thead><tr>${page.stats.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
+${page.stats.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>
+</section>`
+    : '';
   const notes = page.notes.length > 0 ? `<ul class="note">${page.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   const specs = page.charts.map((c) => ({ id: c.id, spec: c.spec }));
   return `<!doctype html>
@@ -137,6 +148,7 @@ ${doc.sections.map(sectionHtml).join('\n')}
 <h1>${escapeHtml(page.title)}</h1>
 <p class="subtitle">${escapeHtml(page.subtitle)}</p>
 ${notes}
+${stats}
 ${charts}
 ${roi}
 <script>${scriptSafe(vega)}</script>

@@ -16,6 +16,8 @@ export interface SweepRow {
   dir: string;
   compressionRatio: number | null;
   meanIoU: number | null;
+  /** The run's seed (sweeps with --seeds); null in older tables. */
+  seed: number | null;
 }
 
 export interface Sweep {
@@ -44,6 +46,7 @@ export async function readSweep(path: string): Promise<Sweep> {
         dir: r.dir,
         compressionRatio: numOrNull(r.compressionRatio),
         meanIoU: numOrNull(r.meanIoU),
+        seed: numOrNull(r.seed),
       };
     });
     return { scenario: typeof top.scenario === 'string' ? top.scenario : null, rows };

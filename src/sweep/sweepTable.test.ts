@@ -67,3 +67,17 @@ describe('progressLine', () => {
     expect(progressLine({ total: 2, done: 0, running: 1, failed: 0, elapsedSeconds: 3 })).toContain('ETA –');
   });
 });
+
+describe('statsSection (report)', () => {
+  it('a table from sweep.json stats, nothing from an older table', async () => {
+    const { statsSection } = await import('./statsSection.js');
+    expect(statsSection({ rows: [] })).toBeNull();
+    const rows = [1, 2].flatMap((s) => [row('none', 'lan', s, 0.8, 1), row('quant', 'lan', s, 0.79 + 0.001 * s, 4)]);
+    const stats = sweepStats(rows, { path: 'codec.name', value: 'none' }, 0.02);
+    const t = statsSection({ stats, tolerance: 0.02, baseline: { 'codec.name': 'none' } });
+    expect(t?.header).toEqual(['codec.name', 'network.profile', 'seeds', 'tail IoU', 'traffic ratio', 'compression ratio', 'simulated s', 'ΔIoU', 'within 0.02']);
+    expect(t?.rows[1]?.slice(0, 3)).toEqual(['quant', 'lan', '2']);
+    expect(t?.rows[1]?.[8]).toBe('yes');
+    expect(t?.caption).toContain('codec.name=none');
+  });
+});
