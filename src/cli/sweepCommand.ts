@@ -190,6 +190,13 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     void outcomes;
   } else if (todo.length > 0 && connection !== null) {
     const { runPointsOnQueue } = await import('../sweep/queueSweep.js');
+    const { checkRedis } = await import('../sweep/checkRedis.js');
+    try {
+      await checkRedis(connection, redactRedisUrl(values.queue as string));
+    } catch (err) {
+      io.stderr(`splitwire sweep: ${(err as Error).message}\n`);
+      return 2;
+    }
     const r = await runPointsOnQueue(todo, outDir, {
       connection,
       queueName: values['queue-name'] ?? DEFAULT_QUEUE_NAME,

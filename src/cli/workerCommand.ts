@@ -54,6 +54,13 @@ export async function workerCommand(argv: string[], io: Io): Promise<number> {
     return fail((err as Error).message);
   }
   const { startWorker } = await import('../sweep/worker.js');
+  const { checkRedis } = await import('../sweep/checkRedis.js');
+  try {
+    await checkRedis(connection, redactRedisUrl(values.queue));
+  } catch (err) {
+    io.stderr(`splitwire worker: ${(err as Error).message}\n`);
+    return 2;
+  }
   const queueName = values['queue-name'] ?? DEFAULT_QUEUE_NAME;
   const { worker, store } = await startWorker({
     connection,

@@ -52,6 +52,16 @@ const work = mkdtempSync(join(tmpdir(), 'splitwire-queue-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('sweep on a BullMQ queue', () => {
+  it.skipIf(URL_ENV === undefined)('a refused password is a clear error that does not repeat it', async () => {
+    const { checkRedis } = await import('./checkRedis.js');
+    const c = parseRedisUrl(URL_ENV as string);
+    await expect(checkRedis(c, 'shown')).resolves.toBeUndefined();
+    const bad = { ...c, password: 'not-the-password-123' };
+    const err = await checkRedis(bad, 'redis://***@host').then(() => null, (e: Error) => e.message);
+    expect(err).toMatch(/^--queue: cannot use redis:\/\/\*\*\*@host: (WRONGPASS|ERR AUTH|NOAUTH)/);
+    expect(err).not.toContain('not-the-password-123');
+  });
+
   it.skipIf(URL_ENV === undefined && process.env['CI'] === undefined)(
     'survives a SIGKILLed worker; results match local runs byte for byte; a re-run runs no job',
     async () => {
