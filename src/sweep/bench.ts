@@ -27,8 +27,11 @@ export interface SweepBench {
   sweepLocal2Seconds: number;
   /** Points per second with 2 processes ÷ with 1. */
   sweepLocal2vs1: number;
+  /** The points one by one through the queue (one worker), each right after the same point locally. */
   sweepQueue1Seconds: number | null;
-  /** (queue with one worker − local pool of one) ÷ points. */
+  /** The points one by one through a local pool of one, each right before the same point on the queue. */
+  sweepQueuePairedLocal1Seconds?: number;
+  /** (queue with one worker − local pool of one) ÷ points, paired point by point. */
   sweepQueueOverheadPerJobSeconds: number | null;
   /**
    * The same with each run's own wall time (its summary's `wallSeconds`) taken out of both
@@ -90,8 +93,8 @@ export async function benchSweep(n = 4): Promise<SweepBench> {
     points.push(makePoint(s, { seed }, `seed=${seed}`));
   }
   const root = mkdtempSync(join(tmpdir(), 'splitwire-sweep-bench-'));
-  const runSeconds = (dir: string): number =>
-    points.reduce((a, p) => a + (JSON.parse(readFileSync(join(dir, p.dir, 'summary.json'), 'utf8')) as { wallSeconds: number }).wallSeconds, 0);
+  const runSeconds = (dir: string, which: readonly PointJob[] = points): number =>
+    which.reduce((a, p) => a + (JSON.parse(readFileSync(join(dir, p.dir, 'summary.json'), 'utf8')) as { wallSeconds: number }).wallSeconds, 0);
   const timed = async (f: () => Promise<unknown>): Promise<number> => {
     const t0 = wallSeconds();
     await f();
@@ -118,14 +121,25 @@ export async function benchSweep(n = 4): Promise<SweepBench> {
     const queueName = `splitwire-bench-${process.pid}-${Math.round(wallSeconds() * 1000)}`;
     const { worker, store } = await startWorker({ connection, queueName, concurrency: 1, lockSeconds: 30, log: () => undefined });
     try {
-      const queued = await timed(() => runPointsOnQueue(points, join(root, 'queue1'), { connection, queueName, attempts: 1 }));
-      const queuedRuns = runSeconds(join(root, 'queue1'));
+      // Paired, point by point: the same point through a local pool of one, then through the
+      // queue, so both see about the same load on a shared machine.
+      let queued = 0;
+      let local = 0;
+      let queuedRuns = 0;
+      let localRuns = 0;
+      for (const p of points) {
+        local += await timed(() => runPointsLocally([p], join(root, 'pairLocal'), 1));
+        queued += await timed(() => runPointsOnQueue([p], join(root, 'pairQueue'), { connection, queueName, attempts: 1 }));
+        localRuns += runSeconds(join(root, 'pairLocal'), [p]);
+        queuedRuns += runSeconds(join(root, 'pairQueue'), [p]);
+      }
       return {
         ...out,
         sweepQueue1Seconds: queued,
-        sweepQueueOverheadPerJobSeconds: (queued - local1) / n,
+        sweepQueuePairedLocal1Seconds: local,
+        sweepQueueOverheadPerJobSeconds: (queued - local) / n,
         sweepQueue1RunSeconds: queuedRuns,
-        sweepQueueOverheadOutsideRunsPerJobSeconds: (queued - queuedRuns - (local1 - out.sweepLocal1RunSeconds)) / n,
+        sweepQueueOverheadOutsideRunsPerJobSeconds: (queued - queuedRuns - (local - localRuns)) / n,
       };
     } finally {
       await worker.close();
