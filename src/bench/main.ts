@@ -118,6 +118,14 @@ const ENTRIES: Record<string, Entry> = {
     const r = await benchCheck(quick ? { schedules: 1000 } : {});
     return { backend: null, ...r };
   },
+  /**
+   * Sweeps (issue 15): throughput of 2 local processes vs 1 on the same points, and the queue's
+   * overhead per job (one BullMQ worker vs the local pool of one); 2 points with --quick.
+   */
+  sweep: async ({ quick }) => {
+    const { benchSweep } = await import('../sweep/bench.js');
+    return { backend: null, ...(await benchSweep(quick ? 2 : 4)) };
+  },
   /** splitwire roi on a 1,000,000-line traffic log (issue 6). */
   roi: async () => {
     const { benchRoiMillionLines } = await import('../roi/bench.js');

@@ -9,6 +9,7 @@ import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { doctorCommand } from './doctorCommand.js';
+import { workerCommand } from './workerCommand.js';
 
 const HELP = `splitwire ${VERSION} — split-federated learning with learned compression over a simulated network
 
@@ -16,7 +17,8 @@ Usage: splitwire <command> [options]
 
 Commands:
   run <scenario.yaml>     simulate a training run (traffic log, summary, progress)
-  sweep <scenario.yaml>   run a grid of settings; one table of compression vs accuracy
+  sweep <scenario.yaml>   run a grid of settings × seeds, here or on a queue; statistics per setting
+  worker --queue URL      serve a sweep's queued runs (BullMQ on Redis), on any machine
   check <scenario.yaml>   property-test the protocol of a scenario under network faults
   roi <log>               return on investment from a traffic log and a tariff
   report <dir>            self-contained HTML report of a run or sweep folder
@@ -33,6 +35,7 @@ type Command = (argv: string[], io: Io) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   sweep: sweepCommand,
+  worker: workerCommand,
   doctor: doctorCommand,
   schema: async (_argv, io) => {
     io.stdout(scenarioJsonSchemaText());

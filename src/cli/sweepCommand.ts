@@ -1,59 +1,58 @@
 /**
- * `splitwire sweep`: runs a scenario over a grid of settings and writes one table of
- * compression ratio against accuracy (sweep.json, sweep.csv), each run in its own folder.
+ * `splitwire sweep`: runs a scenario over a grid of settings and seeds — here, in a pool of
+ * child processes, or on a BullMQ queue served by `splitwire worker`s — and writes one row per
+ * run and statistics per setting over seeds (sweep.json, sweep.csv, sweep-stats.csv).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadScenario, parseOverride, type Override } from '../scenario/load.js';
-import type { DataInfo } from '../run/evaluate.js';
-import { runScenario } from '../run/simulation.js';
-import { dataBanner } from './runCommand.js';
 import type { RunSummary } from '../run/summary.js';
-import { formatBytes } from './format.js';
+import { wallSeconds } from '../sim/wallClock.js';
+import { makePoint, type PointJob } from '../sweep/point.js';
+import { isPointDone } from '../sweep/pointDir.js';
+import { runPointsLocally } from '../sweep/localPool.js';
+import { parseRedisUrl, redactRedisUrl } from '../sweep/redisUrl.js';
+import { DEFAULT_ATTEMPTS, DEFAULT_QUEUE_NAME } from '../sweep/queueNames.js';
+import { rankRows, rowOf, rowsCsv, statsCsv, sweepStats, type SweepRow } from '../sweep/sweepTable.js';
+import { progressLine, statsTable } from '../sweep/progressLine.js';
 import type { Io } from './io.js';
 
-export const SWEEP_HELP = `Usage: splitwire sweep <scenario.yaml> --set a.b=v1,v2,... [--set c.d=w1,w2] [options]
+export type { SweepRow } from '../sweep/sweepTable.js';
+export { rankRows } from '../sweep/sweepTable.js';
 
-Runs every combination of the listed values (a grid) and writes
-  DIR/<setting>/{summary.json,traffic.ndjson,timeline.ndjson}   one folder per run
-  DIR/sweep.json, DIR/sweep.csv                                 one row per run:
-      setting, compression ratio, final and tail mean IoU, trivial mean IoU, Dice, bytes,
-      simulated seconds, rank (1 = best tail mean IoU); printed best first
+export const SWEEP_HELP = `Usage: splitwire sweep <scenario.yaml> --set a.b=v1,v2,... [--seeds 1,2,3] [options]
+
+Runs every combination of the listed values (a grid), once per seed, and writes
+  DIR/<setting>/{summary.json,traffic.ndjson,timeline.ndjson,point.json}    one folder per run
+      (DIR/<setting>/seed=<n>/… with --seeds)
+  DIR/sweep.json         rows (one per run) and stats (one per setting over its seeds)
+  DIR/sweep.csv          one line per run: setting, seed, ratios, final, tail and trivial IoU,
+                         bytes, simulated seconds, rank (1 = best tail mean IoU)
+  DIR/sweep-stats.csv    one line per setting: mean and 95 % interval (Student t) of the tail IoU,
+                         ratios, simulated time, time to accuracy; paired IoU difference to the
+                         baseline (same seeds) and whether it is within --tolerance of it
+
+A run's folder is keyed by a hash of its resolved scenario, its files and the splitwire version:
+run the same sweep again (or after an interruption) and finished points are not run again.
 
 Options:
   --set a.b=v1,v2   a field and its values (repeatable; a single value is a fixed override)
+  --seeds 1,2,3     run every setting with each of these seeds (paired across settings)
+  --seed N          one seed for every run (as --seeds N, without the seed=N folder level)
   --out DIR         output folder (default: runs/<scenario name>-sweep)
-  --seed N          override the scenario seed
+  --jobs N          runs at once on this machine (default: the number of cores, ${availableParallelism()} here)
+  --queue URL       run the points as jobs on a BullMQ queue in Redis instead:
+                    redis://[user:password@]host:port[/db] or rediss://… (TLS); served by
+                    'splitwire worker --queue URL' on any number of machines
+  --queue-name N    queue (and Redis key prefix) name (default: ${DEFAULT_QUEUE_NAME})
+  --attempts N      tries per job when its run fails (default: ${DEFAULT_ATTEMPTS})
+  --baseline a.b=v  the setting others are compared with (default: codec.name=none)
+  --tolerance X     IoU difference to the baseline deemed acceptable (default: 0.02)
   --quiet           no progress lines
   -h, --help        this text
 `;
-
-/** One row of the sweep table (docs/formats.md). */
-export interface SweepRow {
-  setting: Record<string, unknown>;
-  dir: string;
-  compressionRatio: number | null;
-  meanIoU: number | null;
-  /** Mean IoU of the last evaluation.tailRounds evaluations: what the sweep ranks on. */
-  tailMeanIoU: number | null;
-  /** Mean IoU of the best constant prediction on the same test set. */
-  trivialMeanIoU: number | null;
-  meanDice: number | null;
-  rawBytes: number;
-  wireBytes: number;
-  simulatedSeconds: number;
-  /** 1 = highest tailMeanIoU (ties: lower wire bytes first); rows without a score rank last. */
-  rank: number;
-}
-
-/** Ranks rows in place by tailMeanIoU, best first (ties: fewer wire bytes), and returns them best first. */
-export function rankRows(rows: SweepRow[]): SweepRow[] {
-  const score = (r: SweepRow): number => r.tailMeanIoU ?? -Infinity;
-  const order = rows.slice().sort((a, b) => score(b) - score(a) || a.wireBytes - b.wireBytes);
-  order.forEach((r, i) => (r.rank = i + 1));
-  return order;
-}
 
 /** All combinations of the axes, in order (first axis slowest). */
 export function grid(axes: Array<{ path: string; values: unknown[] }>): Array<Record<string, unknown>> {
@@ -72,23 +71,22 @@ export function settingDir(setting: Record<string, unknown>): string {
   return (parts.join('_') || 'base').replace(/[^A-Za-z0-9._=+-]/g, '-');
 }
 
-function csv(rows: SweepRow[], keys: string[]): string {
-  const header = [...keys, 'compressionRatio', 'meanIoU', 'tailMeanIoU', 'trivialMeanIoU', 'meanDice', 'rawBytes', 'wireBytes', 'simulatedSeconds', 'rank', 'dir'];
-  const cell = (v: unknown): string => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const lines = rows.map((r) =>
-    [...keys.map((k) => r.setting[k]), r.compressionRatio, r.meanIoU, r.tailMeanIoU, r.trivialMeanIoU, r.meanDice, r.rawBytes, r.wireBytes, r.simulatedSeconds, r.rank, r.dir]
-      .map(cell)
-      .join(','),
-  );
-  return `${header.join(',')}\n${lines.join('\n')}\n`;
-}
-
 function writeAtomic(file: string, text: string): void {
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
+}
+
+function positiveInt(text: string | undefined, field: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${field}: must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function seedList(text: string, field: string): number[] {
+  const seeds = text.split(',').map((s) => Number(s.trim()));
+  if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`${field}: must be non-negative integers separated by commas, got ${JSON.stringify(text)}`);
+  return [...new Set(seeds)];
 }
 
 export async function sweepCommand(argv: string[], io: Io): Promise<number> {
@@ -99,6 +97,13 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
       set: { type: 'string', multiple: true },
       out: { type: 'string' },
       seed: { type: 'string' },
+      seeds: { type: 'string' },
+      jobs: { type: 'string' },
+      queue: { type: 'string' },
+      'queue-name': { type: 'string' },
+      attempts: { type: 'string' },
+      baseline: { type: 'string' },
+      tolerance: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -110,6 +115,25 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   const file = positionals[0];
   if (file === undefined || positionals.length > 1) {
     io.stderr(`splitwire sweep: expected one scenario file, got ${positionals.length}\n\n${SWEEP_HELP}`);
+    return 2;
+  }
+  let jobs: number;
+  let attempts: number;
+  let tolerance: number;
+  let connection: ReturnType<typeof parseRedisUrl> | null = null;
+  let seeds: number[] | null = null;
+  let baseline: Override;
+  try {
+    jobs = positiveInt(values.jobs, '--jobs', availableParallelism());
+    attempts = positiveInt(values.attempts, '--attempts', DEFAULT_ATTEMPTS);
+    tolerance = values.tolerance === undefined ? 0.02 : Number(values.tolerance);
+    if (!Number.isFinite(tolerance) || tolerance < 0) throw new Error(`--tolerance: must be a non-negative number, got ${JSON.stringify(values.tolerance)}`);
+    if (values.queue !== undefined) connection = parseRedisUrl(values.queue);
+    if (values.seeds !== undefined && values.seed !== undefined) throw new Error('--seeds: must not be given with --seed, got both');
+    if (values.seeds !== undefined) seeds = seedList(values.seeds, '--seeds');
+    baseline = parseOverride(values.baseline ?? 'codec.name=none');
+  } catch (err) {
+    io.stderr(`splitwire sweep: ${(err as Error).message}\n`);
     return 2;
   }
   const fixed: Override[] = [];
@@ -126,50 +150,88 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   }
   if (values.seed !== undefined) fixed.push(parseOverride(`seed=${values.seed}`));
   const settings = grid(axes);
-  // Validate every combination before the first run starts.
-  const scenarios = [];
+  // Resolve and check every point (scenario, files) before the first run starts.
+  const points: PointJob[] = [];
   for (const setting of settings) {
-    const o = [...fixed, ...Object.entries(setting).map(([path, value]) => ({ path, value }))];
-    scenarios.push(await loadScenario(file, o));
-  }
-  const base = scenarios[0];
-  if (base === undefined) return 2;
-  const outDir = values.out ?? join('runs', `${base.name}-sweep`);
-  mkdirSync(outDir, { recursive: true });
-  const rows: SweepRow[] = [];
-  const keys = axes.map((a) => a.path);
-  for (let i = 0; i < settings.length; i++) {
-    const setting = settings[i] as Record<string, unknown>;
-    const dir = settingDir(setting);
-    if (!values.quiet) io.stderr(`sweep ${i + 1}/${settings.length}: ${dir}\n`);
-    const sc = scenarios[i] as (typeof scenarios)[number];
-    // The data lines (classes, notices, trivial score) of the first setting only, to keep them once.
-    const onData = i === 0 && !values.quiet ? (d: DataInfo): void => io.stderr(dataBanner(d, sc.evaluation.targets)) : undefined;
-    const r = await runScenario(sc, { outDir: join(outDir, dir), ...(onData ? { onData } : {}) });
-    const s: RunSummary = r.summary;
-    rows.push({
-      setting,
-      dir,
-      compressionRatio: s.totals.compressionRatio,
-      meanIoU: s.final.meanIoU,
-      tailMeanIoU: s.final.tailMeanIoU,
-      trivialMeanIoU: s.final.trivialMeanIoU,
-      meanDice: s.final.meanDice,
-      rawBytes: s.totals.rawBytes,
-      wireBytes: s.totals.wireBytes,
-      simulatedSeconds: s.simulatedSeconds,
-      rank: 0,
-    });
-    rankRows(rows);
-    // Rewrite the table after every run: an interrupted sweep keeps the rows it finished.
-    writeAtomic(join(outDir, 'sweep.json'), `${JSON.stringify({ scenario: base.name, rows }, null, 2)}\n`);
-    writeAtomic(join(outDir, 'sweep.csv'), csv(rows, keys));
-    if (!values.quiet) {
-      io.stderr(
-        `  ratio ${s.totals.compressionRatio?.toFixed(1) ?? '–'}×  IoU ${s.final.meanIoU?.toFixed(4) ?? '–'}  tail IoU ${s.final.tailMeanIoU?.toFixed(4) ?? '–'}  (trivial ${s.final.trivialMeanIoU?.toFixed(4) ?? '–'})  sent ${formatBytes(s.totals.wireBytes)}\n`,
-      );
+    for (const seed of seeds ?? [null]) {
+      const o = [...fixed, ...Object.entries(setting).map(([path, value]) => ({ path, value }))];
+      if (seed !== null) o.push({ path: 'seed', value: seed });
+      const scenario = await loadScenario(file, o);
+      const dir = seed === null ? settingDir(setting) : `${settingDir(setting)}/seed=${seed}`;
+      try {
+        points.push(makePoint(scenario, setting, dir));
+      } catch (err) {
+        io.stderr(`${file}: ${(err as Error).message}\n`);
+        return 2;
+      }
     }
   }
-  io.stdout(csv(rankRows(rows), keys));
-  return 0;
+  const base = points[0];
+  if (base === undefined) return 2;
+  const outDir = values.out ?? join('runs', `${base.scenario.name}-sweep`);
+  mkdirSync(outDir, { recursive: true });
+  const todo = points.filter((p) => !isPointDone(outDir, p));
+  const say = (t: string): void => {
+    if (!values.quiet) io.stderr(t);
+  };
+  say(
+    `sweep: ${points.length} runs (${settings.length} settings × ${seeds?.length ?? 1} seeds), ${points.length - todo.length} already done in ${outDir}` +
+      (connection ? `, queue ${redactRedisUrl(values.queue as string)}\n` : `, ${Math.min(jobs, Math.max(1, todo.length))} at a time here\n`),
+  );
+  const t0 = wallSeconds();
+  const show = (done: number, running: number, failed: number): void =>
+    say(`${progressLine({ total: todo.length, done, running, failed, elapsedSeconds: wallSeconds() - t0 })}\n`);
+  const failures: Array<{ point: PointJob; reason: string }> = [];
+  if (todo.length > 0 && connection === null) {
+    let done = 0;
+    const outcomes = await runPointsLocally(todo, outDir, jobs, (o, running) => {
+      if (o.ok) done++;
+      else failures.push({ point: o.point, reason: o.error });
+      show(done, running, failures.length);
+    });
+    void outcomes;
+  } else if (todo.length > 0 && connection !== null) {
+    const { runPointsOnQueue } = await import('../sweep/queueSweep.js');
+    const { checkRedis } = await import('../sweep/checkRedis.js');
+    try {
+      await checkRedis(connection, redactRedisUrl(values.queue as string));
+    } catch (err) {
+      io.stderr(`splitwire sweep: ${(err as Error).message}\n`);
+      return 2;
+    }
+    const r = await runPointsOnQueue(todo, outDir, {
+      connection,
+      queueName: values['queue-name'] ?? DEFAULT_QUEUE_NAME,
+      attempts,
+      onProgress: (p) => show(p.done, p.running, p.failed),
+    });
+    for (const f of r.failures) failures.push({ point: f.point, reason: `${f.reason} (after ${f.attempts} attempts)` });
+    say(`sweep: ${r.queued} jobs queued, ${r.fromStore} results already in the queue's store\n`);
+  }
+  const rows: SweepRow[] = [];
+  for (const p of points) {
+    if (!isPointDone(outDir, p)) continue;
+    const s = JSON.parse(readFileSync(join(outDir, p.dir, 'summary.json'), 'utf8')) as RunSummary;
+    rows.push(rowOf(p.setting, p.key, p.dir, s));
+  }
+  rankRows(rows);
+  const keys = axes.map((a) => a.path);
+  const stats = sweepStats(rows, baseline, tolerance);
+  const doc = {
+    scenario: base.scenario.name,
+    splitwire: base.splitwire,
+    seeds: seeds ?? [base.seed],
+    baseline: { [baseline.path]: baseline.value },
+    tolerance,
+    confidence: 0.95,
+    rows,
+    stats,
+    failures: failures.map((f) => ({ setting: f.point.setting, seed: f.point.seed, dir: f.point.dir, key: f.point.key, reason: f.reason })),
+  };
+  writeAtomic(join(outDir, 'sweep.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  writeAtomic(join(outDir, 'sweep.csv'), rowsCsv(rows, keys));
+  writeAtomic(join(outDir, 'sweep-stats.csv'), statsCsv(stats, keys));
+  for (const f of failures) io.stderr(`sweep: ${f.point.dir} failed: ${f.reason}\n`);
+  io.stdout(statsTable(stats, keys, tolerance));
+  return failures.length > 0 ? 1 : 0;
 }

@@ -30,6 +30,7 @@ import { renderReportHtml } from './html.js';
 import { chartPngs, chartSvg } from './figures.js';
 import { accuracySectionHtml, predictionsSectionHtml, runAccuracies } from './accuracy.js';
 import { findChromium } from './chromium.js';
+import { statsSection, type StatsSection } from '../sweep/statsSection.js';
 
 /** The tariff used for the ROI section when the folder has no roi.json. */
 export const DEFAULT_TARIFF = fileURLToPath(new URL('../../scenarios/tariffs/cloud-egress.yaml', import.meta.url));
@@ -135,7 +136,9 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
 
   // Rate–accuracy: the sweep's table, or the run's one point.
   let rate: RatePoint[] = [];
+  let stats: StatsSection | null = null;
   if (sweepPath) {
+    stats = statsSection(JSON.parse(await readFile(sweepPath, 'utf8')));
     const sweep = await readSweep(sweepPath);
     rate = sweep.rows
       .map((r, i) => ({ label: runs[i]!.label, compressionRatio: r.compressionRatio, meanIoU: r.tailMeanIoU ?? r.meanIoU }))
@@ -239,6 +242,7 @@ export async function buildReport(options: ReportOptions): Promise<BuiltReport> 
     roi,
     notes: [...notes],
     sections,
+    stats,
   });
 
   const files: FileToWrite[] = [{ path: join(dir, 'report.html'), content: html }];

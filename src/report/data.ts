@@ -110,9 +110,15 @@ export async function runsOf(dir: string): Promise<{ kind: 'run' | 'sweep'; runs
   const sweepPath = join(dir, 'sweep.json');
   if (await exists(sweepPath)) {
     const sweep = await readSweep(sweepPath);
+    // Several seeds of one setting: the seed tells their series apart.
+    const labels = sweep.rows.map((r) => settingLabel(r.setting, r.dir));
+    const repeated = new Set(labels).size < labels.length;
     return {
       kind: 'sweep',
-      runs: sweep.rows.map((r) => ({ label: settingLabel(r.setting, r.dir), dir: join(dir, r.dir) })),
+      runs: sweep.rows.map((r, i) => ({
+        label: repeated && r.seed !== null ? `${labels[i]} · seed ${r.seed}` : (labels[i] as string),
+        dir: join(dir, r.dir),
+      })),
       sweepPath,
     };
   }

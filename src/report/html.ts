@@ -17,6 +17,8 @@ export interface ReportPage {
   notes: string[];
   /** Ready HTML sections shown before the charts (accuracy, predictions). */
   sections?: string[];
+  /** A sweep's statistics over seeds (sweep.json `stats`), when it has them. */
+  stats?: { caption: string; header: string[]; rows: string[][] } | null;
 }
 
 /** Escapes text for HTML element content and attribute values. */
@@ -126,6 +128,15 @@ export async function renderReportHtml(page: ReportPage): Promise<string> {
 ${doc.sections.map(sectionHtml).join('\n')}
 </section>`;
   }
+  const stats = page.stats
+    ? `<section id="section-stats">
+<h2>Statistics over seeds</h2>
+<p class="caption">${escapeHtml(page.stats.caption)}</p>
+<table><thead><tr>${page.stats.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>
+${page.stats.rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('\n')}
+</tbody></table>
+</section>`
+    : '';
   const notes = page.notes.length > 0 ? `<ul class="note">${page.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
   const specs = page.charts.map((c) => ({ id: c.id, spec: c.spec }));
   return `<!doctype html>
@@ -142,6 +153,7 @@ ${doc.sections.map(sectionHtml).join('\n')}
 <p class="subtitle">${escapeHtml(page.subtitle)}</p>
 ${notes}
 ${(page.sections ?? []).join('\n')}
+${stats}
 ${charts}
 ${roi}
 <script>${scriptSafe(vega)}</script>

@@ -18,6 +18,8 @@ export interface SweepRow {
   meanIoU: number | null;
   /** Mean IoU of the run's last evaluations (summary final.tailMeanIoU); null in older tables. */
   tailMeanIoU: number | null;
+  /** The run's seed (sweeps with --seeds); null in older tables. */
+  seed: number | null;
 }
 
 export interface Sweep {
@@ -47,6 +49,7 @@ export async function readSweep(path: string): Promise<Sweep> {
         compressionRatio: numOrNull(r.compressionRatio),
         meanIoU: numOrNull(r.meanIoU),
         tailMeanIoU: numOrNull(r.tailMeanIoU),
+        seed: numOrNull(r.seed),
       };
     });
     return { scenario: typeof top.scenario === 'string' ? top.scenario : null, rows };

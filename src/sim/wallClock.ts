@@ -24,3 +24,8 @@ export function monotonicNs(): bigint {
 export function wallMs(): number {
   return performance.now();
 }
+
+/** Waits `ms` of wall-clock time (polling outside the simulation, e.g. a sweep following its queue). */
+export function wallSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

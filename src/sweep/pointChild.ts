@@ -1,0 +1,49 @@
+/**
+ * Child-process entry that runs one sweep point (`fork`ed by forkPoint.ts): it receives
+ * `{ job, root, tag }`, runs the scenario into a temporary folder, commits it as
+ * `root/job.dir`, and reports progress and the outcome. It exits when its parent goes away, so
+ * a killed worker leaves no orphan run behind.
+ */
+import { validateScenario } from '../scenario/load.js';
+import { runScenario } from '../run/simulation.js';
+import { commitPointDir, pointTempDir } from './pointDir.js';
+import type { PointJob } from './point.js';
+
+/** Parent → child. */
+export interface PointRequest {
+  job: PointJob;
+  root: string;
+  tag: string;
+}
+
+/** Child → parent. */
+export type PointReply =
+  | { type: 'progress'; round: number; rounds: number }
+  | { type: 'done'; wallSeconds: number }
+  | { type: 'error'; message: string };
+
+function send(msg: PointReply): Promise<void> {
+  return new Promise((res) => {
+    if (process.send === undefined) res();
+    else process.send(msg, () => res());
+  });
+}
+
+process.on('disconnect', () => process.exit(1));
+process.once('message', (req: PointRequest) => {
+  void (async (): Promise<void> => {
+    try {
+      const scenario = validateScenario(req.job.scenario, `job ${req.job.key}`);
+      const tmp = pointTempDir(req.root, req.job, req.tag);
+      const r = await runScenario(scenario, {
+        outDir: tmp,
+        onProgress: (p) => void send({ type: 'progress', round: p.round + 1, rounds: p.rounds }),
+      });
+      commitPointDir(req.root, req.job, tmp);
+      await send({ type: 'done', wallSeconds: r.summary.wallSeconds });
+    } catch (err) {
+      await send({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+    }
+    process.exit(0);
+  })();
+});
