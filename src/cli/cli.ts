@@ -7,6 +7,7 @@ import { processIo, type Io } from './io.js';
 import { runCommand } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { doctorCommand } from './doctorCommand.js';
+import { certsCommand } from './certsCommand.js';
 
 const HELP = `splitwire ${VERSION} — split-federated learning with learned compression over a simulated network
 
@@ -20,6 +21,7 @@ Commands:
   report <dir>            self-contained HTML report of a run or sweep folder
   schema                  print the JSON Schema of scenario files
   doctor                  which compute backends work here, and what to install for the others
+  certs                   a private CA and per-site certificates for a pilot (mutual TLS)
 
 Run 'splitwire <command> --help' for a command's options.
 `;
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   sweep: sweepCommand,
   doctor: doctorCommand,
+  certs: certsCommand,
   schema: async (_argv, io) => {
     io.stdout(`${JSON.stringify(z.toJSONSchema(scenarioSchema, { io: 'input' }), null, 2)}\n`);
     return 0;
