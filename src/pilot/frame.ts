@@ -24,7 +24,7 @@ export const frameHeaderSchema = z
     from: actorName,
     to: actorName,
     seq: int(1),
-    kind: z.enum([...MESSAGE_KINDS, ...SESSION_KINDS] as [string, ...string[]]),
+    kind: z.enum([...MESSAGE_KINDS, ...SESSION_KINDS] as unknown as [string, ...string[]]),
     round: int(-1),
     step: int(-1),
     /** Logical message id (per sender); its frames are parts 0..parts-1 in order. */

@@ -21,9 +21,8 @@ export interface WireClientOptions {
 export interface Welcome {
   /** Last frame seq the server accepted from this site. */
   lastSeq: number;
-  /** Server clock (ms since the Unix epoch) when it sent the welcome, and the run's start on that clock. */
+  /** Server clock (ms since the Unix epoch) when it sent the welcome. */
   serverEpochMs: number;
-  runStartEpochMs: number;
 }
 
 /** `https://h:p` → `wss://h:p/site/K`. */

@@ -35,8 +35,6 @@ export interface WireServerOptions {
   log?: (line: string) => void;
   /** Milliseconds on the caller's clock (for timeouts). */
   nowMs: () => number;
-  /** The run's start, in ms since the Unix epoch (sent in each welcome). */
-  runStartEpochMs?: () => number;
   /** Now, in ms since the Unix epoch (sent in each welcome, for the site's clock offset). */
   epochMs?: () => number;
 }
@@ -160,7 +158,7 @@ export class WireServer {
     s.sender = new FrameSender(ws, this.limits, s.outSeq);
     this.count('admitted');
     this.log(`site ${k} joined`);
-    const welcome = { lastSeq: s.receiver.lastSeq, serverEpochMs: this.o.epochMs?.() ?? 0, runStartEpochMs: this.o.runStartEpochMs?.() ?? 0 };
+    const welcome = { lastSeq: s.receiver.lastSeq, serverEpochMs: this.o.epochMs?.() ?? 0 };
     void s.sender.send({ from: 'server', to: `client-${k}`, kind: 'welcome', round: -1, step: -1, t: 0, meta: welcome, payload: new Uint8Array(0) });
     ws.on('pong', () => {
       s.alive = true;
