@@ -97,7 +97,7 @@ export class FrameReceiver {
       this.partial = null;
       if (h.parts === 1) {
         if (h.len !== h.total) return 'length';
-        deliver({ from: h.from, to: h.to, kind: h.kind, round: h.round, step: h.step, t: h.t, meta: h.meta, payload: f.payload.slice() });
+        deliver({ from: h.from, to: h.to, kind: h.kind, round: h.round, step: h.step, t: h.t, meta: h.meta, payload: new Uint8Array(f.payload) });
         return 'ok';
       }
       const buf = new Uint8Array(h.total);

@@ -110,7 +110,8 @@ export function fromEnvelope(e: Envelope, blobs: BlobStore, allowed?: Readonly<R
   const local: BlobRef[] = [];
   let off = 0;
   for (const d of descs) {
-    const raw = e.payload.slice(off, off + d.len);
+    // A plain copy (not a Buffer view, whose slice() would share memory): codecs read `.buffer`.
+    const raw = new Uint8Array(e.payload.subarray(off, off + d.len));
     off += d.len;
     let blob: Blob;
     if (d.kind === 'bytes') blob = { kind: 'bytes', data: raw, rawBytes: d.rawBytes, codec: d.codec };
