@@ -13,7 +13,7 @@ const MAGIC = 0x53574631; // 'SWF1'
 export const MAX_HEADER_BYTES = 16 * 1024;
 
 /** Session kinds besides the protocol's message kinds. */
-export const SESSION_KINDS = ['hello', 'welcome', 'receipt', 'bye'] as const;
+export const SESSION_KINDS = ['hello', 'welcome', 'receipt', 'loss', 'bye'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 const actorName = z.string().regex(/^(server|federator|client-\d{1,6})$/);

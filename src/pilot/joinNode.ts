@@ -56,7 +56,11 @@ export async function runJoin(s: Scenario, o: JoinOptions): Promise<number> {
       pool,
       [spec],
       { send: (from, to, msg, blobs) => wire.send(toEnvelope(from, to, msg, ++msgId, blobs, now())) },
-      { onFatal: (err) => fatal(err) },
+      {
+        onFatal: (err) => fatal(err),
+        // The training loss is the client's in a U-shaped run: the server's summary wants it per round.
+        onLoss: (round, loss) => void wire.send({ from: me, to: 'server', kind: 'loss', round, step: -1, t: now(), meta: { loss }, payload: new Uint8Array(0) }),
+      },
     );
     wire.onMessage = (env) => {
       if (env.kind === 'bye') {

@@ -165,6 +165,17 @@ export async function runServe(s: Scenario, o: ServeOptions): Promise<PilotSumma
         log({ ...p.record, recvTime: Math.max(r.t - runStart / 1000, p.record.sendTime), dropped: false });
         return;
       }
+      if (env.kind === 'loss') {
+        // A site's training loss (U-shaped: computed on the site), for the summary's loss per round.
+        const loss = (env.meta as { loss?: unknown } | undefined)?.loss;
+        if (typeof loss === 'number' && Number.isFinite(loss) && env.round >= 0 && env.round < s.protocol.rounds) {
+          const l = lossByRound.get(env.round) ?? { sum: 0, n: 0 };
+          l.sum += loss;
+          l.n += 1;
+          lossByRound.set(env.round, l);
+        }
+        return;
+      }
       if (Number.isNaN(runStart)) return;
       const got = fromEnvelope(env, node.blobs, CLIENT_MAY_SEND);
       if (typeof got === 'string') {
