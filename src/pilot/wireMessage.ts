@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
-import type { BlobRef, MessageKind, WireMessage } from '../protocol/messages.js';
+import type { BlobRef, WireMessage } from '../protocol/messages.js';
 import type { Envelope } from './channel.js';
 
 const nat = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -127,6 +127,3 @@ export function fromEnvelope(e: Envelope, blobs: BlobStore, allowed?: Readonly<R
     m.kind === 'control' ? (m.control.op === 'labels' ? { ...m, control: { ...m.control, blob: ref } } : m) : { ...m, blob: ref };
   return { id, msg: out };
 }
-
-/** Message kinds as the traffic log names them. */
-export type LoggedKind = MessageKind;
