@@ -10,6 +10,8 @@ import { runCommand } from './runCommand.js';
 import { sweepCommand } from './sweepCommand.js';
 import { doctorCommand } from './doctorCommand.js';
 import { workerCommand } from './workerCommand.js';
+import { certsCommand } from './certsCommand.js';
+import { compareCommand } from './compareCommand.js';
 
 const HELP = `splitwire ${VERSION} — split-federated learning with learned compression over a simulated network
 
@@ -24,6 +26,11 @@ Commands:
   report <dir>            self-contained HTML report of a run or sweep folder
   schema                  print the JSON Schema of scenario files
   doctor                  which compute backends work here, and what to install for the others
+  certs                   a private CA and per-site certificates for a pilot (mutual TLS)
+  serve <scenario.yaml>   run a pilot's split server and federator for real (sites join over TLS)
+  join <scenario.yaml>    run one pilot site (client) against a 'serve'
+  pilot <scenario.yaml>   a whole pilot on this machine: server and clients as processes
+  compare <sim> <pilot>   bytes and times of a simulated run against a pilot
 
 Run 'splitwire <command> --help' for a command's options.
 Errors are one line, 'splitwire: <what>: <why>', exit 2 for bad input and 1 for a failed run;
@@ -37,6 +44,11 @@ const COMMANDS: Record<string, Command> = {
   sweep: sweepCommand,
   worker: workerCommand,
   doctor: doctorCommand,
+  certs: certsCommand,
+  compare: compareCommand,
+  serve: async (argv, io) => (await import('./pilotCommand.js')).serveCommand(argv, io),
+  join: async (argv, io) => (await import('./pilotCommand.js')).joinCommand(argv, io),
+  pilot: async (argv, io) => (await import('./pilotCommand.js')).pilotCommand(argv, io),
   schema: async (_argv, io) => {
     io.stdout(scenarioJsonSchemaText());
     return 0;

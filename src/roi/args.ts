@@ -1,6 +1,8 @@
 /**
  * Command line of `splitwire roi`: parsed and checked here, so the CLI only dispatches.
  */
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, shown } from './errors.js';
 import type { RunSize } from './scale.js';
@@ -11,7 +13,8 @@ export const ROI_HELP = `Usage: splitwire roi <log> --tariff <tariff.yaml> [opti
 Estimates what compression saves: traffic and money per month of a deployment projected
 from a traffic log, payback period, and the bandwidth a network upgrade would need instead.
 
-  <log>                     traffic log: the simulator's traffic.ndjson, a pilot's CSV
+  <log>                     traffic log: the simulator's or a pilot's traffic.ndjson (or
+                            its run folder), a pilot's CSV
                             (timestamp,source,destination,bytes,kind[,raw_bytes,round,duration])
                             or Parquet with either set of columns
   --tariff FILE             tariff YAML (examples in scenarios/tariffs/)            [required]
@@ -51,6 +54,11 @@ export interface RoiArgs {
   serverNodes?: string[];
   out?: string;
   json: boolean;
+}
+
+/** A run or pilot folder stands for its traffic.ndjson. */
+function runFolderLog(path: string): string {
+  return existsSync(path) && statSync(path).isDirectory() ? join(path, 'traffic.ndjson') : path;
 }
 
 const FORMATS: readonly LogFormat[] = ['ndjson', 'csv', 'parquet'];
@@ -125,7 +133,7 @@ export function parseRoiArgs(argv: readonly string[]): RoiArgs {
   }
   const args: RoiArgs = {
     help: false,
-    log: parsed.positionals[0]!,
+    log: runFolderLog(parsed.positionals[0]!),
     tariff: v.tariff,
     scale: v.scale === undefined ? {} : parseSizes(v.scale, '--scale', ['clients', 'rounds', 'samples', 'runsPerMonth']),
     pilot: v.pilot === undefined ? {} : parseSizes(v.pilot, '--pilot', ['clients', 'rounds', 'samples']),

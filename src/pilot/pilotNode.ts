@@ -1,0 +1,179 @@
+/**
+ * The pilot's effect interpreter: the same actors as the simulator (ActorHost, the same
+ * machines), but each Effect is performed for real — `timer` waits real seconds, `compute`
+ * runs on the local pool and completes when it really finishes, `send` goes over a socket
+ * (or straight to a local actor). One node per process: the server's (split server and
+ * federator) or one client's.
+ */
+import { ActorHost } from '../actors/host.js';
+import type { ActorSpec } from '../actors/effects.js';
+import { BlobStore } from '../compute/blobStore.js';
+import type { ComputePool } from '../compute/pool.js';
+import type { ActorEvent, BlobRef, Effect, WireMessage } from '../protocol/messages.js';
+import { decodeAny } from '../codecs/index.js';
+import { after } from '../sim/realClock.js';
+import { TaskRunner } from '../run/taskRunner.js';
+import { stateKey, type World } from '../run/world.js';
+
+/** How a node reaches actors in other processes. */
+export interface Remote {
+  /** Sends `msg` to a non-local actor; resolves when handed to the socket (false: not connected). */
+  send(from: string, to: string, msg: WireMessage, blobs: BlobStore): Promise<boolean>;
+}
+
+/** What a node reports to its owner. */
+export interface NodeHooks {
+  /** A message between two local actors (server ↔ federator) was delivered now. */
+  onLocalMessage?: (from: string, to: string, msg: WireMessage, blobs: BlobStore) => void;
+  onRoundComplete?: (round: number, participants: number[]) => void;
+  onLoss?: (round: number, loss: number) => void;
+  onFinished?: () => void;
+  /** A bug (an actor or a task failed): the run cannot go on. */
+  onFatal: (err: unknown) => void;
+}
+
+export class PilotNode {
+  readonly blobs = new BlobStore();
+  readonly tasks: TaskRunner;
+  private readonly host = new ActorHost();
+  private readonly local: Set<string>;
+  private readonly timers = new Set<() => void>();
+  private readonly weightsDown: number[] = [];
+  private readonly globalPacks: number[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly world: World,
+    readonly pool: ComputePool,
+    specs: ActorSpec[],
+    private readonly remote: Remote,
+    private readonly hooks: NodeHooks,
+  ) {
+    this.tasks = new TaskRunner(world, pool, this.blobs);
+    this.local = new Set(specs.map((s) => s.id));
+    this.host.init(specs);
+  }
+
+  /** Whether `actor` lives in this process. */
+  hosts(actor: string): boolean {
+    return this.local.has(actor);
+  }
+
+  /** Delivers one event to a local actor and performs the effects it asks for. */
+  deliver(to: string, event: ActorEvent): void {
+    if (this.stopped) return;
+    let effects: Effect[];
+    try {
+      effects = this.host.deliver([{ to, event }]);
+    } catch (err) {
+      this.hooks.onFatal(err);
+      return;
+    }
+    for (const e of effects) this.perform(e);
+  }
+
+  /** A message that arrived from another process (its blobs already in this node's store). */
+  receive(from: string, to: string, msg: WireMessage): void {
+    if (msg.kind === 'weights.down') this.mirrorGlobal(msg.blob);
+    this.deliver(to, { type: 'message', from, msg });
+  }
+
+  /** Stops timers and ignores further events. */
+  stop(): void {
+    this.stopped = true;
+    for (const cancel of this.timers) cancel();
+    this.timers.clear();
+  }
+
+  /**
+   * A client process holds its own copy of the global state: the weights sent down are, after
+   * the client parts, the codecs' global parameters (learned codecs decode with them). In the
+   * simulator that copy is shared memory; here it is written from the message.
+   */
+  private mirrorGlobal(ref: BlobRef): void {
+    this.weightsDown.push(ref.id);
+    // Kept for the client's weights.load; the one of two rounds ago is no longer asked for.
+    if (this.weightsDown.length > 2) this.blobs.release([this.weightsDown.shift() as number]);
+    const w = this.world;
+    const parts = [...w.roles.client, ...w.clientCodecParts, ...w.serverCodecParts];
+    const b = this.blobs.get(ref.id);
+    if (b.kind !== 'bytes') return;
+    const flat = decodeAny(b.data).data;
+    let off = 0;
+    for (const p of parts) {
+      const key = stateKey('global', p, w.scenario.protocol.variant);
+      const n = w.store.get(key).params.length;
+      if (off + n > flat.length) return;
+      if (p.startsWith('codec/')) w.store.setParams(key, flat.subarray(off, off + n));
+      off += n;
+    }
+  }
+
+  private perform(e: Effect): void {
+    switch (e.type) {
+      case 'send': {
+        if (this.local.has(e.to)) {
+          // Server ↔ federator: one process, so the backbone is a function call.
+          setImmediate(() => {
+            this.hooks.onLocalMessage?.(e.from, e.to, e.msg, this.blobs);
+            this.deliver(e.to, { type: 'message', from: e.from, msg: e.msg });
+          });
+          return;
+        }
+        const sentBlob = e.msg.kind === 'control' ? (e.msg.control.op === 'labels' ? e.msg.control.blob : null) : e.msg.blob;
+        void this.remote.send(e.from, e.to, e.msg, this.blobs).then(
+          () => {
+            // The receiver holds its own copy now; the round's global weights go to every client, so they stay.
+            if (sentBlob !== null && e.msg.kind !== 'weights.down') this.blobs.release([sentBlob.id]);
+          },
+          (err) => this.hooks.onFatal(err),
+        );
+        return;
+      }
+      case 'compute': {
+        let job;
+        try {
+          job = this.tasks.start(e.actor, e.task, e.args).job;
+        } catch (err) {
+          this.hooks.onFatal(err);
+          return;
+        }
+        job.then(
+          (outcome) => {
+            if (this.stopped) return;
+            const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
+            if (e.task === 'global.pack') {
+              this.globalPacks.push((refs[0] as BlobRef).id);
+              if (this.globalPacks.length > 2) this.blobs.release([this.globalPacks.shift() as number]);
+            }
+            if (outcome.loss !== undefined && (e.task === 'be.train' || e.task === 's.train')) this.hooks.onLoss?.(e.args.round, outcome.loss);
+            const done: ActorEvent =
+              outcome.loss !== undefined
+                ? { type: 'compute.done', taskId: e.taskId, task: e.task, outputs: refs, loss: outcome.loss }
+                : { type: 'compute.done', taskId: e.taskId, task: e.task, outputs: refs };
+            this.deliver(e.actor, done);
+          },
+          (err) => this.hooks.onFatal(err),
+        );
+        return;
+      }
+      case 'timer': {
+        const cancel = after(e.delay, () => {
+          this.timers.delete(cancel);
+          this.deliver(e.actor, { type: 'timer', name: e.name, round: e.round, step: e.step });
+        });
+        this.timers.add(cancel);
+        return;
+      }
+      case 'release':
+        this.blobs.release(e.blobs);
+        return;
+      case 'round.complete':
+        this.hooks.onRoundComplete?.(e.round, e.participants);
+        return;
+      case 'finished':
+        this.hooks.onFinished?.();
+        return;
+    }
+  }
+}
