@@ -54,8 +54,9 @@ describe('splitwire CLI', () => {
     const file = join(dir, 's.yaml');
     writeFileSync(file, `data: { kind: folder, path: ${JSON.stringify(join(dir, 'set'))}, size: 16, classes: 2, testSamples: 1 }\nprotocol: { clients: 1 }\n`);
     const c = capture();
-    expect(await main(['run', file, '--quiet', '--out', join(dir, 'out')], c.io)).toBe(1);
-    expect(c.err()).toContain(`splitwire run: loadFolder: mask ${join(dir, 'set', 'masks', 'a.png')} holds 3 distinct values (0, 128, 255), more than classes = 2`);
+    // Data that cannot be read as asked is bad input: exit 2, one line.
+    expect(await main(['run', file, '--quiet', '--out', join(dir, 'out')], c.io)).toBe(2);
+    expect(c.err()).toContain(`splitwire: run: loadFolder: mask ${join(dir, 'set', 'masks', 'a.png')} holds 3 distinct values (0, 128, 255), more than classes = 2`);
     expect(c.err()).not.toContain('    at ');
   });
 
