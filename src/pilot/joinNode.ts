@@ -8,7 +8,7 @@ import { clientName } from '../actors/common.js';
 import { ComputePool } from '../compute/pool.js';
 import { buildWorld } from '../run/world.js';
 import type { Scenario } from '../scenario/schema.js';
-import { epochMs, monotonicMs } from '../sim/realClock.js';
+import { epochMs, monotonicMs, sleepMs } from '../sim/realClock.js';
 import { PilotNode } from './pilotNode.js';
 import { WireClient, type Welcome } from './wireClient.js';
 import { fromEnvelope, toEnvelope } from './wireMessage.js';
@@ -87,7 +87,7 @@ export async function runJoin(s: Scenario, o: JoinOptions): Promise<number> {
           return;
         } catch (err) {
           if (monotonicMs() > until) throw new Error(`${me}: could not join ${o.server}: ${err instanceof Error ? err.message : String(err)}`);
-          await new Promise((r) => setTimeout(r, 500));
+          await sleepMs(500);
         }
       }
     };

@@ -17,7 +17,7 @@ import { runIdOf } from '../run/outputDir.js';
 import { TrafficLog, TrafficTotals, type TrafficRecord } from '../run/trafficLog.js';
 import { buildWorld, stateKey } from '../run/world.js';
 import type { Scenario } from '../scenario/schema.js';
-import { epochMs, monotonicMs } from '../sim/realClock.js';
+import { epochMs, monotonicMs, sleepMs } from '../sim/realClock.js';
 import { PilotNode } from './pilotNode.js';
 import { WireServer } from './wireServer.js';
 import { CLIENT_MAY_SEND, fromEnvelope, toEnvelope } from './wireMessage.js';
@@ -197,7 +197,7 @@ export async function runServe(s: Scenario, o: ServeOptions): Promise<PilotSumma
         break;
       }
       await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setTimeout(r, 50));
+      await sleepMs(50);
     }
     runStart = epochMs();
     o.log('all sites joined: round 1 starts');
@@ -206,7 +206,7 @@ export async function runServe(s: Scenario, o: ServeOptions): Promise<PilotSumma
     node.stop();
     // Receipts of the last messages, then every site is told the run is over.
     const receiptsBy = monotonicMs() + 10_000;
-    while (pending.size > 0 && monotonicMs() < receiptsBy) await new Promise((r) => setTimeout(r, 20));
+    while (pending.size > 0 && monotonicMs() < receiptsBy) await sleepMs(20);
     for (const [id, p] of pending) {
       log({ ...p.record, recvTime: null, dropped: true });
       pending.delete(id);

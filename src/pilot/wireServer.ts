@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DEFAULT_LIMITS, FrameReceiver, FrameSender, maxFrameBytes, type ChannelLimits, type Envelope, type Verdict } from './channel.js';
 import { siteCommonName } from './certs.js';
+import { after, every } from '../sim/realClock.js';
 
 export interface WireServerOptions {
   /** PEM text of the CA, the server certificate and its key. */
@@ -58,7 +59,7 @@ export class WireServer {
   private readonly wss: WebSocketServer;
   private readonly sites = new Map<number, Site>();
   private readonly limits: ChannelLimits;
-  private readonly timer: NodeJS.Timeout;
+  private readonly stopSweep: () => void;
   readonly stats: WireStats = {};
   /** Called with each whole message from a site (already checked for identity and routing). */
   onMessage: (k: number, e: Envelope) => void = () => undefined;
@@ -87,14 +88,13 @@ export class WireServer {
     // Slow loris: a connection that has not finished its upgrade request in time is cut.
     const upgraded = new WeakSet<object>();
     this.https.on('secureConnection', (sock: TLSSocket) => {
-      const t = setTimeout(() => {
+      const cancel = after(handshakeMs / 1000, () => {
         if (upgraded.has(sock)) return;
         this.count('timeout');
         this.log('cut a connection that did not finish its upgrade in time');
         sock.destroy();
-      }, handshakeMs);
-      t.unref();
-      sock.once('close', () => clearTimeout(t));
+      }, { unref: true });
+      sock.once('close', cancel);
     });
     this.wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes(this.limits) });
     this.https.on('upgrade', (req, socket, head) => {
@@ -115,8 +115,7 @@ export class WireServer {
     });
     const pingMs = o.pingMs ?? 10_000;
     const messageTimeoutMs = o.messageTimeoutMs ?? 60_000;
-    this.timer = setInterval(() => this.sweep(messageTimeoutMs), pingMs);
-    this.timer.unref();
+    this.stopSweep = every(pingMs, () => this.sweep(messageTimeoutMs));
   }
 
   /** Starts listening; resolves with the port (useful with port 0). */
@@ -233,7 +232,7 @@ export class WireServer {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopSweep();
     for (const s of this.sites.values()) s.ws?.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.https.close(() => resolve()));

@@ -15,9 +15,10 @@ export function monotonicMs(): number {
   return performance.now();
 }
 
-/** Calls `fn` after `seconds` real seconds; returns a cancel function. */
-export function after(seconds: number, fn: () => void): () => void {
+/** Calls `fn` after `seconds` real seconds (`unref`: without keeping the process alive); returns a cancel function. */
+export function after(seconds: number, fn: () => void, options: { unref?: boolean } = {}): () => void {
   const t = setTimeout(fn, Math.max(0, seconds * 1000));
+  if (options.unref === true) t.unref();
   return (): void => clearTimeout(t);
 }
 
@@ -26,4 +27,9 @@ export function every(ms: number, fn: () => void): () => void {
   const t = setInterval(fn, ms);
   t.unref();
   return (): void => clearInterval(t);
+}
+
+/** Resolves after `ms` real milliseconds (the pilot's polling waits). */
+export function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
