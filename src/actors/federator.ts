@@ -24,6 +24,12 @@ export interface FederatorInput {
   codecSync?: boolean[];
   /** Whether clients train codecs of their own, and so send codec.up in a sync round (default true). */
   clientCodecs?: boolean;
+  /**
+   * Weight deltas (protocol.weightBits < 32): from the second round on, `global.pack` offers the
+   * round's weights in full and as a delta against the previous round's; a client whose update
+   * of the previous round was aggregated holds that one, and gets the delta.
+   */
+  weightDeltas?: boolean;
 }
 
 interface Update {
@@ -42,6 +48,8 @@ export interface FederatorContext extends FederatorInput {
   /** Codec versions: the global one (syncs done), and the one each client holds (0: the seeded initial codecs). */
   codecVersion: number;
   clientCodec: number[];
+  /** The clients whose updates the previous round aggregated (they hold its global). */
+  reported: number[];
 }
 
 /** The clients selected in `round`: all of them, or a seeded sample of `perRound`, in ascending order. */
@@ -104,6 +112,7 @@ export const federatorMachine = setup({
     codecVersion: 0,
     // Version 0, the codecs' initial weights, comes from the scenario seed at both ends: it never travels.
     clientCodec: Array.from({ length: input.clients }, () => 0),
+    reported: [],
   }),
   initial: 'idle',
   on: {
@@ -130,6 +139,7 @@ export const federatorMachine = setup({
           return {
             round,
             selected: selectClients(context.seed, round, context.clients, context.clientsPerRound),
+            reported: context.received.map((u) => u.client),
             received: [],
             nextTaskId: context.nextTaskId + 1,
           };
@@ -149,14 +159,18 @@ export const federatorMachine = setup({
             {
             type: 'emit',
             params: ({ context, event }) => {
-              const [blob, full, delta] = (event as DoneEvent).outputs as [BlobRef, BlobRef?, BlobRef?];
+              const outputs = (event as DoneEvent).outputs;
+              const deltas = context.weightDeltas === true && context.round > 0;
+              const [blob, weightDelta] = outputs as [BlobRef, BlobRef?];
+              const [full, delta] = outputs.slice(deltas ? 2 : 1) as [BlobRef?, BlobRef?];
               const effects: Effect[] = [];
               for (const k of context.selected) {
+                const weights = deltas && weightDelta !== undefined && context.reported.includes(k) ? weightDelta : blob;
                 // A client's codecs: none if it holds the current version, a delta if it holds the one before, else in full.
                 const held = context.clientCodec[k] ?? -1;
                 const codec = full === undefined || held === context.codecVersion ? undefined : held === context.codecVersion - 1 && delta ? delta : full;
                 if (codec !== undefined) effects.push(send('federator', clientName(k), { kind: 'codec.down', round: context.round, blob: codec }));
-                effects.push(send('federator', clientName(k), { kind: 'weights.down', round: context.round, blob, ...(codec ? { codec: true } : {}) }));
+                effects.push(send('federator', clientName(k), { kind: 'weights.down', round: context.round, blob: weights, ...(codec ? { codec: true } : {}) }));
               }
               effects.push(
                 send('federator', 'server', {
@@ -178,7 +192,7 @@ export const federatorMachine = setup({
             },
             assign(({ context, event }) => ({
               clientCodec:
-                (event as DoneEvent).outputs.length > 1
+                (event as DoneEvent).outputs.length > (context.weightDeltas === true && context.round > 0 ? 2 : 1)
                   ? context.clientCodec.map((v, k) => (context.selected.includes(k) ? context.codecVersion : v))
                   : context.clientCodec,
             })),

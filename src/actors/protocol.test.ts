@@ -158,3 +158,30 @@ describe('over-selection', () => {
     expect(late).toEqual([{ type: 'release', blobs: [12] }]);
   });
 });
+
+describe('weight deltas', () => {
+  it('sends the delta form only to clients whose update of the previous round was aggregated', () => {
+    const specs: ActorSpec[] = [
+      { id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 2, roundDeadlineS: 1000, seed: 1, aggregateFirst: 2, weightDeltas: true } },
+    ];
+    const host = new ActorHost();
+    host.init(specs);
+    const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
+    const downs = (effects: Effect[]): Array<[string, number]> =>
+      effects.flatMap((e) => (e.type === 'send' && e.msg.kind === 'weights.down' ? [[e.to, e.msg.blob.id] as [string, number]] : []));
+    host.deliver([{ to: 'federator', event: { type: 'start' } }]);
+    // Round 0: one pack output, everyone gets it in full.
+    const first = host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 1, task: 'global.pack', outputs: [blob(1)] } }]);
+    expect(downs(first)).toEqual([['client-0', 1], ['client-1', 1], ['client-2', 1]]);
+    const up = (k: number, id: number): { to: string; event: ActorEvent } => ({
+      to: 'federator',
+      event: { type: 'message', from: `client-${k}`, msg: { kind: 'weights.up', round: 0, blob: blob(id), samples: 5 } },
+    });
+    host.deliver([up(2, 10), up(0, 11)]);
+    host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 2, task: 'aggregate', outputs: [] } }]);
+    host.deliver([{ to: 'federator', event: { type: 'message', from: 'server', msg: { kind: 'control', round: 0, control: { op: 'aggregated' } } } }]);
+    // Round 1: full (20) and delta (21); client 1's update was never aggregated, so it gets the full form.
+    const second = host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 3, task: 'global.pack', outputs: [blob(20), blob(21)] } }]);
+    expect(downs(second)).toEqual([['client-0', 21], ['client-1', 20], ['client-2', 21]]);
+  });
+});

@@ -64,7 +64,10 @@ function overridesOf(values: { set?: string[] | undefined; seed?: string | undef
 
 async function scenarioOf(file: string | undefined, sets: string[]): Promise<Scenario> {
   if (file === undefined) throw new Error('expected one scenario file');
-  return loadScenario(file, sets.map(parseOverride));
+  const s = await loadScenario(file, sets.map(parseOverride));
+  // A client process mirrors the global from full weights.down buffers (pilotNode).
+  if (s.protocol.weightBits !== 32) throw new Error(`protocol.weightBits: must be 32 in a pilot (weight deltas run in simulation only), got ${s.protocol.weightBits}`);
+  return s;
 }
 
 const COMMON_OPTS = {

@@ -35,6 +35,8 @@ export interface RunSummary {
   seed: number;
   topology: string;
   variant: string;
+  /** protocol.weightBits: how the model's weights travelled (32 full fp32; 16 / 8 deltas, src/run/weightSync.ts). */
+  weightBits: number;
   /** The codec and the settings that apply to it, defaults resolved (see `codecSettings`). */
   codec: { name: string; scheme: string; [setting: string]: string | number | boolean | undefined };
   network: string;
@@ -192,6 +194,7 @@ export function buildSummary(input: {
     seed: s.seed,
     topology: s.protocol.topology,
     variant: s.protocol.variant,
+    weightBits: s.protocol.weightBits,
     codec: codecSettings(s, input.codecs ?? []),
     network: s.network.profile,
     links: Array.from({ length: input.clients }, (_, k) => {

@@ -18,6 +18,7 @@ import { Rng } from '../sim/rng.js';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
 import { stateKey, type World } from './world.js';
 import { addDelta, codecSyncRounds, codecVersionAt, decodeUpdate, encodeUpdate, subtract, type UpdateBits } from './codecSync.js';
+import { WeightVersions } from './weightSync.js';
 
 /** What a finished task produced. */
 export interface TaskOutcome {
@@ -53,6 +54,8 @@ export class TaskRunner {
   /** Synced codec versions: every codec part's values, and the delta that made them (null: sent in full). */
   private readonly codecVersions = new Map<number, { parts: Float32Array[]; delta: Uint8Array | null }>();
   /** Each client's latest training loss (be.train on the client, s.train on the server), for loss gates. */
+  /** The model's client-side globals per round, and the weight messages made from them (protocol.weightBits). */
+  private readonly weights: WeightVersions;
   private readonly losses = new Map<number, { round: number; step: number; loss: number }>();
 
   constructor(
@@ -73,6 +76,8 @@ export class TaskRunner {
     this.adam = { lr: s.optimizer.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
     this.codecAdam = { lr: s.codec.lr, beta1: s.optimizer.beta1, beta2: s.optimizer.beta2 };
     this.codecSync = codecSyncRounds(world.codecs, s.protocol.rounds, s.codec.syncEvery);
+    const segments = world.roles.client.flatMap((name) => this.part(name).params.map((spec) => spec.shape.reduce((a, d) => a * d, 1)));
+    this.weights = new WeightVersions(s.protocol.weightBits, segments);
   }
 
   private get updateBits(): UpdateBits {
@@ -415,9 +420,11 @@ export class TaskRunner {
             flat.set(p, off);
             off += p.length;
           }
-          const bytes = createCodec({ name: 'none' }).encode({ data: flat, shape: [total] });
-          const model: Blob = { kind: 'bytes', data: bytes, rawBytes: total * 4, codec: 'none' };
-          return { outputs: [model, ...(task === 'global.pack' ? this.codecDown(args.round) : this.codecUp(k, args.round))] };
+          if (task === 'weights.pack') return { outputs: [this.weights.up(args.round, flat), ...this.codecUp(k, args.round)] };
+          // The round's global is what a delta's receiver rebuilds (weightSync): the federator adopts it.
+          const { global, blobs } = this.weights.pack(args.round, flat);
+          if (this.weights.bits !== 32) this.unpackInto('global', global, roles.client, false);
+          return { outputs: [...blobs, ...this.codecDown(args.round)] };
         };
         return { flops: total + this.codecElements(), job: this.afterJobsOf(actor, pack) };
       }
@@ -426,7 +433,8 @@ export class TaskRunner {
         if (ref === undefined) throw new Error('weights.load: no weights blob');
         const b = this.blobs.get(ref.id);
         if (b.kind !== 'bytes') throw new Error(`weights.load: blob ${ref.id} is ${b.kind}`);
-        const flat = decodeAny(b.data).data;
+        // The round's weights are a shared buffer: read, not consumed.
+        const flat = this.weights.read(b, args.round - 1);
         // A codec update (when the client's copy is behind): its client codecs restart from it; the
         // server's codecs (the rest) only decode, and stay in the global copy the client received.
         const codec = inputs[1] !== undefined ? this.readCodecUpdate(inputs[1], this.codecParts, args.round, false) : null;
@@ -443,7 +451,7 @@ export class TaskRunner {
         // Inputs: each participant's weights.up, then (in a codec sync round) each one's codec.up.
         const n = args.participants?.length ?? inputs.length;
         const updates = inputs.slice(0, n).map((r, i) => ({
-          params: decodeAny(this.bytes(r).data).data,
+          params: this.weights.read(this.bytes(r), args.round),
           samples: args.samples?.[i] ?? 1,
         }));
         const codecParts = this.upCodecParts(args.round);

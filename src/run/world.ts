@@ -172,6 +172,7 @@ export async function buildWorld(s: Scenario): Promise<World> {
         rounds: s.protocol.rounds,
         roundDeadlineS: s.protocol.roundDeadlineS,
         seed: s.seed,
+        ...(s.protocol.weightBits !== 32 ? { weightDeltas: true } : {}),
         ...(clientCodecParts.length + serverCodecParts.length > 0
           ? { codecSync: codecSyncRounds(codecs, s.protocol.rounds, s.codec.syncEvery), clientCodecs: clientCodecParts.length > 0 }
           : {}),

@@ -199,6 +199,10 @@ export const protocolSchema = z
     roundDeadlineS: positive('virtual seconds after the round starts when the federator stops waiting').default(3600),
     turnTimeoutS: positive('SFLV2: idle seconds before the server passes the turn on').default(120),
     stepTimeoutS: positive('seconds a client waits for a reply before skipping the batch (lossy networks)').default(60),
+    weightBits: z
+      .union([z.literal(8), z.literal(16), z.literal(32)])
+      .default(32)
+      .describe("how the model's weights travel (weights.up, weights.down): 32 = full fp32 weights; 16 = fp16, 8 = 8-bit deltas (up: against the round's global; down: against the previous round's, to clients that reported in it), one grid per parameter tensor"),
   })
   .strict();
 
