@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { importWithoutOptionalPackages } from '../compute/withoutOptionalPackages.js';
 import { main } from './cli.js';
 import { doctorCommand } from './doctorCommand.js';
-import { grid, rankRows, settingDir, type SweepRow } from './sweepCommand.js';
+import { grid, rankRows, readCases, settingDir, type SweepRow } from './sweepCommand.js';
 import { dataBanner } from './runCommand.js';
 
 function capture(): { io: { stdout: (s: string) => void; stderr: (s: string) => void }; out: () => string; err: () => string } {
@@ -98,6 +98,21 @@ describe('splitwire doctor', () => {
     expect(c.out()).toMatch(/ {2}no {4}webgpu: not installed/);
     expect(c.out()).toContain('to use it: npm install @tensorflow/tfjs-backend-webgpu@4.22 webgpu');
     expect(c.out()).toContain("'auto' uses: wasm");
+  });
+});
+
+describe('sweep --cases', () => {
+  it('reads a YAML list of mappings, and names the bad entry otherwise', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitwire-cases-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, '- { codec.name: none }\n- { codec.name: hyperprior, codec.latent: 16 }\n');
+    expect(readCases(good)).toEqual([{ 'codec.name': 'none' }, { 'codec.name': 'hyperprior', 'codec.latent': 16 }]);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, '- { codec.name: none }\n- 3\n');
+    expect(() => readCases(bad)).toThrow(/--cases\[1\]: must be a mapping/);
+    writeFileSync(bad, 'codec.name: none\n');
+    expect(() => readCases(bad)).toThrow(/--cases: must be a non-empty YAML list/);
+    expect(() => readCases(join(dir, 'missing.yaml'))).toThrow(/--cases: must be a readable YAML file/);
   });
 });
 

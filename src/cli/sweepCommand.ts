@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { loadScenario, parseOverride, type Override } from '../scenario/load.js';
 import type { RunSummary } from '../run/summary.js';
 import { wallSeconds } from '../sim/wallClock.js';
@@ -39,6 +40,10 @@ run the same sweep again (or after an interruption) and finished points are not 
 
 Options:
   --set a.b=v1,v2   a field and its values (repeatable; a single value is a fixed override)
+  --cases FILE      settings that are not a grid: a YAML list of mappings (field: value), e.g.
+                      - { codec.name: none }
+                      - { codec.name: hyperprior, codec.latent: 16, codec.freezeAfterRounds: 4 }
+                    each case runs once per combination of the --set grid and per seed
   --seeds 1,2,3     run every setting with each of these seeds (paired across settings)
   --seed N          one seed for every run (as --seeds N, without the seed=N folder level)
   --out DIR         output folder (default: runs/<scenario name>-sweep)
@@ -83,6 +88,26 @@ function positiveInt(text: string | undefined, field: string, fallback: number):
   return n;
 }
 
+/**
+ * The settings of a `--cases` file: a YAML list of mappings from a field path to its value.
+ * @example readCases('cases.yaml') // → [{ 'codec.name': 'none' }, { 'codec.name': 'quant', 'codec.bits': 8 }]
+ */
+export function readCases(file: string): Array<Record<string, unknown>> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`--cases: must be a readable YAML file, got ${JSON.stringify(file)} (${(err as Error).message})`);
+  }
+  if (!Array.isArray(doc) || doc.length === 0) throw new Error(`--cases: must be a non-empty YAML list of mappings, got ${JSON.stringify(doc)?.slice(0, 80)} in ${file}`);
+  return doc.map((c: unknown, i) => {
+    if (c === null || typeof c !== 'object' || Array.isArray(c) || Object.keys(c).length === 0) {
+      throw new Error(`--cases[${i}]: must be a mapping of field paths to values, got ${JSON.stringify(c)} in ${file}`);
+    }
+    return { ...(c as Record<string, unknown>) };
+  });
+}
+
 function seedList(text: string, field: string): number[] {
   const seeds = text.split(',').map((s) => Number(s.trim()));
   if (seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`${field}: must be non-negative integers separated by commas, got ${JSON.stringify(text)}`);
@@ -95,6 +120,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     allowPositionals: true,
     options: {
       set: { type: 'string', multiple: true },
+      cases: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string' },
       seeds: { type: 'string' },
@@ -123,7 +149,9 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
   let connection: ReturnType<typeof parseRedisUrl> | null = null;
   let seeds: number[] | null = null;
   let baseline: Override;
+  let cases: Array<Record<string, unknown>> = [{}];
   try {
+    if (values.cases !== undefined) cases = readCases(values.cases);
     jobs = positiveInt(values.jobs, '--jobs', availableParallelism());
     attempts = positiveInt(values.attempts, '--attempts', DEFAULT_ATTEMPTS);
     tolerance = values.tolerance === undefined ? 0.02 : Number(values.tolerance);
@@ -149,7 +177,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   if (values.seed !== undefined) fixed.push(parseOverride(`seed=${values.seed}`));
-  const settings = grid(axes);
+  const settings = cases.flatMap((c) => grid(axes).map((g) => ({ ...c, ...g })));
   // Resolve and check every point (scenario, files) before the first run starts.
   const points: PointJob[] = [];
   for (const setting of settings) {
@@ -215,7 +243,7 @@ export async function sweepCommand(argv: string[], io: Io): Promise<number> {
     rows.push(rowOf(p.setting, p.key, p.dir, s));
   }
   rankRows(rows);
-  const keys = axes.map((a) => a.path);
+  const keys = [...new Set(settings.flatMap((x) => Object.keys(x)))];
   const stats = sweepStats(rows, baseline, tolerance);
   const doc = {
     scenario: base.scenario.name,

@@ -81,3 +81,26 @@ describe('statsSection (report)', () => {
     expect(t?.caption).toContain('codec.name=none');
   });
 });
+
+describe('sweepStats with --cases settings', () => {
+  const caseRow = (setting: Record<string, unknown>, seed: number, iou: number): SweepRow => ({ ...row('x', 'lan', seed, iou, 2), setting });
+  const none = { 'codec.name': 'none' };
+  const hyper = { 'codec.name': 'hyperprior', 'codec.latent': 16, 'codec.freezeAfterRounds': 4 };
+  const lan = { 'codec.name': 'quant', 'network.profile': 'lan' };
+  const rows = [1, 2, 3].flatMap((s) => [caseRow(none, s, 0.9), caseRow(hyper, s, 0.9 - 0.001 * s), caseRow(lan, s, 0.8)]);
+  const stats = sweepStats(rows, { path: 'codec.name', value: 'none' }, 0.02);
+
+  it('pairs a case with the baseline case whose fields all agree with it', () => {
+    expect(stats[1]?.baseline).toEqual({ ...hyper, 'codec.name': 'none' });
+    expect(stats[1]?.iouDiffToBaseline?.mean).toBeCloseTo(-0.002, 12);
+    expect(stats[1]?.withinTolerance).toBe(true);
+  });
+
+  it('has no baseline when the baseline case sets a field differently or not at all', () => {
+    const other = sweepStats([...rows, ...[1, 2, 3].map((s) => caseRow({ 'codec.name': 'none', 'network.profile': 'wan' }, s, 0.7))], { path: 'codec.name', value: 'none' }, 0.02);
+    // `none` fits hyper; `none` on wan does not (it sets a field hyper lacks).
+    expect(other[1]?.iouDiffToBaseline?.mean).toBeCloseTo(-0.002, 12);
+    // quant on lan: `none` fits (sets nothing else), `none` on wan does not.
+    expect(other[2]?.iouDiffToBaseline?.mean).toBeCloseTo(-0.1, 12);
+  });
+});

@@ -81,9 +81,20 @@ export function rankRows<R extends Pick<SweepRow, 'tailMeanIoU' | 'wireBytes' | 
 
 const settingId = (s: Record<string, unknown>): string => JSON.stringify(Object.entries(s).sort(([a], [b]) => (a < b ? -1 : 1)));
 
+/** A `--cases` setting's baseline: the one baseline setting whose fields all agree with it. */
+function subBaseline(groups: ReadonlyMap<string, SweepRow[]>, setting: Record<string, unknown>, baseline: { path: string; value: unknown }): SweepRow[] | undefined {
+  const fits = [...groups.values()].filter((g) => {
+    const other = (g[0] as SweepRow).setting;
+    if (String(other[baseline.path]) !== String(baseline.value)) return false;
+    return Object.entries(other).every(([k, v]) => k === baseline.path || (k in setting && String(setting[k]) === String(v)));
+  });
+  return fits.length === 1 ? fits[0] : undefined;
+}
+
 /**
  * Statistics per setting (settings in first-seen order). The baseline of a setting is the one
- * with `baseline.path` = `baseline.value` and every other axis equal.
+ * with `baseline.path` = `baseline.value` and every other axis equal (with --cases: the
+ * one baseline case whose other fields all agree with the setting).
  */
 export function sweepStats(rows: readonly SweepRow[], baseline: { path: string; value: unknown }, tolerance: number): SweepStat[] {
   const groups = new Map<string, SweepRow[]>();
@@ -99,7 +110,9 @@ export function sweepStats(rows: readonly SweepRow[], baseline: { path: string; 
     const setting = (g[0] as SweepRow).setting;
     const base = { ...setting, [baseline.path]: baseline.value };
     const isBase = String(setting[baseline.path]) === String(baseline.value);
-    const baseRows = baseline.path in setting && !isBase ? groups.get(settingId(base)) : undefined;
+    // The same setting with the baseline's value; failing that (--cases), the baseline setting
+    // that agrees with this one on every field it sets.
+    const baseRows = baseline.path in setting && !isBase ? (groups.get(settingId(base)) ?? subBaseline(groups, setting, baseline)) : undefined;
     const diff = baseRows === undefined ? null : pairedDifference(bySeed(g), bySeed(baseRows));
     const targets = (g[0] as SweepRow).timeToAccuracy.map((t) => t.meanIoU);
     return {
