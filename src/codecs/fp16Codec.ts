@@ -17,7 +17,7 @@ export function fp16PayloadCodec(): PayloadCodec {
       const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, n);
       const out = new Uint8Array(2 * n);
       for (let i = 0; i < n; i++) {
-        const h = f32BitsToHalf(bits[i]);
+        const h = f32BitsToHalf(bits[i]!);
         out[2 * i] = h & 0xff;
         out[2 * i + 1] = h >>> 8;
       }
@@ -30,7 +30,7 @@ export function fp16PayloadCodec(): PayloadCodec {
       const table = halfDecodeTable();
       const out = new Float32Array(count);
       const outBits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) outBits[i] = table[payload[2 * i] | (payload[2 * i + 1] << 8)];
+      for (let i = 0; i < count; i++) outBits[i] = table[payload[2 * i]! | (payload[2 * i + 1]! << 8)]!;
       return out;
     },
   };

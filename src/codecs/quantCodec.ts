@@ -26,7 +26,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
       let min = Infinity;
       let max = -Infinity;
       for (let i = 0; i < n; i++) {
-        const v = x[i];
+        const v = x[i]!;
         if (!Number.isFinite(v)) throw Errors.invalidField(`quant.encode.data[${i}]`, 'finite', v);
         if (v < min) min = v;
         if (v > max) max = v;
@@ -37,7 +37,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
       if (max > min) {
         const inv = levels / (max - min);
         for (let i = 0; i < n; i++) {
-          const q = Math.round((x[i] - min) * inv);
+          const q = Math.round((x[i]! - min) * inv);
           codes[i] = q > levels ? levels : q;
         }
       }
@@ -51,7 +51,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
     },
     decodePayload(payload: Uint8Array, _shape: number[], count: number): Float32Array {
       if (payload.length < 9) throw Errors.badPayload('quant', `${payload.length} bytes, need at least 9`);
-      const width = payload[0];
+      const width = payload[0]!;
       if (width < 1 || width > 16) throw Errors.badPayload('quant', `bit width ${width} outside 1..16`);
       const expected = 9 + packedSize(count, width);
       if (payload.length !== expected) {
@@ -68,7 +68,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
       const codes = unpackBits(payload, 9, count, width);
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) {
-        const q = codes[i];
+        const q = codes[i]!;
         out[i] = q === levels ? max : min + q * step;
       }
       return out;

@@ -37,22 +37,22 @@ export function selectTopk(x: Float32Array, k: number): Uint32Array {
   let prefix = 0; // threshold bits fixed so far
   let need = k; // how many of the values matching `prefix` must still be taken
   for (let pass = 0; pass < 3; pass++) {
-    const [shift, width] = passes[pass];
+    const [shift, width] = passes[pass]!;
     const matchShift = shift + width; // bits above this pass must equal prefix
     hist.fill(0);
     const mask = (1 << width) - 1;
     for (let i = 0; i < n; i++) {
-      const key = bits[i] & 0x7fffffff;
-      if (matchShift >= 31 || key >>> matchShift === prefix >>> matchShift) hist[(key >>> shift) & mask]++;
+      const key = bits[i]! & 0x7fffffff;
+      if (matchShift >= 31 || key >>> matchShift === prefix >>> matchShift) hist[(key >>> shift) & mask]!++;
     }
     let b = mask;
-    while (hist[b] < need) need -= hist[b--];
+    while (hist[b]! < need) need -= hist[b--]!;
     prefix |= b << shift;
   }
   // `prefix` is now the k-th largest key; take all larger keys and the first `need` equal ones.
   let j = 0;
   for (let i = 0; i < n && j < k; i++) {
-    const key = bits[i] & 0x7fffffff;
+    const key = bits[i]! & 0x7fffffff;
     if (key > prefix || (key === prefix && need-- > 0)) out[j++] = i;
   }
   return out;
@@ -76,14 +76,14 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
       const idx = selectTopk(x, topkCount(x.length, fraction));
       const k = idx.length;
       let size = 4 + 4 * k;
-      for (let j = 0; j < k; j++) size += varintSize(j === 0 ? idx[0] : idx[j] - idx[j - 1] - 1);
+      for (let j = 0; j < k; j++) size += varintSize(j === 0 ? idx[0]! : idx[j]! - idx[j - 1]! - 1);
       const out = new Uint8Array(size);
       const view = new DataView(out.buffer);
       view.setUint32(0, k, true);
-      for (let j = 0; j < k; j++) view.setFloat32(4 + 4 * j, x[idx[j]], true);
+      for (let j = 0; j < k; j++) view.setFloat32(4 + 4 * j, x[idx[j]!]!, true);
       let p = 4 + 4 * k;
       for (let j = 0; j < k; j++) {
-        let gap = j === 0 ? idx[0] : idx[j] - idx[j - 1] - 1;
+        let gap = j === 0 ? idx[0]! : idx[j]! - idx[j - 1]! - 1;
         while (gap >= 128) {
           out[p++] = (gap & 0x7f) | 0x80;
           gap = Math.floor(gap / 128);
@@ -107,7 +107,7 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
         let scale = 1;
         for (;;) {
           if (p >= n) throw Errors.badPayload('topk', `index ${j} runs past the end`);
-          const b = payload[p++];
+          const b = payload[p++]!;
           gap += (b & 0x7f) * scale;
           if (b < 128) break;
           scale *= 128;
@@ -115,7 +115,7 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
         }
         const i = next + gap;
         if (i >= count) throw Errors.badPayload('topk', `index ${i} out of range for ${count} values`);
-        out[i] = values[j];
+        out[i] = values[j]!;
         next = i + 1;
       }
       if (p !== n) throw Errors.badPayload('topk', `${n - p} trailing bytes`);

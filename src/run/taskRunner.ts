@@ -3,7 +3,7 @@
  * codecs), local bookkeeping for weights (pack, load, FedAvg). Each task also has a FLOP count
  * for the cost model, so its virtual duration does not depend on this machine's load.
  */
-import { createCodec, decodeAny, SKIPPED_CODEC, skippedContainer } from '../codecs/index.js';
+import { SKIPPED_CODEC, skippedContainer } from '../codecs/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { ComputePool } from '../compute/pool.js';
 import type { LabelsMsg, LearnedRef, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
