@@ -12,7 +12,9 @@
  * Non-finite input (NaN, ±Infinity) has no place on an affine grid: encode throws a
  * CodecError naming the first such index rather than silently clamping it.
  */
+import { z } from 'zod';
 import { packBits, packedSize, unpackBits } from './bitpack.js';
+import type { ClassicCodecDescriptor, CodecOptionDescriptor } from './descriptor.js';
 import { Errors } from './errors.js';
 import type { PayloadCodec, TensorData } from './types.js';
 
@@ -75,3 +77,21 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
     },
   };
 }
+
+/** The `bits` option: its schema and default (8) live here only. */
+const BITS: CodecOptionDescriptor = {
+  schema: z.number().int().min(1).max(16).default(8).describe('quant: bits per value'),
+  must: 'an integer in 1..16',
+};
+const bitsOf = (o: Readonly<Record<string, unknown>>): number => BITS.schema.parse(o['bits']);
+
+/** `quant` as the scenario and the task graph see it (descriptor.ts). */
+export const quantCodec: ClassicCodecDescriptor = {
+  name: 'quant',
+  options: { bits: BITS },
+  flopsPerElement: 6,
+  errorFeedback: false,
+  bytesPerElement: (o) => bitsOf(o) / 8,
+  label: (o) => `quant${bitsOf(o)}`,
+  payload: (o) => quantPayloadCodec(bitsOf(o)),
+};

@@ -12,6 +12,8 @@
  * (first: the index itself; then index − previous − 1). Dropped entries decode as 0.
  * Wire size: header + 4 + 4k + Σ varint lengths (1 byte per gap < 128).
  */
+import { z } from 'zod';
+import type { ClassicCodecDescriptor, CodecOptionDescriptor } from './descriptor.js';
 import { Errors } from './errors.js';
 import { readF32LE } from './tensor.js';
 import type { PayloadCodec, TensorData } from './types.js';
@@ -123,3 +125,25 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
     },
   };
 }
+
+/** The `fraction` option: its schema and default (0.01) live here only. */
+const FRACTION: CodecOptionDescriptor = {
+  schema: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.01)
+    .describe('topk: fraction of the values kept (largest magnitudes), in (0, 1]; each sender carries what it dropped into its next tensor of the same slot (error feedback)'),
+  must: 'a number in (0, 1]',
+};
+
+/** `topk` as the scenario and the task graph see it (descriptor.ts); its size depends on the data. */
+export const topkCodec: ClassicCodecDescriptor = {
+  name: 'topk',
+  options: { fraction: FRACTION },
+  flopsPerElement: 12,
+  errorFeedback: true,
+  bytesPerElement: () => 0,
+  label: () => 'topk',
+  payload: (o) => topkPayloadCodec(FRACTION.schema.parse(o['fraction'])),
+};

@@ -3,7 +3,7 @@
  * codecs), local bookkeeping for weights (pack, load, FedAvg). Each task also has a FLOP count
  * for the cost model, so its virtual duration does not depend on this machine's load.
  */
-import { SKIPPED_CODEC, skippedContainer } from '../codecs/index.js';
+import { codecFlops, SKIPPED_CODEC, skippedContainer } from '../codecs/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { ComputePool } from '../compute/pool.js';
 import type { LabelsMsg, LearnedRef, ModelKey, PoolRequest, TensorMsg } from '../compute/types.js';
@@ -26,12 +26,8 @@ export interface TaskOutcome {
   loss?: number;
 }
 
-/** FLOPs per element of encoding or decoding with a codec (rough, from the operations it does). */
-const CODEC_FLOPS_PER_ELEMENT: Record<string, number> = { none: 1, fp16: 4, quant: 6, topk: 12 };
 /** Adam: about 10 FLOPs per parameter per step. */
 const ADAM_FLOPS_PER_PARAM = 10;
-/** Error feedback per element: add the residual, decode what was sent, subtract. */
-const ERROR_FEEDBACK_FLOPS_PER_ELEMENT = 4;
 
 export class TaskRunner {
   private readonly modelKey: ModelKey;
@@ -173,13 +169,7 @@ export class TaskRunner {
 
   /** FLOPs of coding `elements` values in a slot: a coarse upper bound for learned codecs (every weight applied at a quarter of the input positions). */
   private codecFlops(slot: CodecSlot, elements: number, channels: number): number {
-    const p = this.plan(slot);
-    if (p.kind === 'lossGate') return elements * (CODEC_FLOPS_PER_ELEMENT['none'] as number);
-    if (p.kind === 'classic') {
-      const ef = p.errorFeedback === true ? ERROR_FEEDBACK_FLOPS_PER_ELEMENT : 0;
-      return elements * ((CODEC_FLOPS_PER_ELEMENT[p.options.name] ?? 4) + ef);
-    }
-    return 2 * (this.codecParamCounts[slot] ?? 0) * (elements / channels / 4) + 20 * elements;
+    return codecFlops(this.plan(slot), elements, channels, this.codecParamCounts[slot] ?? 0);
   }
 
   /** Sample indices of client k's batch for (round, step): a seeded shuffle per epoch. */
