@@ -76,3 +76,13 @@ export type SlotPlan =
        */
       threshold: number;
     };
+
+/** A classic codec without options that sends a fixed `bytesPerElement` per value (`none`, `fp16`). */
+export function fixedWidthCodec(
+  name: string,
+  flopsPerElement: number,
+  bytesPerElement: number,
+  payload: () => PayloadCodec,
+): ClassicCodecDescriptor {
+  return { name, options: {}, flopsPerElement, errorFeedback: false, bytesPerElement: () => bytesPerElement, label: () => name, payload };
+}

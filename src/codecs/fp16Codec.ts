@@ -4,7 +4,7 @@
  * subnormals (|x| < 2^-14) have absolute error ≤ 2^-25; |x| ≥ 65520 becomes ±Infinity;
  * NaN and ±Infinity survive (NaN as a quiet NaN with its sign and top payload bits).
  */
-import type { ClassicCodecDescriptor } from './descriptor.js';
+import { type ClassicCodecDescriptor, fixedWidthCodec } from './descriptor.js';
 import { Errors } from './errors.js';
 import { f32BitsToHalf, halfDecodeTable } from './half.js';
 import type { PayloadCodec, TensorData } from './types.js';
@@ -38,12 +38,4 @@ export function fp16PayloadCodec(): PayloadCodec {
 }
 
 /** `fp16` as the scenario and the task graph see it (descriptor.ts). */
-export const fp16Codec: ClassicCodecDescriptor = {
-  name: 'fp16',
-  options: {},
-  flopsPerElement: 4,
-  errorFeedback: false,
-  bytesPerElement: () => 2,
-  label: () => 'fp16',
-  payload: () => fp16PayloadCodec(),
-};
+export const fp16Codec: ClassicCodecDescriptor = fixedWidthCodec('fp16', 4, 2, fp16PayloadCodec);

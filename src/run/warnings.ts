@@ -6,12 +6,13 @@
  */
 import { clientLinks } from '../scenario/resolveNetwork.js';
 import type { LinkConfig, Scenario } from '../scenario/schema.js';
-import { TraceFiles } from '../sim/traceFiles.js';
+import { TraceFiles } from '../sim/index.js';
 import { formatBytes, formatSeconds } from '../cli/format.js';
 import type { RoundRecord } from './summary.js';
 import { codecBytesPerElement } from '../codecs/index.js';
 import { SENDER } from './codecPlan.js';
-import { stateKey, type World } from './world.js';
+import { stateKey } from '../protocol/index.js';
+import type { World } from './world.js';
 
 /** What a round costs every client at least: the model weights each way, the split tensors of a fixed-size codec, the step crossings. */
 export interface RoundFloor {

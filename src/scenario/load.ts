@@ -7,7 +7,7 @@ import { basename, dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 // The module, not the codecs facade: the facade loads tfjs for the learned codecs.
 import { codecProblems } from '../codecs/splitCodecs.js';
-import { DEVICE_PROFILES } from '../sim/cost.js';
+import { DEVICE_PROFILES } from '../sim/index.js';
 import { ScenarioError, describeValue, formatIssues } from './errors.js';
 import { resolveScenarioPaths } from './paths.js';
 import { accessLinks } from './resolveNetwork.js';
