@@ -136,8 +136,10 @@ export class MessageNetwork {
       if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
       return;
     }
-    this.undelivered.set(m.seq, { kind: m.msg.kind, arrival: d.arrivalTime as number });
-    this.kernel.schedule(d.arrivalTime as number, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
+    const arrival = d.arrivalTime;
+    if (arrival === null) throw new Error(`network: message ${m.seq} neither dropped nor given an arrival time`);
+    this.undelivered.set(m.seq, { kind: m.msg.kind, arrival });
+    this.kernel.schedule(arrival, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
   }
 
   /** Makes sure a 'net' event is pending at the network's next event time (earlier ones win). */
@@ -153,11 +155,7 @@ export class MessageNetwork {
   /** A 'net' event: settles the flows completed by now, then re-arms for the next one. */
   wake(): void {
     this.netWake = null;
-    for (const c of this.world.network.advanceTo(this.kernel.now)) {
-      const m = this.netInFlight.get(c.tag) as SentMessage;
-      this.netInFlight.delete(c.tag);
-      this.settleMessage(m, c.delivery);
-    }
+    this.settleCompleted(this.kernel.now);
     this.scheduleNetworkWake();
   }
 
@@ -165,8 +163,14 @@ export class MessageNetwork {
   drain(): void {
     if (this.netWake !== null) this.kernel.cancel(this.netWake.seq);
     this.netWake = null;
-    for (const c of this.world.network.advanceTo(Infinity)) {
-      const m = this.netInFlight.get(c.tag) as SentMessage;
+    this.settleCompleted(Infinity);
+  }
+
+  /** Settles the flows the network completes up to time `until`, in the order it completes them. */
+  private settleCompleted(until: number): void {
+    for (const c of this.world.network.advanceTo(until)) {
+      const m = this.netInFlight.get(c.tag);
+      if (m === undefined) throw new Error(`network: completed flow ${c.tag} was never sent`);
       this.netInFlight.delete(c.tag);
       this.settleMessage(m, c.delivery);
     }

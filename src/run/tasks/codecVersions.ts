@@ -73,12 +73,11 @@ export class CodecVersions {
     const values = decodeUpdate(b.data);
     if (values.length !== parts.length) throw new Error(`codec update: ${values.length} tensors, expected ${parts.length}`);
     if (b.codec === 'none') return values;
-    const all = this.codecParts;
     // A delta is against the version the receiver holds: down, the one before the round's; up, the round's.
     const v = codecVersionAt(this.codecSync, round) - (consume ? 0 : 1);
     const base = this.codecVersions.get(v);
     if (base === undefined) throw new Error(`codec update: no synced version ${v} to apply a delta to`);
-    return values.map((d, i) => addDelta(base.parts[all.indexOf(parts[i] as string)] as Float32Array, d));
+    return values.map((d, i) => addDelta(this.partIn(base.parts, parts[i] ?? ''), d));
   }
 
   /** The client codecs uploaded in `round` (codec.up): those that trained, in a sync round; none otherwise. */
@@ -120,8 +119,7 @@ export class CodecVersions {
     const elements = values.reduce((a, v) => a + v.length, 0);
     if (this.updateBits === 32) return [this.codecBlob(encodeUpdate(values, 32), elements, false)];
     const base = this.codecVersion(codecVersionAt(this.codecSync, round));
-    const all = this.codecParts;
-    const deltas = values.map((v, i) => subtract(v, base.parts[all.indexOf(parts[i] as string)] as Float32Array));
+    const deltas = values.map((v, i) => subtract(v, this.partIn(base.parts, parts[i] ?? '')));
     return [this.codecBlob(encodeUpdate(deltas, this.updateBits), elements, true)];
   }
 
@@ -129,5 +127,12 @@ export class CodecVersions {
   frozen(part: string, round: number): boolean {
     const slot = part.slice('codec/'.length) as CodecSlot;
     return !codecTrains(this.plan(slot), round);
+  }
+
+  /** The values of codec part `name` in a version's `parts` (kept in `codecParts` order). */
+  private partIn(parts: readonly Float32Array[], name: string): Float32Array {
+    const v = parts[this.codecParts.indexOf(name)];
+    if (v === undefined) throw new Error(`codec update: ${name} is not a synced codec part`);
+    return v;
   }
 }
