@@ -3,6 +3,7 @@
  * loss gate), error feedback kept in virtual order. FLOPs per element come from the codec
  * descriptors (src/codecs/codecPlan.ts).
  */
+import { TaskErrors } from './errors.js';
 import { SKIPPED_CODEC, skippedContainer } from '../../codecs/index.js';
 import type { Blob } from '../../compute/blobStore.js';
 import type { PoolRequest, TensorMsg } from '../../compute/types.js';
@@ -73,7 +74,7 @@ function gateEncode(
 ): TaskStart {
   const rec = ctx.losses.get(k);
   if (rec === undefined || rec.round !== args.round || rec.step !== args.step) {
-    throw new Error(`encode ${plan.slot}: no training loss of client-${k} for round ${args.round} step ${args.step} (the gate needs it)`);
+    throw TaskErrors.noGateLoss(plan.slot, k, args.round, args.step);
   }
   const rawBytes = t.data.length * 4;
   if (rec.loss <= plan.threshold) {

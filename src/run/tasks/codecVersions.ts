@@ -4,6 +4,7 @@
  * (a client's trained codecs, in full or as deltas against the round's version), and reading
  * them back. The formats are codecSync.ts's; this holds the versions of one run.
  */
+import { TaskErrors } from './errors.js';
 import type { Blob, BlobStore } from '../../compute/blobStore.js';
 import type { BlobRef, CodecSlot } from '../../protocol/messages.js';
 import { codecTrains, type SlotPlan } from '../codecPlan.js';
@@ -67,16 +68,16 @@ export class CodecVersions {
 
   /** Decodes a codec update of `parts` sent in `round` (full weights, or deltas against the round's synced version). */
   readCodecUpdate(ref: BlobRef | undefined, parts: readonly string[], round: number, consume: boolean): Float32Array[] {
-    if (ref === undefined) throw new Error('codec update missing');
+    if (ref === undefined) throw TaskErrors.codecUpdateMissing();
     const b = consume ? this.blobs.take(ref.id) : this.blobs.get(ref.id);
-    if (b.kind !== 'bytes') throw new Error(`codec update: blob ${ref.id} is ${b.kind}`);
+    if (b.kind !== 'bytes') throw TaskErrors.codecUpdate(`blob ${ref.id} is ${b.kind}`);
     const values = decodeUpdate(b.data);
-    if (values.length !== parts.length) throw new Error(`codec update: ${values.length} tensors, expected ${parts.length}`);
+    if (values.length !== parts.length) throw TaskErrors.codecUpdate(`${values.length} tensors, expected ${parts.length}`);
     if (b.codec === 'none') return values;
     // A delta is against the version the receiver holds: down, the one before the round's; up, the round's.
     const v = codecVersionAt(this.codecSync, round) - (consume ? 0 : 1);
     const base = this.codecVersions.get(v);
-    if (base === undefined) throw new Error(`codec update: no synced version ${v} to apply a delta to`);
+    if (base === undefined) throw TaskErrors.codecUpdate(`no synced version ${v} to apply a delta to`);
     return values.map((d, i) => addDelta(this.partIn(base.parts, parts[i] ?? ''), d));
   }
 
@@ -132,7 +133,7 @@ export class CodecVersions {
   /** The values of codec part `name` in a version's `parts` (kept in `codecParts` order). */
   private partIn(parts: readonly Float32Array[], name: string): Float32Array {
     const v = parts[this.codecParts.indexOf(name)];
-    if (v === undefined) throw new Error(`codec update: ${name} is not a synced codec part`);
+    if (v === undefined) throw TaskErrors.codecUpdate(`${name} is not a synced codec part`);
     return v;
   }
 }

@@ -4,6 +4,7 @@
  * one actor's state in virtual order. The handlers themselves are in modelTasks.ts,
  * codecTasks.ts and weightTasks.ts; taskRunner.ts dispatches to them by task name.
  */
+import { TaskErrors } from './errors.js';
 import { codecFlops } from '../../codecs/index.js';
 import { createLearnedCodec, entropyParamRanges } from '../../codecs/learned/index.js';
 import type { CodecOptions } from '../../codecs/types.js';
@@ -129,28 +130,28 @@ export class TaskContext {
 
   part(name: PartName): NonNullable<World['model']['parts'][PartName]> {
     const p = this.world.model.parts[name];
-    if (p === undefined) throw new Error(`model has no part ${name}`);
+    if (p === undefined) throw TaskErrors.noPart(name);
     return p;
   }
 
   tensor(ref: BlobRef | undefined, consume: boolean): TensorMsg {
-    if (ref === undefined) throw new Error('task input missing');
+    if (ref === undefined) throw TaskErrors.missingInput();
     const b = consume ? this.blobs.take(ref.id) : this.blobs.get(ref.id);
-    if (b.kind !== 'tensor') throw new Error(`blob ${ref.id} is ${b.kind}, expected a tensor`);
+    if (b.kind !== 'tensor') throw TaskErrors.wrongBlob(ref.id, b.kind, 'a tensor');
     return consume ? { data: b.data, shape: b.shape } : { data: b.data.slice(), shape: b.shape };
   }
 
   bytes(ref: BlobRef | undefined): Extract<Blob, { kind: 'bytes' }> {
-    if (ref === undefined) throw new Error('task input missing');
+    if (ref === undefined) throw TaskErrors.missingInput();
     const b = this.blobs.take(ref.id);
-    if (b.kind !== 'bytes') throw new Error(`blob ${ref.id} is ${b.kind}, expected bytes`);
+    if (b.kind !== 'bytes') throw TaskErrors.wrongBlob(ref.id, b.kind, 'bytes');
     return b;
   }
 
   labels(ref: BlobRef | undefined): LabelsMsg {
-    if (ref === undefined) throw new Error('task input missing');
+    if (ref === undefined) throw TaskErrors.missingInput();
     const b = this.blobs.take(ref.id);
-    if (b.kind !== 'labels') throw new Error(`blob ${ref.id} is ${b.kind}, expected labels`);
+    if (b.kind !== 'labels') throw TaskErrors.wrongBlob(ref.id, b.kind, 'labels');
     return { data: b.data, shape: b.shape };
   }
 
@@ -200,10 +201,10 @@ export class TaskContext {
     for (const p of parts) {
       const key = stateKey(owner, p, variant);
       const n = this.world.store.get(key).params.length;
-      if (off + n > flat.length) throw new Error(`weights: packed vector too short for ${key}`);
+      if (off + n > flat.length) throw TaskErrors.packedWeights(`packed vector too short for ${key}`);
       this.world.store.setParams(key, flat.subarray(off, off + n));
       off += n;
     }
-    if (off !== flat.length && !allowRest) throw new Error(`weights: packed vector has ${flat.length} values, parts need ${off}`);
+    if (off !== flat.length && !allowRest) throw TaskErrors.packedWeights(`packed vector has ${flat.length} values, parts need ${off}`);
   }
 }

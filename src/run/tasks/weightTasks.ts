@@ -1,4 +1,5 @@
 
+import { TaskErrors } from './errors.js';
 import { fedAvg } from '../../model/index.js';
 import type { TaskName } from '../../protocol/messages.js';
 import { stateKey } from '../../protocol/index.js';
@@ -36,9 +37,9 @@ export const loadWeights: TaskHandler = (ctx, actor, args) => {
   const k = args.client ?? -1;
   const inputs = args.inputs ?? [];
   const ref = inputs[0];
-  if (ref === undefined) throw new Error('weights.load: no weights blob');
+  if (ref === undefined) throw TaskErrors.weightsLoad('no weights blob');
   const b = ctx.blobs.get(ref.id);
-  if (b.kind !== 'bytes') throw new Error(`weights.load: blob ${ref.id} is ${b.kind}`);
+  if (b.kind !== 'bytes') throw TaskErrors.weightsLoad(`blob ${ref.id} is ${b.kind}`);
   // The round's weights are a shared buffer: read, not consumed.
   const flat = ctx.weights.read(b, args.round - 1);
   // A codec update (when the client's copy is behind): its client codecs restart from it; the
