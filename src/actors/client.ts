@@ -8,6 +8,7 @@
  * encode or message is a `skipped` notice (the loss gate of the `ayad` baseline) ends the step
  * there: the notice goes out, nothing is awaited, FE takes no step on the batch.
  */
+import type { SflVariant } from '../protocol/index.js';
 import { and, assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect, TaskName } from '../protocol/messages.js';
 import { clientName, compute, controlOp, isDone, isMessage, isSkipped, send } from './common.js';
@@ -15,7 +16,7 @@ import { clientName, compute, controlOp, isDone, isMessage, isSkipped, send } fr
 export interface ClientInput {
   id: number;
   topology: 'u-shaped' | 'label-sharing';
-  variant: 'sflv1' | 'sflv2';
+  variant: SflVariant;
   /** Local steps per round (epochs × batches). */
   steps: number;
   samples: number;

@@ -10,16 +10,7 @@ export function isSkipped(blob: BlobRef | null | undefined): boolean {
   return blob != null && blob.codec === SKIPPED_CODEC;
 }
 
-/** Actor name of client k. */
-export function clientName(k: number): string {
-  return `client-${k}`;
-}
-
-/** Client index from an actor name, or -1. */
-export function clientIndex(name: string): number {
-  const m = /^client-(\d+)$/.exec(name);
-  return m ? Number(m[1]) : -1;
-}
+export { clientIndex, clientName } from '../protocol/index.js';
 
 /** Is this event the completion of `task`? */
 export function isDone(event: ActorEvent, task: TaskName): event is Extract<ActorEvent, { type: 'compute.done' }> {

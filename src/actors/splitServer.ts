@@ -10,13 +10,14 @@
  * no step on it and no G1 goes back. A client's `abandon` notice (its step timed out) does the same
  * for the batch: tasks already running finish, but nothing more starts and no reply is sent.
  */
+import type { SflVariant } from '../protocol/index.js';
 import { assign, setup } from 'xstate';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
 import { clientIndex, clientName, compute, isSkipped, send } from './common.js';
 
 export interface ServerInput {
   topology: 'u-shaped' | 'label-sharing';
-  variant: 'sflv1' | 'sflv2';
+  variant: SflVariant;
   turnTimeoutS: number;
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { loadScenario } from '../scenario/load.js';
 import { runBenchShare, type BenchShare, type BenchShareResult } from './benchRun.js';
-import { wallMs } from '../sim/wallClock.js';
+import { wallMs } from '../sim/index.js';
 
 /** Options of {@link benchCheck}; every field has a default. */
 export interface BenchCheckOptions {

@@ -4,7 +4,7 @@
  * accounting of retransmissions. Each is judged on the trace alone (types.ts: `batches`,
  * `turns`, `lifetimes`, the traffic log and the links' counters).
  */
-import { HEADER_BYTES, DEFAULT_MTU_BYTES } from '../sim/link.js';
+import { DEFAULT_MTU_BYTES, HEADER_BYTES } from '../sim/index.js';
 import type { ProtocolProperty } from './properties.js';
 import type { BatchRecord, TaskRecord, Trace } from './types.js';
 

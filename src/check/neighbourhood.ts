@@ -7,7 +7,7 @@
  * where shrinking goes. `--pin` (or `pinned: true`) keeps the scenario as given.
  */
 import fc from 'fast-check';
-import type { LinkSpec } from '../sim/link.js';
+import type { LinkSpec } from '../sim/index.js';
 import type { CheckSettings } from './types.js';
 
 /** One schedule's departure from the scenario; null fields keep the scenario's value. */

@@ -4,8 +4,7 @@
  * codecs are replaced by the checker's stand-in, whose sizes and durations are set here.
  */
 import { clientLinks, resolvedNetworkConfig } from '../scenario/resolveNetwork.js';
-import { networkSpecFromConfig } from '../sim/networkConfig.js';
-import { TraceFiles } from '../sim/traceFiles.js';
+import { TraceFiles, networkSpecFromConfig } from '../sim/index.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { CheckSettings } from './types.js';
 

@@ -6,9 +6,7 @@
  */
 import { clientIndex } from '../actors/common.js';
 import { SPLIT_KINDS, type WireMessage } from '../protocol/messages.js';
-import { Link } from '../sim/link.js';
-import { Network } from '../sim/network.js';
-import { Rng } from '../sim/rng.js';
+import { Link, Network, Rng } from '../sim/index.js';
 import type { CheckSettings, Direction, FaultSchedule, LinkBytes, MessageFault, TrafficEntry } from './types.js';
 
 /** A copy of a message on its way, or null when it will not arrive. */

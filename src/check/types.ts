@@ -2,8 +2,9 @@
  * Shapes of the protocol checker (issue 5): the protocol settings it checks, the fault schedules
  * fast-check generates, and the trace one run leaves for the properties to judge.
  */
+import type { SflVariant } from '../protocol/index.js';
 import type { MessageKind, TaskName } from '../protocol/messages.js';
-import type { LinkSpec } from '../sim/link.js';
+import type { LinkSpec } from '../sim/index.js';
 import type { Variation } from './neighbourhood.js';
 
 /** Everything about a scenario the protocol check uses; the rest (data, model, codec) is stand-in. */
@@ -13,7 +14,7 @@ export interface CheckSettings {
   /** Scenario seed: the network streams of every run derive from it and the run's own seed. */
   seed: number;
   topology: 'u-shaped' | 'label-sharing';
-  variant: 'sflv1' | 'sflv2';
+  variant: SflVariant;
   clients: number;
   clientsPerRound: number;
   /** Over-selection: FedAvg as soon as this many selected clients reported (absent: all selected). */

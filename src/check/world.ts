@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { clientIndex, clientName } from '../actors/common.js';
 import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
-import { SimKernel } from '../sim/kernel.js';
+import { SimKernel } from '../sim/index.js';
 import { BlobLedger } from './blobLedger.js';
 import { lateness, type ActorView } from './lateness.js';
 import { applyVariation } from './neighbourhood.js';

@@ -129,7 +129,7 @@ describe('sweep grid', () => {
 
   it('ranks settings on tail mean IoU (ties: fewer wire bytes), not on the last evaluation', () => {
     const row = (dir: string, meanIoU: number, tailMeanIoU: number | null, wireBytes: number): SweepRow => ({
-      setting: {}, dir, compressionRatio: 1, meanIoU, tailMeanIoU, trivialMeanIoU: 0.2, meanDice: null, rawBytes: 1, wireBytes, simulatedSeconds: 1, rank: 0,
+      setting: {}, seed: 1, key: dir, dir, compressionRatio: 1, trafficRatio: 1, meanIoU, tailMeanIoU, trivialMeanIoU: 0.2, meanDice: null, rawBytes: 1, wireBytes, simulatedSeconds: 1, timeToAccuracy: [], rank: 0,
     });
     const rows = [row('lucky-last', 0.9, 0.7, 10), row('steady', 0.8, 0.8, 30), row('steady-cheaper', 0.8, 0.8, 20), row('none', 0.5, null, 1)];
     expect(rankRows(rows).map((r) => r.dir)).toEqual(['steady-cheaper', 'steady', 'lucky-last', 'none']);

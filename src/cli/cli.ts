@@ -1,5 +1,4 @@
-/** The `splitwire` command: dispatches to one module per sub-command. */
-import { z } from 'zod';
+
 import { DataError } from '../data/errors.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { scenarioJsonSchemaText } from '../scenario/jsonSchema.js';

@@ -13,13 +13,13 @@ export function packedSize(count: number, width: number): number {
 export function packBits(values: Uint16Array, width: number, out: Uint8Array, offset: number): number {
   let p = offset;
   if (width === 8) {
-    for (let i = 0; i < values.length; i++) out[p++] = values[i];
+    for (let i = 0; i < values.length; i++) out[p++] = values[i]!;
     return p;
   }
   let acc = 0;
   let live = 0;
   for (let i = 0; i < values.length; i++) {
-    acc |= values[i] << live;
+    acc |= values[i]! << live;
     live += width;
     while (live >= 8) {
       out[p++] = acc & 0xff;
@@ -36,7 +36,7 @@ export function unpackBits(bytes: Uint8Array, offset: number, count: number, wid
   const out = new Uint16Array(count);
   let p = offset;
   if (width === 8) {
-    for (let i = 0; i < count; i++) out[i] = bytes[p++];
+    for (let i = 0; i < count; i++) out[i] = bytes[p++]!;
     return out;
   }
   const mask = (1 << width) - 1;
@@ -44,7 +44,7 @@ export function unpackBits(bytes: Uint8Array, offset: number, count: number, wid
   let live = 0;
   for (let i = 0; i < count; i++) {
     while (live < width) {
-      acc |= bytes[p++] << live;
+      acc |= bytes[p++]! << live;
       live += 8;
     }
     out[i] = acc & mask;

@@ -57,14 +57,14 @@ describe('container', () => {
       fc.property(containerArb, fc.nat(), (c, bit) => {
         const buf = writeContainer(c);
         const at = bit % (8 * buf.length);
-        buf[at >> 3] ^= 1 << (at & 7);
+        buf[at >> 3]! ^= 1 << (at & 7);
         expect(rejects(buf)).toBe(true);
       }),
       { seed: 42, numRuns: 500 },
     );
     for (let at = 0; at < 8 * sample.length; at++) {
       const buf = sample.slice();
-      buf[at >> 3] ^= 1 << (at & 7);
+      buf[at >> 3]! ^= 1 << (at & 7);
       expect(rejects(buf)).toBe(true);
     }
   });
@@ -95,7 +95,7 @@ describe('container', () => {
     badVersion[4] = 2;
     expect(() => readContainer(badVersion)).toThrow('container: unsupported version (expected 1, got 2)');
     const badPayload = sample.slice();
-    badPayload[sample.length - 1] ^= 0x10;
+    badPayload[sample.length - 1]! ^= 0x10;
     expect(() => readContainer(badPayload)).toThrow(/^container: checksum mismatch \(expected 0x[0-9a-f]{8}, got 0x[0-9a-f]{8}\)$/);
     const badId = sample.slice();
     badId[6] = 0x20;

@@ -17,9 +17,9 @@ function buildTables(): Uint32Array {
     t[n] = c >>> 0;
   }
   for (let n = 0; n < 256; n++) {
-    let c = t[n];
+    let c = t[n]!;
     for (let k = 1; k < 4; k++) {
-      c = t[c & 0xff] ^ (c >>> 8);
+      c = t[c & 0xff]! ^ (c >>> 8);
       t[k * 256 + n] = c >>> 0;
     }
   }
@@ -37,16 +37,16 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
   const n = bytes.length;
   const end4 = n - (n & 3);
   for (; i < end4; i += 4) {
-    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
-    c = t[768 + (c & 0xff)] ^ t[512 + ((c >>> 8) & 0xff)] ^ t[256 + ((c >>> 16) & 0xff)] ^ t[c >>> 24];
+    c ^= bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
+    c = t[768 + (c & 0xff)]! ^ t[512 + ((c >>> 8) & 0xff)]! ^ t[256 + ((c >>> 16) & 0xff)]! ^ t[c >>> 24]!;
   }
-  for (; i < n; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (; i < n; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
 /** Byte-at-a-time reference (one table), kept for tests of the sliced loop. */
 export function crc32Bytewise(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = TABLES[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = TABLES[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

@@ -16,12 +16,12 @@ describe('ErrorFeedback', () => {
           for (const data of steps) {
             const back = ef.decode(ef.encode({ data, shape: [4, 4] })).data;
             for (let i = 0; i < 16; i++) {
-              sent[i] += back[i];
-              input[i] += data[i];
+              sent[i]! += back[i]!;
+              input[i]! += data[i]!;
             }
           }
           const r = ef.residual() as Float32Array;
-          for (let i = 0; i < 16; i++) expect(sent[i] + r[i]).toBeCloseTo(input[i], 3);
+          for (let i = 0; i < 16; i++) expect(sent[i]! + r[i]!).toBeCloseTo(input[i]!, 3);
         },
       ),
       { seed: 42, numRuns: 200 },

@@ -68,12 +68,12 @@ export class ErrorFeedback implements Codec {
     }
     const n = t.data.length;
     const corrected = new Float32Array(n);
-    for (let i = 0; i < n; i++) corrected[i] = prev === null ? t.data[i] : t.data[i] + prev[i];
+    for (let i = 0; i < n; i++) corrected[i] = prev === null ? t.data[i]! : t.data[i]! + prev[i]!;
     const buf = this.inner.encode({ data: corrected, shape: t.shape });
     const decoded = this.inner.decode(buf).data;
     const residual = prev ?? new Float32Array(n);
     for (let i = 0; i < n; i++) {
-      const e = corrected[i] - decoded[i];
+      const e = corrected[i]! - decoded[i]!;
       residual[i] = Number.isFinite(e) ? e : 0;
     }
     this.residualData = residual;

@@ -11,8 +11,8 @@ describe('fp16 codec', () => {
       fc.property(fc.float32Array({ min: -65504, max: 65504, noNaN: true, maxLength: 64 }), (data) => {
         const back = codec.decode(codec.encode({ data, shape: [data.length] })).data;
         for (let i = 0; i < data.length; i++) {
-          const x = data[i];
-          const err = Math.abs(back[i] - x);
+          const x = data[i]!;
+          const err = Math.abs(back[i]! - x);
           if (Math.abs(x) >= 2 ** -14) expect(err).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
           else expect(err).toBeLessThanOrEqual(2 ** -25);
         }

@@ -4,6 +4,7 @@
  * subnormals (|x| < 2^-14) have absolute error ≤ 2^-25; |x| ≥ 65520 becomes ±Infinity;
  * NaN and ±Infinity survive (NaN as a quiet NaN with its sign and top payload bits).
  */
+import { type ClassicCodecDescriptor, fixedWidthCodec } from './descriptor.js';
 import { Errors } from './errors.js';
 import { f32BitsToHalf, halfDecodeTable } from './half.js';
 import type { PayloadCodec, TensorData } from './types.js';
@@ -17,7 +18,7 @@ export function fp16PayloadCodec(): PayloadCodec {
       const bits = new Uint32Array(t.data.buffer, t.data.byteOffset, n);
       const out = new Uint8Array(2 * n);
       for (let i = 0; i < n; i++) {
-        const h = f32BitsToHalf(bits[i]);
+        const h = f32BitsToHalf(bits[i]!);
         out[2 * i] = h & 0xff;
         out[2 * i + 1] = h >>> 8;
       }
@@ -30,8 +31,11 @@ export function fp16PayloadCodec(): PayloadCodec {
       const table = halfDecodeTable();
       const out = new Float32Array(count);
       const outBits = new Uint32Array(out.buffer);
-      for (let i = 0; i < count; i++) outBits[i] = table[payload[2 * i] | (payload[2 * i + 1] << 8)];
+      for (let i = 0; i < count; i++) outBits[i] = table[payload[2 * i]! | (payload[2 * i + 1]! << 8)]!;
       return out;
     },
   };
 }
+
+/** `fp16` as the scenario and the task graph see it (descriptor.ts). */
+export const fp16Codec: ClassicCodecDescriptor = fixedWidthCodec('fp16', 4, 2, fp16PayloadCodec);

@@ -31,7 +31,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 const fromBits = (b: number): number => {
   u32[0] = b;
-  return f32[0];
+  return f32[0]!;
 };
 
 describe('half conversion', () => {
@@ -59,7 +59,7 @@ describe('half conversion', () => {
     const bad: number[] = [];
     for (let h = 0; h < 65536; h++) {
       const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-      const back = f32BitsToHalf(table[h]);
+      const back = f32BitsToHalf(table[h]!);
       const ok = isNaN ? (back & 0xfe00) === ((h & 0x8000) | 0x7e00) : back === h;
       if (!ok || table[h] !== halfToF32Bits(h)) bad.push(h);
       if (!isNaN && (h & 0x7fff) < 0x7c00 && halfToFloat(h) !== (h & 0x8000 ? -1 : 1) * refValue(h & 0x7fff)) bad.push(h);

@@ -39,7 +39,7 @@ export function f32BitsToHalf(bits: number): number {
 /** Half bits nearest to `value` (rounded to fp32 first, as a Float32Array store would). */
 export function floatToHalf(value: number): number {
   F32[0] = value;
-  return f32BitsToHalf(U32[0]);
+  return f32BitsToHalf(U32[0]!);
 }
 
 /** The fp32 bits of the half `h` (exact: every half is representable in fp32). */
@@ -63,7 +63,7 @@ export function halfToF32Bits(h: number): number {
 /** The value of the half `h` as a number. */
 export function halfToFloat(h: number): number {
   U32[0] = halfToF32Bits(h);
-  return F32[0];
+  return F32[0]!;
 }
 
 /** Every half's fp32 bits, indexed by the half: decoding is one table load per value. */

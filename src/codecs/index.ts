@@ -11,7 +11,23 @@ export {
   type Container,
 } from './container.js';
 export { crc32 } from './crc32.js';
-export { CODEC_DEFAULTS, CODEC_NAMES, createCodec, decodeAny } from './registry.js';
+export { CLASSIC_CODECS, CLASSIC_OPTIONS, classicCodec, CODEC_DEFAULTS, CODEC_NAMES, createCodec, decodeAny } from './registry.js';
+export type { ClassicCodecDescriptor, CodecOptionDescriptor, SlotPlan } from './descriptor.js';
+export {
+  AYAD_FREEZE_AFTER_ROUNDS,
+  codecProblems,
+  LEARNED_CODEC_DEFAULTS,
+  SENDER,
+  SPLIT_CODEC_INIT_SCALE,
+  SPLIT_CODEC_NAMES,
+  SPLIT_CODECS,
+  splitCodec,
+  type CodecBlock,
+  type CodecSettings,
+  type SplitCodecDescriptor,
+  type SplitGeometry,
+} from './splitCodecs.js';
+export { codecBytesPerElement, codecFlops, codecLabel, codecPlan, codecSettings, codecTrains } from './codecPlan.js';
 export { ErrorFeedback, type ErrorFeedbackOptions } from './errorFeedback.js';
 export { floatToHalf, halfToFloat } from './half.js';
 export { topkCount } from './topkCodec.js';

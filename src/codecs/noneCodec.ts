@@ -2,6 +2,7 @@
  * `none`: raw fp32, little-endian. Bit-exact, NaN payloads included.
  * Payload: 4·n bytes. Wire size: header + 4·n.
  */
+import { type ClassicCodecDescriptor, fixedWidthCodec } from './descriptor.js';
 import { Errors } from './errors.js';
 import { readF32LE, writeF32LE } from './tensor.js';
 import type { PayloadCodec, TensorData } from './types.js';
@@ -23,3 +24,6 @@ export function nonePayloadCodec(): PayloadCodec {
     },
   };
 }
+
+/** `none` as the scenario and the task graph see it (descriptor.ts). */
+export const noneCodec: ClassicCodecDescriptor = fixedWidthCodec('none', 1, 4, nonePayloadCodec);

@@ -20,7 +20,7 @@ describe('quant codec', () => {
         // fp32 rounding of x̂ adds at most one ulp of the largest magnitude.
         const eps = 2 ** -23 * Math.max(Math.abs(min), Math.abs(max));
         const bound = (max - min) / (2 ** bits - 1) / 2 + eps;
-        for (let i = 0; i < data.length; i++) expect(Math.abs(data[i] - back[i])).toBeLessThanOrEqual(bound);
+        for (let i = 0; i < data.length; i++) expect(Math.abs(data[i]! - back[i]!)).toBeLessThanOrEqual(bound);
         expect(Math.min(...back)).toBe(min);
         expect(Math.max(...back)).toBe(max);
       }),

@@ -12,7 +12,9 @@
  * Non-finite input (NaN, ±Infinity) has no place on an affine grid: encode throws a
  * CodecError naming the first such index rather than silently clamping it.
  */
+import { z } from 'zod';
 import { packBits, packedSize, unpackBits } from './bitpack.js';
+import type { ClassicCodecDescriptor, CodecOptionDescriptor } from './descriptor.js';
 import { Errors } from './errors.js';
 import type { PayloadCodec, TensorData } from './types.js';
 
@@ -26,7 +28,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
       let min = Infinity;
       let max = -Infinity;
       for (let i = 0; i < n; i++) {
-        const v = x[i];
+        const v = x[i]!;
         if (!Number.isFinite(v)) throw Errors.invalidField(`quant.encode.data[${i}]`, 'finite', v);
         if (v < min) min = v;
         if (v > max) max = v;
@@ -37,7 +39,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
       if (max > min) {
         const inv = levels / (max - min);
         for (let i = 0; i < n; i++) {
-          const q = Math.round((x[i] - min) * inv);
+          const q = Math.round((x[i]! - min) * inv);
           codes[i] = q > levels ? levels : q;
         }
       }
@@ -51,7 +53,7 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
     },
     decodePayload(payload: Uint8Array, _shape: number[], count: number): Float32Array {
       if (payload.length < 9) throw Errors.badPayload('quant', `${payload.length} bytes, need at least 9`);
-      const width = payload[0];
+      const width = payload[0]!;
       if (width < 1 || width > 16) throw Errors.badPayload('quant', `bit width ${width} outside 1..16`);
       const expected = 9 + packedSize(count, width);
       if (payload.length !== expected) {
@@ -68,10 +70,28 @@ export function quantPayloadCodec(bits: number): PayloadCodec {
       const codes = unpackBits(payload, 9, count, width);
       const out = new Float32Array(count);
       for (let i = 0; i < count; i++) {
-        const q = codes[i];
+        const q = codes[i]!;
         out[i] = q === levels ? max : min + q * step;
       }
       return out;
     },
   };
 }
+
+/** The `bits` option: its schema and default (8) live here only. */
+const BITS: CodecOptionDescriptor = {
+  schema: z.number().int().min(1).max(16).default(8).describe('quant: bits per value'),
+  must: 'an integer in 1..16',
+};
+const bitsOf = (o: Readonly<Record<string, unknown>>): number => BITS.schema.parse(o['bits']);
+
+/** `quant` as the scenario and the task graph see it (descriptor.ts). */
+export const quantCodec: ClassicCodecDescriptor = {
+  name: 'quant',
+  options: { bits: BITS },
+  flopsPerElement: 6,
+  errorFeedback: false,
+  bytesPerElement: (o) => bitsOf(o) / 8,
+  label: (o) => `quant${bitsOf(o)}`,
+  payload: (o) => quantPayloadCodec(bitsOf(o)),
+};

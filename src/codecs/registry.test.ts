@@ -14,7 +14,7 @@ describe('codec registry', () => {
       expect(codec.name).toBe(opts.name);
       const back = decodeAny(codec.encode(t));
       expect(back.shape).toEqual([2, 2]);
-      for (let i = 0; i < 4; i++) expect(back.data[i]).toBeCloseTo(t.data[i], 4);
+      for (let i = 0; i < 4; i++) expect(back.data[i]).toBeCloseTo(t.data[i]!, 4);
     }
   });
 

@@ -2,52 +2,57 @@
  * Codec registry: scenario files and pool tasks name codecs as strings; this maps a name and
  * its options to a factory. Options are validated here, at the boundary, with messages of the
  * form `codec.field: must be …, got …`.
+ *
+ * The codecs themselves are listed in classicCodecs.ts.
  */
 import { readContainer, SKIPPED_CODEC } from './container.js';
+import type { ClassicCodecDescriptor, CodecOptionDescriptor, CodecOptionValues } from './descriptor.js';
 import { CodecError, Errors } from './errors.js';
-import { fp16PayloadCodec } from './fp16Codec.js';
-import { nonePayloadCodec } from './noneCodec.js';
+import { CLASSIC_CODECS } from './classicCodecs.js';
 import { decodeContainer, wrapPayloadCodec } from './payloadCodec.js';
-import { quantPayloadCodec } from './quantCodec.js';
-import { topkPayloadCodec } from './topkCodec.js';
-import type { Codec, CodecName, CodecOptions, PayloadCodec, TensorData } from './types.js';
+import type { Codec, CodecName, CodecOptions, TensorData } from './types.js';
 
-/** Defaults of the optional `CodecOptions` fields. */
-export const CODEC_DEFAULTS = { bits: 8, fraction: 0.01 } as const;
+export { CLASSIC_CODECS };
 
-type Resolved = { bits: number; fraction: number };
-
-/** Factories by name; each declares which options it accepts. */
-const FACTORIES: Record<CodecName, { options: Array<'bits' | 'fraction'>; make: (o: Resolved) => PayloadCodec }> = {
-  none: { options: [], make: () => nonePayloadCodec() },
-  fp16: { options: [], make: () => fp16PayloadCodec() },
-  quant: { options: ['bits'], make: (o) => quantPayloadCodec(o.bits) },
-  topk: { options: ['fraction'], make: (o) => topkPayloadCodec(o.fraction) },
-};
+const BY_NAME = new Map(CLASSIC_CODECS.map((d) => [d.name, d]));
 
 /** Codec names `createCodec` accepts. */
-export const CODEC_NAMES: readonly CodecName[] = Object.keys(FACTORIES) as CodecName[];
+export const CODEC_NAMES: readonly CodecName[] = CLASSIC_CODECS.map((d) => d.name);
 
-function resolve(opts: CodecOptions): { name: CodecName; resolved: Resolved } {
-  const name = opts?.name;
-  if (typeof name !== 'string' || !Object.hasOwn(FACTORIES, name)) {
+/** Every classic codec option by scenario field name (the first codec to declare a field owns it). */
+export const CLASSIC_OPTIONS: Readonly<Record<string, CodecOptionDescriptor>> = Object.fromEntries(
+  CLASSIC_CODECS.flatMap((d) => Object.entries(d.options)).filter(([field], i, all) => all.findIndex(([f]) => f === field) === i),
+);
+
+/** Defaults of the optional `CodecOptions` fields. */
+export const CODEC_DEFAULTS: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(CLASSIC_OPTIONS).map(([field, o]) => [field, o.schema.parse(undefined)]),
+);
+
+/** The descriptor of classic codec `name`, or undefined. */
+export function classicCodec(name: string): ClassicCodecDescriptor | undefined {
+  return BY_NAME.get(name);
+}
+
+function resolve(options: CodecOptions): { codec: ClassicCodecDescriptor; resolved: Record<string, number> } {
+  const opts: CodecOptionValues = options;
+  const name = opts?.['name'];
+  const codec = typeof name === 'string' ? BY_NAME.get(name) : undefined;
+  if (codec === undefined) {
     throw Errors.invalidField('codec.name', `one of ${CODEC_NAMES.map((n) => `'${n}'`).join(', ')}`, name);
   }
-  const accepted = FACTORIES[name].options;
-  for (const field of ['bits', 'fraction'] as const) {
-    if (opts[field] !== undefined && !accepted.includes(field)) {
-      throw Errors.invalidField(`codec.${field}`, `unset for codec '${name}'`, opts[field]);
+  for (const field of Object.keys(CLASSIC_OPTIONS)) {
+    if (opts[field] !== undefined && !Object.hasOwn(codec.options, field)) {
+      throw Errors.invalidField(`codec.${field}`, `unset for codec '${codec.name}'`, opts[field]);
     }
   }
-  const bits = opts.bits ?? CODEC_DEFAULTS.bits;
-  if (!Number.isInteger(bits) || bits < 1 || bits > 16) {
-    throw Errors.invalidField('codec.bits', 'an integer in 1..16', bits);
+  const resolved: Record<string, number> = {};
+  for (const [field, o] of Object.entries(codec.options)) {
+    const r = o.schema.safeParse(opts[field]);
+    if (!r.success) throw Errors.invalidField(`codec.${field}`, o.must, opts[field]);
+    resolved[field] = r.data;
   }
-  const fraction = opts.fraction ?? CODEC_DEFAULTS.fraction;
-  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) {
-    throw Errors.invalidField('codec.fraction', 'a number in (0, 1]', fraction);
-  }
-  return { name, resolved: { bits, fraction } };
+  return { codec, resolved };
 }
 
 /**
@@ -55,8 +60,8 @@ function resolve(opts: CodecOptions): { name: CodecName; resolved: Resolved } {
  * @example const c = createCodec({ name: 'quant', bits: 4 }); c.decode(c.encode(t));
  */
 export function createCodec(opts: CodecOptions): Codec {
-  const { name, resolved } = resolve(opts);
-  return wrapPayloadCodec(FACTORIES[name].make(resolved));
+  const { codec, resolved } = resolve(opts);
+  return wrapPayloadCodec(codec.payload(resolved));
 }
 
 /**
@@ -69,9 +74,9 @@ export function decodeAny(buf: Uint8Array): TensorData {
     // Decoding it as zeros would let an optimiser step on a gradient nobody sent.
     throw new CodecError(`${SKIPPED_CODEC}: the sender sent no tensor of shape [${c.shape.join(', ')}]; a skipped message has nothing to decode`);
   }
-  if (!Object.hasOwn(FACTORIES, c.codec)) {
+  const codec = BY_NAME.get(c.codec);
+  if (codec === undefined) {
     throw Errors.invalidField('container.codec', `one of ${CODEC_NAMES.map((n) => `'${n}'`).join(', ')}`, c.codec);
   }
-  const pc = FACTORIES[c.codec as CodecName].make({ bits: CODEC_DEFAULTS.bits, fraction: CODEC_DEFAULTS.fraction });
-  return decodeContainer(pc, c);
+  return decodeContainer(codec.payload(CODEC_DEFAULTS), c);
 }

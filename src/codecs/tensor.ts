@@ -47,7 +47,7 @@ export function writeF32LE(data: Float32Array, out: Uint8Array, offset: number):
     return;
   }
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  for (let i = 0; i < data.length; i++) view.setFloat32(offset + 4 * i, data[i], true);
+  for (let i = 0; i < data.length; i++) view.setFloat32(offset + 4 * i, data[i]!, true);
 }
 
 /** `count` little-endian fp32 values read from `bytes` at `offset` into a new array. */

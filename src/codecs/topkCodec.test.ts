@@ -8,7 +8,7 @@ import { selectTopk, topkCount } from './topkCodec.js';
 function refTopk(x: Float32Array, k: number): number[] {
   const mag = (v: number): number => (Number.isNaN(v) ? Infinity : Math.abs(v));
   const order = Array.from(x.keys()).sort((a, b) => {
-    const d = mag(x[b]) - mag(x[a]);
+    const d = mag(x[b]!) - mag(x[a]!);
     if (Number.isNaN(x[a]) !== Number.isNaN(x[b])) return Number.isNaN(x[a]) ? -1 : 1;
     return d !== 0 && !Number.isNaN(d) ? d : a - b;
   });

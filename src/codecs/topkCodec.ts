@@ -12,6 +12,8 @@
  * (first: the index itself; then index − previous − 1). Dropped entries decode as 0.
  * Wire size: header + 4 + 4k + Σ varint lengths (1 byte per gap < 128).
  */
+import { z } from 'zod';
+import type { ClassicCodecDescriptor, CodecOptionDescriptor } from './descriptor.js';
 import { Errors } from './errors.js';
 import { readF32LE } from './tensor.js';
 import type { PayloadCodec, TensorData } from './types.js';
@@ -37,22 +39,22 @@ export function selectTopk(x: Float32Array, k: number): Uint32Array {
   let prefix = 0; // threshold bits fixed so far
   let need = k; // how many of the values matching `prefix` must still be taken
   for (let pass = 0; pass < 3; pass++) {
-    const [shift, width] = passes[pass];
+    const [shift, width] = passes[pass]!;
     const matchShift = shift + width; // bits above this pass must equal prefix
     hist.fill(0);
     const mask = (1 << width) - 1;
     for (let i = 0; i < n; i++) {
-      const key = bits[i] & 0x7fffffff;
-      if (matchShift >= 31 || key >>> matchShift === prefix >>> matchShift) hist[(key >>> shift) & mask]++;
+      const key = bits[i]! & 0x7fffffff;
+      if (matchShift >= 31 || key >>> matchShift === prefix >>> matchShift) hist[(key >>> shift) & mask]!++;
     }
     let b = mask;
-    while (hist[b] < need) need -= hist[b--];
+    while (hist[b]! < need) need -= hist[b--]!;
     prefix |= b << shift;
   }
   // `prefix` is now the k-th largest key; take all larger keys and the first `need` equal ones.
   let j = 0;
   for (let i = 0; i < n && j < k; i++) {
-    const key = bits[i] & 0x7fffffff;
+    const key = bits[i]! & 0x7fffffff;
     if (key > prefix || (key === prefix && need-- > 0)) out[j++] = i;
   }
   return out;
@@ -76,14 +78,14 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
       const idx = selectTopk(x, topkCount(x.length, fraction));
       const k = idx.length;
       let size = 4 + 4 * k;
-      for (let j = 0; j < k; j++) size += varintSize(j === 0 ? idx[0] : idx[j] - idx[j - 1] - 1);
+      for (let j = 0; j < k; j++) size += varintSize(j === 0 ? idx[0]! : idx[j]! - idx[j - 1]! - 1);
       const out = new Uint8Array(size);
       const view = new DataView(out.buffer);
       view.setUint32(0, k, true);
-      for (let j = 0; j < k; j++) view.setFloat32(4 + 4 * j, x[idx[j]], true);
+      for (let j = 0; j < k; j++) view.setFloat32(4 + 4 * j, x[idx[j]!]!, true);
       let p = 4 + 4 * k;
       for (let j = 0; j < k; j++) {
-        let gap = j === 0 ? idx[0] : idx[j] - idx[j - 1] - 1;
+        let gap = j === 0 ? idx[0]! : idx[j]! - idx[j - 1]! - 1;
         while (gap >= 128) {
           out[p++] = (gap & 0x7f) | 0x80;
           gap = Math.floor(gap / 128);
@@ -107,7 +109,7 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
         let scale = 1;
         for (;;) {
           if (p >= n) throw Errors.badPayload('topk', `index ${j} runs past the end`);
-          const b = payload[p++];
+          const b = payload[p++]!;
           gap += (b & 0x7f) * scale;
           if (b < 128) break;
           scale *= 128;
@@ -115,7 +117,7 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
         }
         const i = next + gap;
         if (i >= count) throw Errors.badPayload('topk', `index ${i} out of range for ${count} values`);
-        out[i] = values[j];
+        out[i] = values[j]!;
         next = i + 1;
       }
       if (p !== n) throw Errors.badPayload('topk', `${n - p} trailing bytes`);
@@ -123,3 +125,25 @@ export function topkPayloadCodec(fraction: number): PayloadCodec {
     },
   };
 }
+
+/** The `fraction` option: its schema and default (0.01) live here only. */
+const FRACTION: CodecOptionDescriptor = {
+  schema: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.01)
+    .describe('topk: fraction of the values kept (largest magnitudes), in (0, 1]; each sender carries what it dropped into its next tensor of the same slot (error feedback)'),
+  must: 'a number in (0, 1]',
+};
+
+/** `topk` as the scenario and the task graph see it (descriptor.ts); its size depends on the data. */
+export const topkCodec: ClassicCodecDescriptor = {
+  name: 'topk',
+  options: { fraction: FRACTION },
+  flopsPerElement: 12,
+  errorFeedback: true,
+  bytesPerElement: () => 0,
+  label: () => 'topk',
+  payload: (o) => topkPayloadCodec(FRACTION.schema.parse(o['fraction'])),
+};

@@ -17,17 +17,17 @@ export interface Codec {
   decode(buf: Uint8Array): TensorData;
 }
 
-/** Names the registry can build. */
-export type CodecName = 'none' | 'fp16' | 'quant' | 'topk';
+/** A name in the registry's `CLASSIC_CODECS` (`none`, `fp16`, `quant`, `topk`, …). */
+export type CodecName = string;
 
-/** Options of `createCodec`; defaults live in registry.ts (`CODEC_DEFAULTS`). */
-export interface CodecOptions {
+/** Options of `createCodec`; each option's schema and default live in its codec's descriptor. */
+export type CodecOptions = {
   name: CodecName;
   /** quant only: bits per value, an integer in 1..16. Default 8. */
   bits?: number;
   /** topk only: fraction of values kept, in (0, 1]. Default 0.01. */
   fraction?: number;
-}
+};
 
 /**
  * The payload half of a codec: what goes inside the container. `wrapPayloadCodec`

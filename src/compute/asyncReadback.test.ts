@@ -91,7 +91,7 @@ function expectSameState(a: PartState, b: PartState, name: string): void {
 }
 
 /** The evaluate task as the worker computed it before, with sync reads (the oracle). */
-function evaluateSync(params: Record<PartName, Float32Array>, image: TensorMsg, labels: LabelsMsg, f1: LearnedRef): Float64Array {
+function evaluateSync(params: { FE: Float32Array; M: Float32Array; BE: Float32Array }, image: TensorMsg, labels: LabelsMsg, f1: LearnedRef): Float64Array {
   const x = tensor(image);
   const [f1t, skip] = partForward(getPart(split, 'FE'), params.FE, [x]) as [tf.Tensor, tf.Tensor];
   const f1hat = tensor(learnedDecode(f1, learnedEncode({ ...f1, train: undefined } as LearnedRef, msg(f1t))));

@@ -106,7 +106,7 @@ export function renderBlastocyst(rng: Rng, size: number): Sample {
   const nDebris = rng.int(4);
   for (let i = 0; i < nDebris; i++) debris.push(rng.uniform() * S, rng.uniform() * S, rng.range(0.8, 2) * scale, rng.range(-0.15, 0.1));
 
-  const [pLo, pHi] = profileRange(outer);
+  const [_pLo, pHi] = profileRange(outer);
   // Beyond this radius the halo and rim terms are below 1e-3: plain background, no angle needed.
   const farOut = R * pHi + Math.max(7 * haloW, 3 * rimW);
   const rimReach = 3 * rimW;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { clientIndex } from '../actors/common.js';
 import type { BlobStore } from '../compute/blobStore.js';
 import { ComputePool } from '../compute/pool.js';
-import { SPLIT_KINDS, type WireMessage } from '../protocol/messages.js';
+import type { WireMessage } from '../protocol/messages.js';
 import { evaluateModel } from '../run/evaluate.js';
 import { buildSummary, type RoundRecord, type RunSummary } from '../run/summary.js';
 import { runIdOf } from '../run/outputDir.js';

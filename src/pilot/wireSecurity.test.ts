@@ -232,7 +232,7 @@ describe('pilot transport security (mutual TLS over loopback)', () => {
     const cut = fc.tuple(framed, fc.nat()).map(([f, n]) => f.subarray(0, n % (f.length + 1)));
     const flipped = fc.tuple(framed, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([f, i, x]) => {
       const g = f.slice();
-      if (g.length > 0) g[i % g.length] ^= x;
+      if (g.length > 0) g[i % g.length]! ^= x;
       return g;
     });
     const frames = fc.sample(fc.oneof(fc.uint8Array({ maxLength: 128 }), framed, cut, flipped), { seed, numRuns: 10_000 });

@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatNumber as num } from '../roi/index.js';
 import { exists, type RunRef, type SummaryView } from './data.js';
 import { escapeHtml } from './html.js';
 

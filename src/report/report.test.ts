@@ -6,6 +6,12 @@ import { pathToFileURL } from 'node:url';
 import { runReportCommand } from './command.js';
 import { findChromium, withChromium } from './chromium.js';
 
+/** The browser globals the `page.evaluate` callback below uses (it runs in Chromium, not Node). */
+interface Box { left: number; top: number; right: number; bottom: number; width: number }
+interface PageElement { id: string; getBoundingClientRect(): Box; querySelectorAll(selector: string): Iterable<PageElement> }
+declare const document: { querySelectorAll(selector: string): Iterable<PageElement> };
+declare const window: { innerWidth: number };
+
 const FIX = 'test/fixtures/report';
 const chromium = await findChromium();
 if (!chromium) console.warn('skipped: chromium not installed (report browser tests need /usr/bin/chromium or SPLITWIRE_CHROMIUM)');

@@ -51,20 +51,23 @@ export interface BaselineSource {
 }
 
 /** Everything computed for one compressed log against the baseline. */
-export interface Analysis {
+export interface Analysis
+  extends Pick<
+    RoiReport,
+    | 'baseline'
+    | 'compressed'
+    | 'traffic'
+    | 'compression'
+    | 'transferSavingsPerMonth'
+    | 'upgradeAvoidedPerMonth'
+    | 'savingsPerMonth'
+    | 'paybackMonths'
+    | 'upgrade'
+  > {
   log: LoadedLog;
   timeline: string | null;
   scaling: Scaling;
   baselinePerRun: Scaling['perRun'];
-  baseline: ScenarioCost;
-  compressed: ScenarioCost;
-  traffic: TrafficRow[];
-  compression: CompressionCost;
-  transferSavingsPerMonth: number;
-  upgradeAvoidedPerMonth: number;
-  savingsPerMonth: number;
-  paybackMonths: number | null;
-  upgrade: RoiReport['upgrade'];
 }
 
 const DIRECTION_ORDER = { up: 0, down: 1, internal: 2 } as const;

@@ -9,7 +9,7 @@ import { syntheticInfo } from '../data/synthetic.js';
 import { buildSplitUNet } from '../model/index.js';
 import { NETWORK_PROFILES } from '../scenario/networkProfiles.js';
 import type { Scenario } from '../scenario/schema.js';
-import { DEVICE_PROFILES } from '../sim/cost.js';
+import { DEVICE_PROFILES } from '../sim/index.js';
 
 /** A run's estimated cost. */
 export interface RunEstimate {

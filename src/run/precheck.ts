@@ -5,7 +5,7 @@
  */
 import { checkFolder } from '../data/folder.js';
 import type { Scenario } from '../scenario/schema.js';
-import { TraceFiles, type TraceRef } from '../sim/traceFiles.js';
+import { TraceFiles, type TraceRef } from '../sim/index.js';
 import { capProblems, Failure } from './failure.js';
 
 /** What precheckScenario found that is not an error. */

@@ -73,7 +73,7 @@ describe('captureState / restoreState', () => {
     let resolve: (v: number) => void = () => undefined;
     const root: { p: Promise<number>; after: number; gone: Uint8Array } = { p: new Promise((r) => (resolve = r)), after: 0, gone: new Uint8Array(4) };
     void root.p.then((v) => (root.after = v));
-    structuredClone(root.gone.buffer, { transfer: [root.gone.buffer] });
+    structuredClone(root.gone.buffer, { transfer: [root.gone.buffer as ArrayBuffer] });
     setTimeout(() => resolve(7), 5);
     const saved = await captureState(root);
     const fresh = { p: Promise.resolve(0), after: 0, gone: new Uint8Array(4) };

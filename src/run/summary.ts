@@ -1,6 +1,6 @@
 /** The run summary (docs/formats.md): what a run cost and what it reached. */
-import { resolveLearnedSpec } from '../codecs/learned/index.js';
-import { AYAD_FREEZE_AFTER_ROUNDS, LEARNED_CODEC_DEFAULTS, type SlotPlan } from './codecPlan.js';
+import { codecSettings as settingsOf } from '../codecs/index.js';
+import type { SlotPlan } from './codecPlan.js';
 import { clientLinks, linkReport, networkModel, type LinkReport } from '../scenario/resolveNetwork.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { TrafficTotals } from './trafficLog.js';
@@ -110,48 +110,9 @@ export function tailMeanIoU(rounds: readonly RoundRecord[], tail: number): numbe
   return scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : null;
 }
 
-/**
- * The codec's operating point as it ran: only the settings that apply to the codec named, with
- * defaults resolved (learned codecs' latent size and stages from their slot plans), so a
- * summary says which point of a rate–accuracy curve it is.
- */
+/** The summary's codec record: the codec's settings as it ran, defaults resolved (codecs/codecPlan.ts). */
 export function codecSettings(s: Scenario, plans: readonly SlotPlan[]): RunSummary['codec'] {
-  const c = s.codec;
-  const base = { name: c.name, scheme: c.scheme };
-  if (c.name === 'quant') return { ...base, bits: c.bits };
-  if (c.name === 'topk') return { ...base, fraction: c.fraction, errorFeedback: true };
-  const learned = plans.find((p): p is Extract<SlotPlan, { kind: 'learned' }> => p.kind === 'learned');
-  const spec = learned !== undefined ? resolveLearnedSpec(learned.spec) : undefined;
-  const shape = spec !== undefined ? { latent: spec.latent, stages: spec.stages } : {};
-  if (c.name === 'ayad') {
-    return {
-      ...base,
-      ...shape,
-      freezeAfterRounds: c.freezeAfterRounds ?? AYAD_FREEZE_AFTER_ROUNDS,
-      lossThreshold: c.lossThreshold,
-      syncEvery: c.syncEvery,
-      updateBits: c.updateBits,
-    };
-  }
-  if (c.name === 'factorized' || c.name === 'hyperprior' || c.name === 'cheng2020-attn') {
-    const d = LEARNED_CODEC_DEFAULTS[c.name];
-    return {
-      ...base,
-      ...shape,
-      lambda: c.lambda ?? d.lambda,
-      lambdaG: c.lambdaG ?? d.lambdaG,
-      distortion: c.distortion,
-      lr: c.lr,
-      gradientLr: c.gradientLr,
-      entropyLr: c.entropyLr,
-      warmupRounds: c.warmupRounds,
-      syncEvery: c.syncEvery,
-      updateBits: c.updateBits,
-      ...(c.freezeAfterRounds !== undefined ? { freezeAfterRounds: c.freezeAfterRounds } : {}),
-      ...(c.name === 'cheng2020-attn' ? { context: c.context } : {}),
-    };
-  }
-  return base;
+  return settingsOf(s.codec, plans);
 }
 
 export function buildSummary(input: {

@@ -44,7 +44,7 @@ describe('capacity warnings (estimated from the scenario before the run)', () =>
   it('a trace allowing one packet per 600 s: every client is warned about', () => {
     const s = validateScenario({ protocol: { clients: 2 }, network: { uplink: { bandwidthTrace: { file: slowTrace, format: 'mahimahi' } } } });
     const files = new TraceFiles();
-    const up = { bandwidthMbps: 1, latencyMs: 5, jitterMs: 0, loss: 0, bandwidthTrace: { file: slowTrace, format: 'mahimahi' as const } };
+    const up = { bandwidthMbps: 1, latencyMs: 5, jitterMs: 0, loss: 0, bandwidthTrace: { file: slowTrace, format: 'mahimahi' as const, offsetS: 0, binMs: 50 } };
     // 15 kB = 10 opportunities, one per 600 s.
     expect(transferSeconds(up, 15_000, files)).toBeCloseTo(6000.005, 3);
     const w = capacityWarnings(s, { weightsBytes: 15_000, steps: [2, 2], tripsPerStep: 2 }, files);

@@ -6,11 +6,13 @@
  */
 import { clientLinks } from '../scenario/resolveNetwork.js';
 import type { LinkConfig, Scenario } from '../scenario/schema.js';
-import { TraceFiles } from '../sim/traceFiles.js';
+import { TraceFiles } from '../sim/index.js';
 import { formatBytes, formatSeconds } from '../cli/format.js';
 import type { RoundRecord } from './summary.js';
-import { SENDER, type SlotPlan } from './codecPlan.js';
-import { stateKey, type World } from './world.js';
+import { codecBytesPerElement } from '../codecs/index.js';
+import { SENDER } from './codecPlan.js';
+import { stateKey } from '../protocol/index.js';
+import type { World } from './world.js';
 
 /** What a round costs every client at least: the model weights each way, the split tensors of a fixed-size codec, the step crossings. */
 export interface RoundFloor {
@@ -65,16 +67,6 @@ export function capacityWarnings(s: Scenario, floor: RoundFloor, files: TraceFil
   return [...found].map(([text, clients]) => `${clientList(clients, s.protocol.clients)} ${text}`);
 }
 
-/** Bytes per element a split-tensor codec sends, where that is fixed before the run (else 0: a lower bound). */
-function bytesPerElement(plan: SlotPlan): number {
-  if (plan.kind !== 'classic') return 0;
-  const o = plan.options;
-  if (o.name === 'none') return 4;
-  if (o.name === 'fp16') return 2;
-  if (o.name === 'quant') return (o.bits ?? 8) / 8;
-  return 0;
-}
-
 /**
  * The round floor of a built world: client-side weights (fp32), and per client the split tensors
  * of one round (every sample crosses once per epoch, in each slot) where the codec's size is fixed.
@@ -88,7 +80,7 @@ export function roundFloor(world: World): RoundFloor {
   const up = samples.map(() => 0);
   const down = samples.map(() => 0);
   for (const plan of world.codecs) {
-    const bytes = perSample * bytesPerElement(plan);
+    const bytes = perSample * codecBytesPerElement(plan);
     const into = SENDER[plan.slot] === 'client' ? up : down;
     samples.forEach((n, k) => (into[k] = (into[k] as number) + n * bytes));
   }

@@ -3,7 +3,7 @@
  * model and its initial weights, model state in shared memory, network, devices, actors.
  */
 import type { ActorSpec } from '../actors/effects.js';
-import { clientName } from '../actors/common.js';
+import { clientName, stateKey } from '../protocol/index.js';
 import { buildClientData, type ClientData } from '../data/index.js';
 import { buildSplitUNet, initModelParams } from '../model/index.js';
 import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
@@ -16,11 +16,11 @@ import {
   DEVICE_PROFILES,
   Link,
   Network,
+  Rng,
   TraceFiles,
   availabilityFromConfig,
   networkSpecFromConfig,
 } from '../sim/index.js';
-import { Rng } from '../sim/rng.js';
 import { createLearnedCodec } from '../codecs/learned/index.js';
 import { codecSyncRounds } from './codecSync.js';
 import { codecPlan, type SlotPlan } from './codecPlan.js';
@@ -65,19 +65,8 @@ export interface World {
   actors: ActorSpec[];
 }
 
-/** Server-held state: the middle part, and the codecs the server sends with. */
-const SERVER_PARTS = new Set(['M', 'S', 'codec/F2', 'codec/G1']);
-
-/**
- * Key of a state in the store: `global/<part>`, `client-k/<part>`, or the split server's
- * `server/<part>/k` (SFLV1: one copy per client) / `server/<part>` (SFLV2: one copy).
- * Parts are model parts (`FE`, `M`, …) or codec slots (`codec/F1`, …).
- */
-export function stateKey(owner: 'global' | number, part: string, variant: 'sflv1' | 'sflv2'): string {
-  if (owner === 'global') return `global/${part}`;
-  if (SERVER_PARTS.has(part)) return variant === 'sflv1' ? `server/${part}/${owner}` : `server/${part}`;
-  return `${clientName(owner)}/${part}`;
-}
+/** The SFL state-ownership rule lives with the protocol; re-exported for the run's modules. */
+export { stateKey } from '../protocol/index.js';
 
 export async function buildWorld(s: Scenario): Promise<World> {
   const rng = new Rng(s.seed);

@@ -18,7 +18,8 @@ describe('baseline codec fields', () => {
     const s = validateScenario({ codec: { name: 'ayad' } });
     expect(s.codec).toMatchObject({ name: 'ayad', fraction: 0.01, lossThreshold: 0.1 });
     expect(s.codec.freezeAfterRounds).toBeUndefined(); // codecPlan resolves ayad's default (AYAD_FREEZE_AFTER_ROUNDS)
-    expect(validateScenario({ codec: { name: 'topk', fraction: 1 } }).codec.fraction).toBe(1);
+    const codec: Record<string, unknown> = validateScenario({ codec: { name: 'topk', fraction: 1 } }).codec;
+    expect(codec['fraction']).toBe(1);
   });
 
   it('codec.fraction must lie in (0, 1], naming the field and the value', () => {

@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { DEVICE_PROFILES } from '../sim/cost.js';
+// The module, not the codecs facade: the facade loads tfjs for the learned codecs.
+import { codecProblems } from '../codecs/splitCodecs.js';
+import { DEVICE_PROFILES } from '../sim/index.js';
 import { ScenarioError, describeValue, formatIssues } from './errors.js';
 import { resolveScenarioPaths } from './paths.js';
 import { accessLinks } from './resolveNetwork.js';
@@ -87,32 +89,8 @@ export function validateScenario(tree: unknown, source = 'scenario'): Scenario {
       `network.perClient: must have at most protocol.clients (${s.protocol.clients}) entries, got ${s.network.perClient.length}`,
     );
   }
-  const learnedFeatures = s.codec.name === 'ayad' && s.codec.scheme !== 'gradients';
-  if (s.codec.name === 'factorized' || s.codec.name === 'hyperprior' || s.codec.name === 'cheng2020-attn' || learnedFeatures) {
-    // The split tensors must be divisible by the codec's total downsampling.
-    const splitSize = s.protocol.topology === 'u-shaped' ? s.data.size / 2 : s.data.size;
-    const stages = s.codec.stages ?? (splitSize <= 32 ? 2 : 3);
-    const hyper = s.codec.name === 'hyperprior' || s.codec.name === 'cheng2020-attn' ? 2 : 0;
-    const factor = 2 ** (stages + hyper);
-    const what = s.codec.name === 'ayad' ? 'ayad (a factorized autoencoder)' : s.codec.name;
-    if (splitSize % factor !== 0) {
-      problems.push(
-        `codec.stages: ${what} with ${stages} stages${hyper ? ' (+2 hyper stages)' : ''} needs split tensors of a multiple of ${factor} px, got ${splitSize} px (data.size ${s.data.size}); use fewer stages or a larger data.size`,
-      );
-    }
-    if (s.codec.name === 'cheng2020-attn' && (s.codec.latent ?? 32) % 2 !== 0) {
-      problems.push(`codec.latent: must be even for cheng2020-attn, got ${s.codec.latent}`);
-    }
-  }
-  if (s.codec.name === 'ayad') {
-    // Its gradients are sent as fp32 or skipped, never through a learned gradient codec.
-    if (s.codec.warmupRounds !== 0) {
-      problems.push(`codec.warmupRounds: must be 0 for ayad (its gradients are not coded by a learned codec), got ${s.codec.warmupRounds}`);
-    }
-    if (s.codec.lambdaG !== undefined) {
-      problems.push(`codec.lambdaG: must be unset for ayad (its gradients are sent as fp32 or skipped), got ${s.codec.lambdaG}`);
-    }
-  }
+  const splitSize = s.protocol.topology === 'u-shaped' ? s.data.size / 2 : s.data.size;
+  problems.push(...codecProblems(s.codec, splitSize, s.data.size));
   problems.push(...accessLinks(s).problems);
   for (const role of ['client', 'server'] as const) {
     const name = s.devices[role];

@@ -118,7 +118,7 @@ describe('link overrides merge field by field', () => {
       fc.property(fc.constantFrom(...Object.keys(NETWORK_PROFILES)), layer, layer, fc.boolean(), (profile, global, own, up) => {
         const dir = up ? 'uplink' : 'downlink';
         const s = validateScenario({ protocol: { clients: 2 }, network: { profile, [dir]: global, perClient: [{ [dir]: own }] } });
-        const base = NETWORK_PROFILES[profile]![dir] as Record<string, number | undefined>;
+        const base = NETWORK_PROFILES[profile]![dir] as unknown as Record<string, number | undefined>;
         for (const k of [0, 1]) {
           const got = clientLinks(s, k)[dir] as unknown as Record<string, number | undefined>;
           for (const f of Object.keys(fields) as Array<keyof typeof fields>) {

@@ -3,6 +3,9 @@
  * defaults and the JSON Schema that editors use (`splitwire schema`).
  */
 import { z } from 'zod';
+// The codec modules themselves, not the codecs facade: it loads tfjs for the learned codecs.
+import { CLASSIC_OPTIONS } from '../codecs/registry.js';
+import { SPLIT_CODEC_NAMES } from '../codecs/splitCodecs.js';
 import { LINK_DEFAULTS, NETWORK_PROFILES } from './networkProfiles.js';
 
 const positive = (what: string): z.ZodNumber => z.number().gt(0).describe(what);
@@ -214,21 +217,20 @@ export const optimizerSchema = z
   })
   .strict();
 
+/** Each classic codec option's schema (`bits`, `fraction`, …), from the codecs' descriptors. */
+const classicOptionFields: Record<string, z.ZodDefault<z.ZodNumber>> = Object.fromEntries(
+  Object.entries(CLASSIC_OPTIONS).map(([field, o]) => [field, o.schema]),
+);
+
 export const codecSchema = z
   .object({
     name: z
-      .enum(['none', 'fp16', 'quant', 'topk', 'factorized', 'hyperprior', 'cheng2020-attn', 'ayad'])
+      .enum(SPLIT_CODEC_NAMES as [string, ...string[]])
       .default('none')
       .describe(
         'codec of the split tensors; factorized, hyperprior and cheng2020-attn are learned and trained with the model; topk (with error feedback) and ayad (Ayad et al. 2021: a factorized autoencoder frozen after freezeAfterRounds, gradients sent only when the loss is above lossThreshold) are baselines',
       ),
-    bits: z.number().int().min(1).max(16).default(8).describe('quant: bits per value'),
-    fraction: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(0.01)
-      .describe('topk: fraction of the values kept (largest magnitudes), in (0, 1]; each sender carries what it dropped into its next tensor of the same slot (error feedback)'),
+    ...classicOptionFields,
     freezeAfterRounds: z
       .number()
       .int()

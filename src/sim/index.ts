@@ -70,3 +70,4 @@ export {
   type LinkConfigInput,
   type AccessConfigInput,
 } from './networkConfig.js';
+export { wallMs, wallSeconds } from './wallClock.js';

@@ -11,11 +11,13 @@ const row = (codec: string, net: string, seed: number, iou: number, ratio: numbe
   trafficRatio: ratio * 0.9,
   meanIoU: iou,
   tailMeanIoU: iou,
+  trivialMeanIoU: 0.2,
   meanDice: iou,
   rawBytes: 100,
   wireBytes: 100 / ratio,
   simulatedSeconds: 10 / ratio,
   timeToAccuracy: [{ meanIoU: 0.5, simulatedSeconds: seed === 3 ? null : 5 + seed }],
+  rank: 0,
 });
 
 describe('sweepStats', () => {
@@ -54,7 +56,7 @@ describe('sweepStats', () => {
     expect(csv[0]).toContain('tailMeanIoU_mean,tailMeanIoU_lo,tailMeanIoU_hi');
     expect(csv[2]?.startsWith('quant,lan,1 2 3,0.795,')).toBe(true);
     expect(csv[2]?.endsWith(',true')).toBe(true);
-    expect(rowsCsv(rows, keys).split('\n')[1]).toBe('none,lan,1,1,0.9,0.7,0.7,0.7,100,100,10,none/lan/seed=1,none-lan-1,,');
+    expect(rowsCsv(rows, keys).split('\n')[1]).toBe('none,lan,1,1,0.9,0.7,0.7,0.7,100,100,10,none/lan/seed=1,none-lan-1,0.2,0');
     expect(statsTable(stats, keys, 0.02)).toContain('-0.0050 ± 0.0000');
   });
 });

@@ -111,7 +111,7 @@ export function benchCoder(options: BenchOptions = {}): BenchResult {
 
   const head = symbols.subarray(0, Math.min(symbols.length, o.brotliSymbols));
   let fitsInt8 = true;
-  for (let i = 0; i < head.length; i++) if (head[i] < -128 || head[i] > 127) fitsInt8 = false;
+  for (let i = 0; i < head.length; i++) if (head[i]! < -128 || head[i]! > 127) fitsInt8 = false;
   const raw = fitsInt8 ? new Int8Array(head) : new Int16Array(head);
   return {
     coderEncodeMsymPerS: symbols.length / encodeS / 1e6,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodecError } from '../errors.js';
 import { buildCdf, prepareTable, searchCdf, tableLut, TOTAL } from './cdf.js';
 
-const freqs = (cdf: Uint32Array): number[] => Array.from(cdf.subarray(1), (c, i) => c - cdf[i]);
+const freqs = (cdf: Uint32Array): number[] => Array.from(cdf.subarray(1), (c, i) => c - cdf[i]!);
 
 describe('buildCdf', () => {
   it('always yields a valid table: starts at 0, ends at 2^16, every freq ≥ 1', () => {
@@ -34,8 +34,8 @@ describe('buildCdf', () => {
         let bestGain = 0;
         let cheapestLoss = Infinity;
         f.forEach((fi, i) => {
-          bestGain = Math.max(bestGain, (p[i] / total) * Math.log2((fi + 1) / fi));
-          if (fi > 1) cheapestLoss = Math.min(cheapestLoss, (p[i] / total) * Math.log2(fi / (fi - 1)));
+          bestGain = Math.max(bestGain, (p[i]! / total) * Math.log2((fi + 1) / fi));
+          if (fi > 1) cheapestLoss = Math.min(cheapestLoss, (p[i]! / total) * Math.log2(fi / (fi - 1)));
         });
         expect(bestGain).toBeLessThanOrEqual(cheapestLoss + 1e-12);
       }),

@@ -47,7 +47,7 @@ export function prepareTable(t: CdfTable, field: string): PreparedTable {
   if (cdf[0] !== 0) throw Errors.invalidField(`${field}.cdf[0]`, '0', cdf[0]);
   if (cdf[nsym] !== TOTAL) throw Errors.invalidField(`${field}.cdf[${nsym}]`, `${TOTAL}`, cdf[nsym]);
   for (let s = 0; s < nsym; s++) {
-    if (cdf[s + 1] <= cdf[s]) {
+    if (cdf[s + 1]! <= cdf[s]!) {
       throw Errors.invalidField(`${field}.cdf[${s + 1}]`, `> cdf[${s}] = ${cdf[s]} (every freq ≥ 1)`, cdf[s + 1]);
     }
   }
@@ -72,7 +72,7 @@ export function searchCdf(cdf: Uint32Array, slot: number): number {
   let hi = cdf.length - 2;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (cdf[mid] <= slot) lo = mid;
+    if (cdf[mid]! <= slot) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -92,22 +92,22 @@ class IndexHeap {
     let c = this.size++;
     while (c > 0) {
       const parent = (c - 1) >> 1;
-      if (this.key[this.items[parent]] >= this.key[i]) break;
-      this.items[c] = this.items[parent];
+      if (this.key[this.items[parent]!]! >= this.key[i]!) break;
+      this.items[c] = this.items[parent]!;
       c = parent;
     }
     this.items[c] = i;
   }
   pop(): number {
-    const top = this.items[0];
-    const last = this.items[--this.size];
+    const top = this.items[0]!;
+    const last = this.items[--this.size]!;
     let c = 0;
     for (;;) {
       let child = 2 * c + 1;
       if (child >= this.size) break;
-      if (child + 1 < this.size && this.key[this.items[child + 1]] > this.key[this.items[child]]) child++;
-      if (this.key[this.items[child]] <= this.key[last]) break;
-      this.items[c] = this.items[child];
+      if (child + 1 < this.size && this.key[this.items[child + 1]!]! > this.key[this.items[child]!]!) child++;
+      if (this.key[this.items[child]!]! <= this.key[last]!) break;
+      this.items[c] = this.items[child]!;
       c = child;
     }
     this.items[c] = last;
@@ -132,52 +132,52 @@ export function buildCdf(pmf: ArrayLike<number>, offset: number): CdfTable {
   const p = new Float64Array(n + 1);
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const v = pmf[i];
+    const v = pmf[i]!;
     if (!(v >= 0 && v < Infinity)) throw Errors.invalidField(`buildCdf.pmf[${i}]`, 'a finite number ≥ 0', v);
     p[i] = v;
     sum += v;
   }
   if (sum <= 1 + 1e-9) p[n] = Math.max(0, 1 - sum);
-  const total = sum + p[n];
+  const total = sum + p[n]!;
   const freq = new Float64Array(n + 1);
   let assigned = 0;
   for (let i = 0; i <= n; i++) {
-    p[i] /= total;
-    freq[i] = Math.max(1, Math.round(p[i] * TOTAL));
-    assigned += freq[i];
+    p[i]! /= total;
+    freq[i] = Math.max(1, Math.round(p[i]! * TOTAL));
+    assigned += freq[i]!;
   }
   const key = new Float64Array(n + 1);
   const heap = new IndexHeap(n + 1, key);
   if (assigned < TOTAL) {
     // Grow: take the symbol whose extra unit saves the most bits.
     for (let i = 0; i <= n; i++) {
-      key[i] = p[i] * Math.log2((freq[i] + 1) / freq[i]);
+      key[i] = p[i]! * Math.log2((freq[i]! + 1) / freq[i]!);
       heap.push(i);
     }
     for (; assigned < TOTAL; assigned++) {
       const i = heap.pop();
-      freq[i]++;
-      key[i] = p[i] * Math.log2((freq[i] + 1) / freq[i]);
+      freq[i]!++;
+      key[i] = p[i]! * Math.log2((freq[i]! + 1) / freq[i]!);
       heap.push(i);
     }
   } else if (assigned > TOTAL) {
     // Shrink: take from the symbol (freq > 1) whose lost unit costs the fewest bits.
     for (let i = 0; i <= n; i++) {
-      if (freq[i] <= 1) continue;
-      key[i] = -p[i] * Math.log2(freq[i] / (freq[i] - 1));
+      if (freq[i]! <= 1) continue;
+      key[i] = -p[i]! * Math.log2(freq[i]! / (freq[i]! - 1));
       heap.push(i);
     }
     for (; assigned > TOTAL; assigned--) {
       if (heap.size === 0) throw new CodecError('buildCdf: internal error, no frequency left to shrink');
       const i = heap.pop();
-      freq[i]--;
-      if (freq[i] > 1) {
-        key[i] = -p[i] * Math.log2(freq[i] / (freq[i] - 1));
+      freq[i]!--;
+      if (freq[i]! > 1) {
+        key[i] = -p[i]! * Math.log2(freq[i]! / (freq[i]! - 1));
         heap.push(i);
       }
     }
   }
   const cdf = new Uint32Array(n + 2);
-  for (let i = 0; i <= n; i++) cdf[i + 1] = cdf[i] + freq[i];
+  for (let i = 0; i <= n; i++) cdf[i + 1] = cdf[i]! + freq[i]!;
   return { cdf, offset };
 }

@@ -45,7 +45,7 @@ function checkIndex(tableIndex: Int32Array | null, count: number, ntables: numbe
     throw Errors.invalidField('rans.tableIndex', `null or an Int32Array of length ${count}`, tableIndex?.length);
   }
   for (let i = 0; i < count; i++) {
-    const t = tableIndex[i];
+    const t = tableIndex[i]!;
     if (t < 0 || t >= ntables) throw Errors.invalidField(`rans.tableIndex[${i}]`, `in 0..${ntables - 1}`, t);
   }
 }
@@ -73,7 +73,7 @@ function writeU32(buf: Uint8Array, p: number, x: number): void {
 }
 
 function readU32(buf: Uint8Array, p: number): number {
-  return (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0;
+  return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
 }
 
 /**
@@ -89,9 +89,9 @@ export function ransEncode(symbols: Int32Array, tableIndex: Int32Array | null, t
   // Capacity in 16-bit words: one per regular symbol, 2 + chunks + 1 per escaped one.
   let words = n;
   for (let i = 0; i < n; i++) {
-    const t = tableIndex === null ? 0 : tableIndex[i];
-    const idx = symbols[i] - offsets[t];
-    if (!(idx >= 0 && idx < prep[t].nreg)) words += 2 + chunkCount(escapeDistance(idx, prep[t].nreg));
+    const t = tableIndex === null ? 0 : tableIndex[i]!;
+    const idx = symbols[i]! - offsets[t]!;
+    if (!(idx >= 0 && idx < prep[t]!.nreg)) words += 2 + chunkCount(escapeDistance(idx, prep[t]!.nreg));
   }
   const buf = new Uint8Array(8 + 2 * words);
   let p = buf.length;
@@ -99,15 +99,15 @@ export function ransEncode(symbols: Int32Array, tableIndex: Int32Array | null, t
   let x1 = L;
   for (let i = n - 1; i >= 0; i--) {
     let x = (i & 1) === 0 ? x0 : x1;
-    const t = tableIndex === null ? 0 : tableIndex[i];
-    const P = prep[t];
+    const t = tableIndex === null ? 0 : tableIndex[i]!;
+    const P = prep[t]!;
     const cdf = P.cdf;
-    const idx = symbols[i] - offsets[t];
+    const idx = symbols[i]! - offsets[t]!;
     let start: number;
     let freq: number;
     if (idx >= 0 && idx < P.nreg) {
-      start = cdf[idx];
-      freq = cdf[idx + 1] - start;
+      start = cdf[idx]!;
+      freq = cdf[idx + 1]! - start;
     } else {
       // Bypass part first: the decoder reads escape, chunk count, chunks low→high, so the
       // (LIFO) encoder writes them high→low, then the count, then the escape below.
@@ -123,7 +123,7 @@ export function ransEncode(symbols: Int32Array, tableIndex: Int32Array | null, t
         }
         x = (x >>> 12) * L + (x & 0xfff) + b * BYPASS_FREQ; // x/4096·2^16 + x%4096 + start
       }
-      start = cdf[P.nreg];
+      start = cdf[P.nreg]!;
       freq = L - start;
     }
     if (x >= freq * L) {
@@ -166,20 +166,20 @@ export function ransDecode(bytes: Uint8Array, count: number, tableIndex: Int32Ar
   const luts = useLut ? prep.map(tableLut) : [];
   for (let i = 0; i < count; i++) {
     let x = (i & 1) === 0 ? x0 : x1;
-    const t = tableIndex === null ? 0 : tableIndex[i];
-    const P = prep[t];
+    const t = tableIndex === null ? 0 : tableIndex[i]!;
+    const P = prep[t]!;
     const cdf = P.cdf;
     const slot = x & 0xffff;
-    const s = useLut ? luts[t][slot] : searchCdf(cdf, slot);
-    const start = cdf[s];
-    x = (cdf[s + 1] - start) * (x >>> 16) + slot - start;
+    const s = useLut ? luts[t]![slot]! : searchCdf(cdf, slot);
+    const start = cdf[s]!;
+    x = (cdf[s + 1]! - start) * (x >>> 16) + slot - start;
     if (x < L) {
       if (p >= end) throw Errors.corruptStream(`ran out of words at symbol ${i}`);
-      x = x * L + (bytes[p] | (bytes[p + 1] << 8));
+      x = x * L + (bytes[p]! | (bytes[p + 1]! << 8));
       p += 2;
     }
     if (s < P.nreg) {
-      out[i] = s + offsets[t];
+      out[i] = s + offsets[t]!;
       if ((i & 1) === 0) x0 = x;
       else x1 = x;
       continue;
@@ -193,7 +193,7 @@ export function ransDecode(bytes: Uint8Array, count: number, tableIndex: Int32Ar
       x = (x >>> 16) * BYPASS_FREQ + (x & 0xfff);
       if (x < L) {
         if (p >= end) throw Errors.corruptStream(`ran out of words in escape of symbol ${i}`);
-        x = x * L + (bytes[p] | (bytes[p + 1] << 8));
+        x = x * L + (bytes[p]! | (bytes[p + 1]! << 8));
         p += 2;
       }
       if (j < 0) {
@@ -204,7 +204,7 @@ export function ransDecode(bytes: Uint8Array, count: number, tableIndex: Int32Ar
         scale *= 16;
       }
     }
-    const v = offsets[t] + ((r & 1) === 1 ? -(r + 1) / 2 : P.nreg + r / 2);
+    const v = offsets[t]! + ((r & 1) === 1 ? -(r + 1) / 2 : P.nreg + r / 2);
     if (v < -0x80000000 || v > 0x7fffffff) throw Errors.corruptStream(`escaped value ${v} of symbol ${i} is not an int32`);
     out[i] = v;
     if ((i & 1) === 0) x0 = x;
@@ -229,13 +229,13 @@ export function ransIdealBits(symbols: Int32Array, tableIndex: Int32Array | null
   checkIndex(tableIndex, symbols.length, prep.length);
   let bits = 0;
   for (let i = 0; i < symbols.length; i++) {
-    const t = tableIndex === null ? 0 : tableIndex[i];
-    const P = prep[t];
-    const idx = symbols[i] - tables[t].offset;
+    const t = tableIndex === null ? 0 : tableIndex[i]!;
+    const P = prep[t]!;
+    const idx = symbols[i]! - tables[t]!.offset;
     if (idx >= 0 && idx < P.nreg) {
-      bits += 16 - Math.log2(P.cdf[idx + 1] - P.cdf[idx]);
+      bits += 16 - Math.log2(P.cdf[idx + 1]! - P.cdf[idx]!);
     } else {
-      bits += 16 - Math.log2(L - P.cdf[P.nreg]) + 4 * (1 + chunkCount(escapeDistance(idx, P.nreg)));
+      bits += 16 - Math.log2(L - P.cdf[P.nreg]!) + 4 * (1 + chunkCount(escapeDistance(idx, P.nreg)));
     }
   }
   return bits;

@@ -113,7 +113,7 @@ for (const spec of SPECS) {
       const smallT = tf.tensor4d(small.data, [1, 16, 16, 4]);
       const run = (k: number): void => {
         const p = codec.toTensors(params);
-        const r = codec.forward(p, xt, (['noise', 'ste', 'round'] as const)[k % 3], new Rng(k, 'leak'));
+        const r = codec.forward(p, xt, (['noise', 'ste', 'round'] as const)[k % 3]!, new Rng(k, 'leak'));
         const aux = codec.auxLoss(p);
         tf.dispose([p, r.xhat, r.bits, aux, ...r.likelihoods]);
         learnedLossAndGrads(codec, params, smallT, { lambda: 0.01, mode: 'ste' });

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Adam } from '../../model/adam.js';
 import { Rng } from '../../sim/rng.js';
 import { ransIdealBits } from '../entropy/rans.js';
-import { bottleneckSymbols, entropyBottleneck, EB_TAIL_MASS } from './entropyBottleneck.js';
+import { bottleneckSymbols, entropyBottleneck, } from './entropyBottleneck.js';
 import { initLearnedParams, learnedToTensors, paramOffsets, ParamBuilder } from './params.js';
 
 beforeAll(async () => {

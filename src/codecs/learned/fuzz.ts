@@ -5,7 +5,7 @@
  * container with a valid CRC, so the payload parser and the rANS decoder see hostile bytes too.
  * fast-check (a dev dependency) is passed in, so the built code never imports it.
  */
-import type * as FastCheck from 'fast-check';
+import type FastCheck from 'fast-check';
 import { readContainer, writeContainer } from '../container.js';
 import { CodecError } from '../errors.js';
 import { Rng } from '../../sim/rng.js';

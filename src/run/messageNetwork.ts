@@ -1,0 +1,178 @@
+/**
+ * The run's side of the network: a message handed to it becomes real bytes on a link model
+ * (FIFO `send`, or a flow of the flow model completed by `advanceTo`), one traffic-log line in
+ * send order, and a delivery event on the kernel (or its bytes freed when it is dropped).
+ */
+import { clientIndex } from '../actors/common.js';
+import type { Blob, BlobStore } from '../compute/blobStore.js';
+import type { ActorEvent, BlobRef, TaskName, WireMessage } from '../protocol/messages.js';
+import type { Delivery, SimKernel } from '../sim/index.js';
+import type { TaskOutcome } from './taskRunner.js';
+import type { TrafficRecord, TrafficLog, TrafficTotals } from './trafficLog.js';
+import type { World } from './world.js';
+
+/** What the run's kernel schedules: deliveries, finished tasks, and network wake-ups (flow model). */
+export type SimEvent =
+  | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
+  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome> }
+  | { type: 'net' };
+
+/** A message handed to the network, until its fate is logged. */
+interface SentMessage {
+  seq: number;
+  from: string;
+  to: string;
+  msg: WireMessage;
+  step: number;
+  codec: string;
+  raw: number;
+  wire: number;
+  now: number;
+  labelBlob: BlobRef | null;
+  /** The client end was offline or had crashed: the message is lost whatever the network does. */
+  clientGone: boolean;
+}
+
+export class MessageNetwork {
+  /** Sum of byteLength of every buffer handed to the network, by kind (the traffic log must match). */
+  readonly sentBufferBytes: Record<string, number> = {};
+  private seq = 0;
+
+  constructor(
+    private readonly kernel: SimKernel<SimEvent>,
+    private readonly blobs: BlobStore,
+    private readonly world: World,
+    private readonly traffic: TrafficLog,
+    private readonly totals: TrafficTotals,
+  ) {}
+
+  /** Puts a message on the network: real bytes, a delivery time or a drop, one log line. */
+  send(from: string, to: string, msg: WireMessage): void {
+    const now = this.kernel.now;
+    let wire: number;
+    let raw: number;
+    let codec: string;
+    let labelBlob: BlobRef | null = null;
+    if (msg.kind === 'control') {
+      // Control ops travel as small JSON buffers; the labels op carries the label bytes too.
+      const { blob, ...rest } = msg.control as { blob?: BlobRef };
+      const header = Buffer.from(JSON.stringify({ round: msg.round, ...rest }));
+      labelBlob = blob ?? null;
+      wire = header.byteLength + (labelBlob ? this.blobs.get(labelBlob.id).data.byteLength : 0);
+      raw = wire;
+      codec = 'none';
+    } else {
+      const b: Blob = this.blobs.get(msg.blob.id);
+      wire = b.data.byteLength;
+      raw = b.kind === 'bytes' ? b.rawBytes : wire;
+      codec = b.kind === 'bytes' ? b.codec : 'none';
+    }
+    this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
+    const k = from.startsWith('client-') ? clientIndex(from) : clientIndex(to);
+    const step = 'step' in msg ? msg.step : msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
+    // Offline (dropout, schedule) or crashed before this step: nothing reaches or leaves the client.
+    const clientGone = k >= 0 && !this.clientReachable(k, msg, step, now);
+    const reliable = msg.kind === 'control' || msg.kind.startsWith('weights.') || msg.kind.startsWith('codec.');
+    if (msg.kind === 'control' && msg.control.op === 'abandon') this.totals.abandon(k, msg.round, msg.control.step);
+    const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, labelBlob, clientGone };
+    if (k >= 0 && this.world.network.isFlowModel) {
+      // Flow model: the delivery is decided when the flow completes (see networkWake).
+      this.netInFlight.set(sent.seq, sent);
+      this.world.network.startTransfer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq);
+      this.scheduleNetworkWake();
+      return;
+    }
+    const d =
+      k < 0
+        ? this.world.backbone.transmit(wire, now)
+        : this.world.network.send(from, to, wire, now, reliable ? { reliable: true } : undefined);
+    this.settleMessage(sent, d);
+  }
+
+  private readonly netInFlight = new Map<number, SentMessage>();
+  /** Messages on their way (not dropped, not yet delivered), by seq: what is left at the end arrived too late. */
+  readonly undelivered = new Map<number, { kind: string; arrival: number }>();
+  /** Logged records waiting for an earlier seq (flow model: fates are decided out of send order). */
+  private readonly logWaiting = new Map<number, TrafficRecord>();
+  private logNext = 0;
+  private netWake: { at: number; seq: number } | null = null;
+
+  /** Whether client k can exchange `msg` at `now` (weights.up counts as after its last step). */
+  private clientReachable(k: number, msg: WireMessage, step: number, now: number): boolean {
+    const steps = this.world.steps[k] ?? 0;
+    const afterSteps = msg.kind === 'weights.up' || msg.kind === 'codec.up';
+    return this.world.availability.canExchange(k, msg.round, afterSteps ? steps : step, steps, now);
+  }
+
+  /** Logs a message's fate and schedules its delivery (or frees its bytes when dropped). */
+  private settleMessage(m: SentMessage, d: Delivery): void {
+    const dropped = d.dropped || m.clientGone;
+    const record: TrafficRecord = {
+      seq: m.seq,
+      round: m.msg.round,
+      step: m.step,
+      src: m.from,
+      dst: m.to,
+      kind: m.msg.kind,
+      codec: m.codec,
+      rawBytes: m.raw,
+      wireBytes: m.wire,
+      sendTime: m.now,
+      recvTime: dropped ? null : d.arrivalTime,
+      retransmissions: d.retransmissions,
+      dropped,
+    };
+    this.logWaiting.set(record.seq, record);
+    // Bounded by the records waiting: each pass writes one.
+    for (let r = this.logWaiting.get(this.logNext); r !== undefined; r = this.logWaiting.get(this.logNext)) {
+      this.traffic.append(r);
+      this.totals.add(r);
+      this.logWaiting.delete(this.logNext);
+      this.logNext++;
+    }
+    if (dropped) {
+      // A lost message's bytes are freed, except the round's shared weights buffer.
+      if (m.msg.kind !== 'weights.down' && m.msg.kind !== 'codec.down' && 'blob' in m.msg) this.blobs.release([m.msg.blob.id]);
+      if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
+      return;
+    }
+    const arrival = d.arrivalTime;
+    if (arrival === null) throw new Error(`network: message ${m.seq} neither dropped nor given an arrival time`);
+    this.undelivered.set(m.seq, { kind: m.msg.kind, arrival });
+    this.kernel.schedule(arrival, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
+  }
+
+  /** Makes sure a 'net' event is pending at the network's next event time (earlier ones win). */
+  private scheduleNetworkWake(): void {
+    const t = this.world.network.nextEventTime();
+    if (t === undefined) return;
+    const at = Math.max(t, this.kernel.now);
+    if (this.netWake !== null && this.netWake.at <= at) return;
+    if (this.netWake !== null) this.kernel.cancel(this.netWake.seq);
+    this.netWake = { at, seq: this.kernel.schedule(at, { type: 'net' }) };
+  }
+
+  /** A 'net' event: settles the flows completed by now, then re-arms for the next one. */
+  wake(): void {
+    this.netWake = null;
+    this.settleCompleted(this.kernel.now);
+    this.scheduleNetworkWake();
+  }
+
+  /** End of run: decides what is still in flight (as if the network ran on), so the log is complete. */
+  drain(): void {
+    if (this.netWake !== null) this.kernel.cancel(this.netWake.seq);
+    this.netWake = null;
+    this.settleCompleted(Infinity);
+  }
+
+  /** Settles the flows the network completes up to time `until`, in the order it completes them. */
+  private settleCompleted(until: number): void {
+    for (const c of this.world.network.advanceTo(until)) {
+      const m = this.netInFlight.get(c.tag);
+      if (m === undefined) throw new Error(`network: completed flow ${c.tag} was never sent`);
+      this.netInFlight.delete(c.tag);
+      this.settleMessage(m, c.delivery);
+    }
+  }
+}
