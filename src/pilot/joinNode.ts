@@ -35,7 +35,8 @@ export async function runJoin(s: Scenario, o: JoinOptions): Promise<number> {
   const world = await buildWorld(s);
   const pool = new ComputePool({ threads: s.compute.workers, backend: s.compute.backend });
   const wire = new WireClient({ url: o.server, site: o.site, ca: o.ca, cert: o.cert, key: o.key, nowMs: monotonicMs });
-  // Stamps: the server's clock (Unix seconds), from the offset measured at the welcome (loopback: ~0).
+  // Stamps: the server's clock (Unix seconds), from the offset measured at the welcome: the server
+  // stamped it about half a round trip before it arrived (loopback or one machine: ~0).
   let offsetMs = 0;
   const now = (): number => (epochMs() + offsetMs) / 1000;
   let received = 0;
@@ -82,8 +83,8 @@ export async function runJoin(s: Scenario, o: JoinOptions): Promise<number> {
       for (;;) {
         try {
           const w: Welcome = await wire.connect();
-          offsetMs = w.serverEpochMs - epochMs();
-          o.log(`${me}: joined (server accepted our frames up to seq ${w.lastSeq})`);
+          offsetMs = w.serverEpochMs + w.rttMs / 2 - epochMs();
+          o.log(`${me}: joined (server accepted our frames up to seq ${w.lastSeq}; clock offset ${offsetMs.toFixed(1)} ms, round trip ${w.rttMs.toFixed(1)} ms)`);
           return;
         } catch (err) {
           if (monotonicMs() > until) throw new Error(`${me}: could not join ${o.server}: ${err instanceof Error ? err.message : String(err)}`);
