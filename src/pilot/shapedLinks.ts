@@ -11,7 +11,8 @@
  * ```
  *
  * - **Rate**: `tc tbf` on the router's egress in each direction (a router queue, not the
- *   sender's own qdisc, where TCP Small Queues would pace the sender instead).
+ *   sender's own qdisc, where TCP Small Queues would pace the sender instead), with a peak
+ *   rate 1 % above it so a bucket filled while idle does not send a burst at line rate.
  * - **Latency, jitter, loss**: this kernel has no `netem`, so the user-space delay line of the
  *   network check (src/netcheck/delayLineSource.ts) carries packets between a TUN device in the
  *   router and one in the server's namespace: each packet waits the one-way latency plus
@@ -199,7 +200,10 @@ export class ShapedLinks {
         const bits = Math.round(c.bandwidthMbps * 1e6);
         const burst = Math.max(3 * 1514, Math.round((bits / 8) * 0.002));
         const queue = Math.max(300_000, Math.round(4 * (bits / 8) * ((2 * c.latencyMs) / 1000)));
-        run('tc', ['-n', R, 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${bits}bit`, 'burst', String(burst), 'limit', String(queue)]);
+        // peakrate (1 % over the rate, one packet per bucket) keeps the idle bucket from sending a
+        // burst at line rate: a link of this bandwidth never carries bytes faster than it.
+        const peak = Math.round(bits * 1.01);
+        run('tc', ['-n', R, 'qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${bits}bit`, 'burst', String(burst), 'limit', String(queue), 'peakrate', `${peak}bit`, 'mtu', '1514']);
       }
       const us = (ms: number): string => String(Math.round(ms * 1000));
       const child = await spawnReady(realtime.length > 0 ? (realtime[0] as string) : line, [

@@ -23,12 +23,6 @@ export interface Welcome {
   lastSeq: number;
   /** Server clock (ms since the Unix epoch) when it sent the welcome. */
   serverEpochMs: number;
-  /**
-   * Round trip measured by the site: from its TLS session being ready (it then sends the
-   * upgrade request) to the welcome (sent right after the upgrade) arriving. The server stamped
-   * the welcome about half of it before it arrived. Added by the client, not sent.
-   */
-  rttMs: number;
 }
 
 /** `https://h:p` → `wss://h:p/site/K`. */
@@ -56,18 +50,12 @@ export class WireClient {
   /** Connects and waits for the welcome; rejects if the server refuses or closes first. */
   connect(): Promise<Welcome> {
     return new Promise((resolve, reject) => {
-      let readyAt = Number.NaN;
       const ws = new WebSocket(siteUrl(this.o.url, this.o.site), {
         ca: this.o.ca,
         cert: this.o.cert,
         key: this.o.key,
         minVersion: 'TLSv1.3',
         maxPayload: maxFrameBytes(this.limits),
-        // The upgrade request leaves once TLS is up: the start of the welcome's round trip.
-        finishRequest: (req) => {
-          req.on('socket', (sock) => sock.once('secureConnect', () => (readyAt = this.o.nowMs())));
-          req.end();
-        },
       });
       this.ws = ws;
       let welcomed = false;
@@ -76,9 +64,7 @@ export class WireClient {
         this.receiver.feed(buf, this.o.nowMs(), (e) => {
           if (!welcomed && e.kind === 'welcome') {
             welcomed = true;
-            const meta = e.meta as Omit<Welcome, 'rttMs'>;
-            const rtt = this.o.nowMs() - readyAt;
-            const w: Welcome = { ...meta, rttMs: Number.isFinite(rtt) && rtt >= 0 ? rtt : 0 };
+            const w = e.meta as Welcome;
             this.sender = new FrameSender(ws, this.limits, w.lastSeq + 1);
             resolve(w);
             return;
