@@ -12,6 +12,8 @@ import type { Scenario } from '../scenario/schema.js';
 import { makeCerts } from '../pilot/certs.js';
 import { runServe } from '../pilot/serveNode.js';
 import { runJoin } from '../pilot/joinNode.js';
+import { SHAPED_SERVER_ADDRESS, ShapedLinks, shapingMissing } from '../pilot/shapedLinks.js';
+import { clientLinks } from '../scenario/resolveNetwork.js';
 import { formatBytes } from './format.js';
 import type { Io } from './io.js';
 
@@ -47,12 +49,16 @@ ${COMMON}`;
 export const PILOT_HELP = `Usage: splitwire pilot <scenario.yaml> [--out DIR] [options]
 
 Runs a whole pilot on this machine: a private CA in DIR/certs, the server and every client
-as separate processes over mutual-TLS WebSockets on 127.0.0.1, traffic.ndjson and
-summary.json with measured times in DIR. Links are plain loopback (not shaped from the
-scenario's network section), so compare bytes with 'splitwire compare', not times.
+as separate processes over mutual-TLS WebSockets, traffic.ndjson and summary.json with
+measured times in DIR. Without --shape the links are plain loopback (127.0.0.1), so compare
+bytes with 'splitwire compare', not times. With --shape (root: network namespaces, tc, TUN)
+each site runs in its own network namespace, its uplink and downlink shaped as the
+scenario's network section says (rate by tc tbf; latency, jitter and loss by a user-space
+delay line), so round times compare too; every namespace is removed on exit or Ctrl-C.
 
 Options:
   --out DIR         output folder (default: runs/<scenario name>-pilot)
+  --shape           shape each site's links from the scenario (needs root)
 ${COMMON}`;
 
 function overridesOf(values: { set?: string[] | undefined; seed?: string | undefined; backend?: string | undefined }): string[] {
@@ -154,7 +160,7 @@ const exited = (c: ChildProcess): Promise<number> => new Promise((resolve) => c.
 
 /** `splitwire pilot`: certificates, one server and every client as processes on this machine. */
 export async function pilotCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON_OPTS, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...COMMON_OPTS, out: { type: 'string' }, shape: { type: 'boolean' } } });
   if (values.help) return io.stdout(PILOT_HELP), 0;
   if (positionals.length !== 1) {
     io.stderr(`splitwire pilot: expected one scenario file, got ${positionals.length}\n\n${PILOT_HELP}`);
@@ -164,14 +170,62 @@ export async function pilotCommand(argv: string[], io: Io): Promise<number> {
   const sets = overridesOf(values);
   const s = await scenarioOf(file, sets);
   const outDir = values.out ?? join('runs', `${s.name}-pilot`);
+  let net: ShapedLinks | null = null;
+  if (values.shape === true) {
+    const why = shapingMissing();
+    if (why !== null) {
+      io.stderr(`splitwire pilot --shape: cannot shape links on this machine: ${why}\n`);
+      return 2;
+    }
+    const links = Array.from({ length: s.protocol.clients }, (_, k) => clientLinks(s, k));
+    try {
+      net = await ShapedLinks.create(links, { seed: s.seed, log: (l) => io.stderr(`  shape: ${l}\n`) });
+    } catch (err) {
+      io.stderr(`splitwire pilot --shape: ${err instanceof Error ? err.message : String(err)}\n`);
+      return 2;
+    }
+  }
+  const children: ChildProcess[] = [];
+  const cleanup = (): void => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    net?.close();
+  };
+  const onSignal = (): void => {
+    cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', cleanup);
+  try {
+    return await runPilot(file, sets, s, outDir, net, children, io);
+  } finally {
+    cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', cleanup);
+  }
+}
+
+async function runPilot(file: string, sets: string[], s: Scenario, outDir: string, net: ShapedLinks | null, children: ChildProcess[], io: Io): Promise<number> {
   const certs = join(outDir, 'certs');
-  makeCerts(certs, s.protocol.clients);
-  const links = 'plain loopback (127.0.0.1), not shaped: network namespaces and tc are not used, so only bytes compare with a simulation';
+  makeCerts(certs, s.protocol.clients, net === null ? {} : { serverNames: [SHAPED_SERVER_ADDRESS] });
+  let links = 'plain loopback (127.0.0.1), not shaped: network namespaces and tc are not used (--shape uses them), so only bytes compare with a simulation';
+  if (net !== null) {
+    links = net.describe();
+    if (s.network.server !== undefined || s.network.federator !== undefined) links += '; the server and federator access links (network.server, network.federator) are not shaped';
+  }
   io.stderr(`splitwire pilot: ${s.name} — ${s.protocol.clients} sites, ${s.protocol.rounds} rounds, codec ${s.codec.name}, seed ${s.seed}\n  links: ${links}\n`);
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
   const setArgs = sets.flatMap((x) => ['--set', x]);
-  const server = spawn(process.execPath, [main, 'serve', file, '--listen', '127.0.0.1:0', '--certs', certs, '--out', outDir, '--links', links, ...setArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const clients: ChildProcess[] = [];
+  // In a shaped pilot every process runs inside its namespace (`ip netns exec` execs node itself).
+  const launch = (ns: string | null, args: string[]): ChildProcess =>
+    ns === null
+      ? spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('ip', ['netns', 'exec', ns, process.execPath, main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = net === null ? '127.0.0.1' : SHAPED_SERVER_ADDRESS;
+  const server = launch(net?.serverNs ?? null, ['serve', file, '--listen', `${host}:0`, '--certs', certs, '--out', outDir, '--links', links, ...setArgs]);
+  children.push(server);
   const serverExit = exited(server);
   const port = await new Promise<number | null>((resolve) => {
     pipeLines(server, 'server', io, (l) => {
@@ -184,14 +238,26 @@ export async function pilotCommand(argv: string[], io: Io): Promise<number> {
     io.stderr('splitwire pilot: the server exited before listening\n');
     return 1;
   }
+  const clients: ChildProcess[] = [];
   for (let k = 0; k < s.protocol.clients; k++) {
-    const c = spawn(
-      process.execPath,
-      [main, 'join', file, '--server', `https://127.0.0.1:${port}`, '--site', String(k), '--cert', join(certs, `site-${k}.pem`), '--key', join(certs, `site-${k}.key`), '--ca', join(certs, 'ca.pem'), ...setArgs],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const c = launch(net?.sites[k]?.ns ?? null, [
+      'join',
+      file,
+      '--server',
+      `https://${host}:${port}`,
+      '--site',
+      String(k),
+      '--cert',
+      join(certs, `site-${k}.pem`),
+      '--key',
+      join(certs, `site-${k}.key`),
+      '--ca',
+      join(certs, 'ca.pem'),
+      ...setArgs,
+    ]);
     pipeLines(c, `site-${k}`, io);
     clients.push(c);
+    children.push(c);
   }
   const clientExits = clients.map(exited);
   const code = await serverExit;

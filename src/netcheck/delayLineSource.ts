@@ -8,14 +8,17 @@
  * `setns`, hence a C program. It is kept as a string here so the compiled package (which ships
  * `dist/` only) can still build it.
  *
- * Usage: `delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS`
- * (`NS_*` are `/run/netns/<name>` files; loss is a probability per TCP data segment, see `should_drop`). It prints `ready`
+ * Usage: `delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS [JITTER_AB_US JITTER_BA_US]`
+ * (`NS_*` are `/run/netns/<name>` files; loss is a probability per TCP data segment, see `should_drop`;
+ * jitter, as the simulator's links draw it, adds `|N(0, JITTER)|` to each packet's delay, never
+ * letting a packet overtake the one before it). It prints `ready`
  * once both TUN devices are attached, exits when stdin closes (the parent died) or after
  * MAX_SECONDS, and prints its counters to stderr. Every loop is bounded in time.
  */
 export const DELAY_LINE_C = String.raw`
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -39,6 +42,8 @@ typedef struct {
   unsigned char *data;
   int head, count;
   int64_t delay_ns;
+  int64_t jitter_ns;
+  int64_t last_due;
   double loss;
   uint64_t in, out, lost, overflow;
 } Line;
@@ -106,7 +111,8 @@ static int should_drop(const unsigned char *b, ssize_t n, double loss) {
   uint32_t seq = ((uint32_t)t[4] << 24) | ((uint32_t)t[5] << 16) | ((uint32_t)t[6] << 8) | t[7];
   int doff = (t[12] >> 4) * 4;
   int flags = t[13];
-  if ((flags & 0x02) && !(flags & 0x10)) { flow_of(sa, da, sp, dp, 1, seq); return 0; }
+  /* SYN and SYN-ACK: each direction's stream starts at its own ISN. */
+  if (flags & 0x02) { flow_of(sa, da, sp, dp, 1, seq); return 0; }
   int payload = tot - ihl - doff;
   if (payload <= 0) return 0;
   Flow *f = flow_of(sa, da, sp, dp, 0, 0);
@@ -123,6 +129,18 @@ static int should_drop(const unsigned char *b, ssize_t n, double loss) {
   }
   uint32_t attempt = f->attempts[seg] < 255 ? f->attempts[seg]++ : 255;
   return segment_draw(dp, seg, attempt) < loss;
+}
+
+/* Half-normal jitter draws (xorshift64* and Box-Muller), seeded from SEED. */
+static uint64_t jitter_state = 0x9E3779B97F4A7C15ULL;
+static double uniform01(void) {
+  jitter_state ^= jitter_state >> 12; jitter_state ^= jitter_state << 25; jitter_state ^= jitter_state >> 27;
+  return ((double)((jitter_state * 0x2545F4914F6CDD1DULL) >> 11) + 0.5) / 9007199254740992.0;
+}
+static int64_t jitter_draw(int64_t sigma_ns) {
+  if (sigma_ns <= 0) return 0;
+  double z = sqrt(-2.0 * log(uniform01())) * cos(6.283185307179586 * uniform01());
+  return (int64_t)(fabs(z) * (double)sigma_ns);
 }
 
 static int64_t now_ns(void) {
@@ -157,13 +175,16 @@ static void take(int from, Line *l, int64_t t) {
     l->in++;
     if (l->count >= SLOTS) { l->overflow++; continue; }
     if (should_drop(dst, r, l->loss)) { l->lost++; continue; }
-    l->due_ns[slot] = t + l->delay_ns;
+    int64_t due = t + l->delay_ns + jitter_draw(l->jitter_ns);
+    if (due < l->last_due) due = l->last_due;
+    l->last_due = due;
+    l->due_ns[slot] = due;
     l->len[slot] = (int)r;
     l->count++;
   }
 }
 
-/* Writes every packet whose delay has elapsed; constant delay keeps the line FIFO. */
+/* Writes every packet whose delay has elapsed; due times never decrease, so the line stays FIFO. */
 static void release(int to, Line *l, int64_t t) {
   while (l->count > 0 && l->due_ns[l->head] <= t) {
     ssize_t w = write(to, l->data + (size_t)l->head * SLOT_BYTES, (size_t)l->len[l->head]);
@@ -175,8 +196,8 @@ static void release(int to, Line *l, int64_t t) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 11) {
-    fprintf(stderr, "usage: delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS\n");
+  if (argc != 11 && argc != 13) {
+    fprintf(stderr, "usage: delayline NS_A DEV_A NS_B DEV_B DELAY_AB_US DELAY_BA_US LOSS_AB LOSS_BA SEED MAX_SECONDS [JITTER_AB_US JITTER_BA_US]\n");
     return 2;
   }
   static Line ab, ba;
@@ -188,6 +209,12 @@ int main(int argc, char **argv) {
   ab.loss = atof(argv[7]);
   ba.loss = atof(argv[8]);
   seed64 = (uint64_t)atoll(argv[9]);
+  jitter_state ^= seed64 * 0xD1B54A32D192ED03ULL;
+  if (jitter_state == 0) jitter_state = 1;
+  if (argc == 13) {
+    ab.jitter_ns = atoll(argv[11]) * 1000LL;
+    ba.jitter_ns = atoll(argv[12]) * 1000LL;
+  }
   double max_seconds = atof(argv[10]);
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
   int fa = attach(argv[1], argv[2]);

@@ -138,7 +138,7 @@ export async function runNetworkCheck(options: CheckOptions): Promise<CheckRepor
   try {
     const line = join(work, 'delayline');
     writeFileSync(`${line}.c`, DELAY_LINE_C);
-    execFileSync('cc', ['-O2', '-Wall', '-o', line, `${line}.c`], { stdio: 'pipe', timeout: 60_000 });
+    execFileSync('cc', ['-O2', '-Wall', '-o', line, `${line}.c`, '-lm'], { stdio: 'pipe', timeout: 60_000 });
     const realtime = has('chrt', ['-f', '10', 'true']) ? ['chrt', '-f', '10'] : [];
     const lineCmd = realtime.length > 0 ? join(work, 'delayline-rt') : line;
     if (realtime.length > 0) writeFileSync(lineCmd, `#!/bin/sh\nexec ${realtime.join(' ')} '${line}' "$@"\n`, { mode: 0o755 });

@@ -12,8 +12,8 @@ const MAGIC = 0x53574631; // 'SWF1'
 /** Largest header accepted, in bytes. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
-/** Session kinds besides the protocol's message kinds. */
-export const SESSION_KINDS = ['hello', 'welcome', 'receipt', 'loss', 'bye'] as const;
+/** Session kinds besides the protocol's message kinds (`clock`: a site's clock ping and the server's answer). */
+export const SESSION_KINDS = ['hello', 'welcome', 'receipt', 'loss', 'clock', 'bye'] as const;
 export type SessionKind = (typeof SESSION_KINDS)[number];
 
 const actorName = z.string().regex(/^(server|federator|client-\d{1,6})$/);

@@ -9,3 +9,4 @@ export { PilotNode, type Remote, type NodeHooks } from './pilotNode.js';
 export { runServe, loggedSize, type ServeOptions, type PilotSummary } from './serveNode.js';
 export { runJoin, type JoinOptions } from './joinNode.js';
 export { readRunTraffic, compareRuns, formatComparison, type RunTraffic, type CompareRow, type Tally } from './compare.js';
+export { ShapedLinks, shapingMissing, unshapeableLinks, describeLink, SHAPED_SERVER_ADDRESS, type ShapedSite, type ShapedLinksOptions } from './shapedLinks.js';

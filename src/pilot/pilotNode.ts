@@ -10,8 +10,8 @@ import type { ActorSpec } from '../actors/effects.js';
 import { BlobStore } from '../compute/blobStore.js';
 import type { ComputePool } from '../compute/pool.js';
 import type { ActorEvent, BlobRef, Effect, WireMessage } from '../protocol/messages.js';
-import { decodeAny } from '../codecs/index.js';
 import { after } from '../sim/realClock.js';
+import { addDelta, decodeUpdate, encodeUpdate } from '../run/codecSync.js';
 import { TaskRunner } from '../run/taskRunner.js';
 import { stateKey, type World } from '../run/world.js';
 
@@ -39,7 +39,8 @@ export class PilotNode {
   private readonly local: Set<string>;
   private readonly timers = new Set<() => void>();
   private readonly weightsDown: number[] = [];
-  private readonly globalPacks: number[] = [];
+  /** The blobs of the federator's last global packs (weights and codec forms, sent to every client). */
+  private readonly globalPacks: number[][] = [];
   private stopped = false;
 
   constructor(
@@ -74,7 +75,18 @@ export class PilotNode {
 
   /** A message that arrived from another process (its blobs already in this node's store). */
   receive(from: string, to: string, msg: WireMessage): void {
-    if (msg.kind === 'weights.down') this.mirrorGlobal(msg.blob);
+    if (msg.kind === 'weights.down') this.keepWeights(msg.blob);
+    if (msg.kind === 'codec.down') {
+      let full: BlobRef;
+      try {
+        full = this.mirrorCodecs(msg.blob);
+      } catch (err) {
+        this.hooks.onFatal(err);
+        return;
+      }
+      this.deliver(to, { type: 'message', from, msg: { ...msg, blob: full } });
+      return;
+    }
     this.deliver(to, { type: 'message', from, msg });
   }
 
@@ -85,28 +97,36 @@ export class PilotNode {
     this.timers.clear();
   }
 
-  /**
-   * A client process holds its own copy of the global state: the weights sent down are, after
-   * the client parts, the codecs' global parameters (learned codecs decode with them). In the
-   * simulator that copy is shared memory; here it is written from the message.
-   */
-  private mirrorGlobal(ref: BlobRef): void {
+  /** Keeps a client's weights.down for its weights.load; the one of two rounds ago is no longer asked for. */
+  private keepWeights(ref: BlobRef): void {
     this.weightsDown.push(ref.id);
-    // Kept for the client's weights.load; the one of two rounds ago is no longer asked for.
     if (this.weightsDown.length > 2) this.blobs.release([this.weightsDown.shift() as number]);
+  }
+
+  /**
+   * A client process holds its own copy of the global codecs (learned codecs encode and decode
+   * with them). In the simulator that copy is shared memory the federator and split server
+   * write at aggregation; here it is written from the `codec.down` that brings the new version:
+   * every learned codec's weights (client codecs, then the server's), in full, or as a delta
+   * against the version this client holds (which its global copy is, bit for bit, since both
+   * ends snap to the delta: src/run/codecSync.ts). Returns the update as full weights, in a
+   * new blob, for the client's `weights.load` (this process keeps no synced versions of its own
+   * to apply a delta to); the bytes the log counts are the server's, as sent.
+   */
+  private mirrorCodecs(ref: BlobRef): BlobRef {
     const w = this.world;
-    const parts = [...w.roles.client, ...w.clientCodecParts, ...w.serverCodecParts];
+    const variant = w.scenario.protocol.variant;
+    const parts = [...w.clientCodecParts, ...w.serverCodecParts];
     const b = this.blobs.get(ref.id);
-    if (b.kind !== 'bytes') return;
-    const flat = decodeAny(b.data).data;
-    let off = 0;
-    for (const p of parts) {
-      const key = stateKey('global', p, w.scenario.protocol.variant);
-      const n = w.store.get(key).params.length;
-      if (off + n > flat.length) return;
-      if (p.startsWith('codec/')) w.store.setParams(key, flat.subarray(off, off + n));
-      off += n;
-    }
+    if (b.kind !== 'bytes') throw new Error(`codec.down: blob ${ref.id} is ${b.kind}, expected bytes`);
+    const keys = parts.map((p) => stateKey('global', p, variant));
+    const got = decodeUpdate(b.data);
+    if (got.length !== parts.length) throw new Error(`codec.down: must hold ${parts.length} codec tensors (${parts.join(', ')}), got ${got.length}`);
+    const values = b.codec === 'none' ? got : got.map((d, i) => addDelta(w.store.get(keys[i] as string).params, d));
+    keys.forEach((k, i) => w.store.setParams(k, values[i] as Float32Array));
+    if (b.codec === 'none') return ref;
+    this.blobs.release([ref.id]);
+    return this.blobs.put({ kind: 'bytes', data: encodeUpdate(values, 32), rawBytes: b.rawBytes, codec: 'none' });
   }
 
   private perform(e: Effect): void {
@@ -123,8 +143,8 @@ export class PilotNode {
         const sentBlob = e.msg.kind === 'control' ? (e.msg.control.op === 'labels' ? e.msg.control.blob : null) : e.msg.blob;
         void this.remote.send(e.from, e.to, e.msg, this.blobs).then(
           () => {
-            // The receiver holds its own copy now; the round's global weights go to every client, so they stay.
-            if (sentBlob !== null && e.msg.kind !== 'weights.down') this.blobs.release([sentBlob.id]);
+            // The receiver holds its own copy now; the round's global weights and codecs go to every client, so they stay.
+            if (sentBlob !== null && e.msg.kind !== 'weights.down' && e.msg.kind !== 'codec.down') this.blobs.release([sentBlob.id]);
           },
           (err) => this.hooks.onFatal(err),
         );
@@ -143,8 +163,8 @@ export class PilotNode {
             if (this.stopped) return;
             const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
             if (e.task === 'global.pack') {
-              this.globalPacks.push((refs[0] as BlobRef).id);
-              if (this.globalPacks.length > 2) this.blobs.release([this.globalPacks.shift() as number]);
+              this.globalPacks.push(refs.map((r) => r.id));
+              if (this.globalPacks.length > 2) this.blobs.release(this.globalPacks.shift() as number[]);
             }
             if (outcome.loss !== undefined && (e.task === 'be.train' || e.task === 's.train')) this.hooks.onLoss?.(e.args.round, outcome.loss);
             const done: ActorEvent =

@@ -166,6 +166,14 @@ export async function runServe(s: Scenario, o: ServeOptions): Promise<PilotSumma
         log({ ...p.record, recvTime: Math.max(r.t - runStart / 1000, p.record.sendTime), dropped: false });
         return;
       }
+      if (env.kind === 'clock') {
+        // A site's clock ping: answered at once with this clock (ms since the Unix epoch).
+        const id = (env.meta as { id?: unknown } | undefined)?.id;
+        if (typeof id === 'number' && Number.isFinite(id)) {
+          void wire.send(k, { from: 'server', to: `client-${k}`, kind: 'clock', round: -1, step: -1, t: 0, meta: { id, server: epochMs() }, payload: new Uint8Array(0) });
+        }
+        return;
+      }
       if (env.kind === 'loss') {
         // A site's training loss (U-shaped: computed on the site), for the summary's loss per round.
         const loss = (env.meta as { loss?: unknown } | undefined)?.loss;
