@@ -72,6 +72,16 @@ const ENTRIES: Record<string, Entry> = {
     const r = await benchGpuTrainStep({ quick, ...(backend !== undefined ? { backend } : {}), ...(torch !== undefined ? { torch } : {}) });
     return { backend: 'skipped' in r ? null : r.backend, gpuTrainStep: r };
   },
+  /**
+   * The wasm training step against PyTorch on the CPU (one thread each, same weights and batch,
+   * interleaved): `wasmVsTorchCpuTrainStepSmall` (16, 64², b8) and `…Medium` (32, 128², b8);
+   * `torchCpu.skipped` says why where no Python imports torch.
+   */
+  torchCpu: async ({ quick }) => {
+    const { benchTorchCpu } = await import('./torchCpu.js');
+    await selectBackend('wasm');
+    return { backend: tf.getBackend(), ...(await benchTorchCpu({ quick })) };
+  },
   /** The README's run, end to end: wall time, accuracy, and the share of wall time outside compute tasks. */
   quickstart: async ({ quick, backend }) => {
     const overrides = [...(quick ? [parseOverride('protocol.rounds=2')] : []), ...backendOverrides(backend)];
