@@ -95,6 +95,16 @@ const ENTRIES: Record<string, Entry> = {
       quickstartBackend: r.summary.backend,
     };
   },
+  /**
+   * What a learned codec costs in wall time: the quickstart (2 rounds) with codec factorized ÷
+   * the same with none, run side by side in this bench run (ABBA order, twice without --quick,
+   * means): `codecVsNoneWall`.
+   */
+  codecWall: async ({ quick, backend }) => {
+    const { benchCodecWall } = await import('./codecWall.js');
+    const r = await benchCodecWall({ quick, overrides: backendOverrides(backend) });
+    return { backend: r.backend, codecVsNoneWall: r.codecVsNoneWall, codecWall: r };
+  },
   /** The network kernel alone: messages scheduled and delivered per second. */
   kernel: async ({ quick }) => {
     const r = benchKernel(quick ? 200_000 : 1_000_000);
