@@ -105,6 +105,18 @@ const ENTRIES: Record<string, Entry> = {
     const r = await benchCodecWall({ quick, overrides: backendOverrides(backend) });
     return { backend: r.backend, codecVsNoneWall: r.codecVsNoneWall, codecWall: r };
   },
+  /**
+   * Where the time goes: the wasm training step (16, 64², b8) per kernel (self time and share),
+   * and the quickstart (2 rounds) with none and with factorized per pool task kind.
+   */
+  profile: async ({ quick, backend }) => {
+    const { profileRun, profileTrainStep } = await import('./runProfile.js');
+    await selectBackend('wasm');
+    const step = await profileTrainStep({ baseChannels: 16, size: 64, batch: 8 });
+    const none = await profileRun('none', 2, backendOverrides(backend));
+    const factorized = quick ? undefined : await profileRun('factorized', 2, backendOverrides(backend));
+    return { backend: tf.getBackend(), profileTrainStep: step, profileRuns: { none, ...(factorized ? { factorized } : {}) } };
+  },
   /** The network kernel alone: messages scheduled and delivered per second. */
   kernel: async ({ quick }) => {
     const r = benchKernel(quick ? 200_000 : 1_000_000);
