@@ -1,5 +1,6 @@
 /**
- * `Concat` and `SplitV` for the tfjs wasm backend, without a typed-array view per copied run.
+ * `Concat` and `SplitV` for the tfjs wasm backend, without a typed-array view per copied run,
+ * and an `Identity` that shares its input's memory instead of copying it.
  *
  * tfjs-backend-wasm 4.22 implements both in JavaScript, copying each contiguous run with
  * `out.set(x.subarray(…))`: one view object per run. Concatenating or splitting on the channel
@@ -8,6 +9,11 @@
  * thousands of view allocations per step: a quarter of a wasm training step (profiled). These
  * kernels copy short runs element by element and long ones with `set`; they move the same
  * values to the same places, so results are bit-identical.
+ *
+ * The shipped wasm `Identity` copies the whole tensor, and tfjs runs it for every tensor a
+ * gradient tape saves (`Engine.clone`): a copy of every activation of a backward pass. Tensors
+ * are immutable, so the output can share the input's memory under a reference count, as the
+ * wasm `Reshape` and the cpu backend's `Identity` already do.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -20,6 +26,7 @@ type Values = Float32Array | Int32Array | Uint8Array;
 interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Values;
+  incRef(dataId: tf.DataId): void;
 }
 
 /** Copies `n` values from `src[from…]` to `dst[to…]`. */
@@ -132,4 +139,18 @@ function splitSizes(numOrSizeSplits: number | number[], dim: number): number[] {
   if (free >= 0) sizes[free] = dim - sizes.reduce((a, s) => a + (s === -1 ? 0 : s), 0);
   if (sizes.reduce((a, s) => a + s, 0) !== dim) throw new Error(`SplitV: sizes [${sizes.join(',')}] must sum to the axis (${dim})`);
   return sizes;
+}
+
+/** An `Identity` kernel config for wasm sharing the input's memory; `builtin` handles strings. */
+export function identityConfig(builtin: tf.KernelConfig | undefined): tf.KernelConfig {
+  return {
+    kernelName: tf.Identity,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = (args.inputs as unknown as { x: tf.TensorInfo }).x;
+      if (x.dtype === 'string') return fallback(tf.Identity, builtin)(args);
+      (args.backend as unknown as WasmBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
+    },
+  };
 }
