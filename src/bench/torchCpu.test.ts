@@ -39,7 +39,7 @@ describe.skipIf('reason' in found)('torch_unet_step.py --serve', () => {
       prepared.dispose();
       await torch.close();
     }
-  });
+  }, 60_000);
 
   it('reports a model of another size as an error, naming the tensor', async () => {
     const prepared = prepareTrainStep({ baseChannels: 2, size: 16, batch: 1 });
@@ -51,13 +51,25 @@ describe.skipIf('reason' in found)('torch_unet_step.py --serve', () => {
       prepared.dispose();
       await torch.close();
     }
-  });
+  }, 60_000);
 });
 
 describe('pythonCandidates', () => {
   it('uses SPLITWIRE_PYTHON alone when set, else python3 then the system Python', () => {
     expect(pythonCandidates({ SPLITWIRE_PYTHON: 'py' })).toEqual(['py']);
     expect(pythonCandidates({})).toEqual(['python3', '/usr/bin/python3']);
+  });
+
+  it('rejects a load, naming the interpreter, when the Python cannot start', async () => {
+    await selectBackend('wasm');
+    const prepared = prepareTrainStep({ baseChannels: 2, size: 16, batch: 1 });
+    const torch = new TorchStepper('splitwire-no-such-python');
+    try {
+      await expect(torch.load(prepared)).rejects.toThrow(/splitwire-no-such-python: .*ENOENT/);
+    } finally {
+      prepared.dispose();
+      await torch.close();
+    }
   });
 
   it('says why when no candidate imports torch', () => {

@@ -61,9 +61,13 @@ export class TorchStepper {
     });
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (line) => this.pending.shift()?.(line));
-    this.child.on('exit', () => {
-      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: `torch_unet_step.py exited: ${this.stderr.trim().split('\n').pop() ?? ''}` }));
-    });
+    const fail = (why: string): void => {
+      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: why }));
+    };
+    this.child.on('exit', () => fail(`torch_unet_step.py exited: ${this.stderr.trim().split('\n').pop() ?? ''}`));
+    this.child.on('error', (err) => fail(`${python}: ${err.message}`));
+    // A write to a script that never started or has died: reported by 'error' or 'exit' above.
+    this.child.stdin.on('error', () => undefined);
   }
 
   private async ask(cmd: Record<string, unknown>): Promise<Record<string, unknown>> {
