@@ -15,9 +15,24 @@ same way. Prints one JSON object: {"device", "torch", "threads", "rows": [...]},
 
     python3 scripts/torch_unet_step.py                      # quickstart and paper sizes
     python3 scripts/torch_unet_step.py --config 2,16,2 --steps 3 --device cpu
+
+--serve: the `torchCpu` bench entry (src/bench/torchCpu.ts) drives the step from splitwire, on
+splitwire's own weights and batch, one step at a time so the two can be interleaved. It reads
+one JSON command per stdin line and answers one JSON line on stdout:
+
+    {"op": "load", "header": FILE}  FILE (JSON) names a raw little-endian file ("bin") and, for
+                                    each tensor, its name, dtype, shape and byte offset: the
+                                    model parameters by splitwire name (enc0.conv1.w, up1.b,
+                                    head.w; tfjs layout [kh, kw, in, out]), "x" ([N, H, W, C],
+                                    float32) and "labels" ([N, H, W], int32); plus "config"
+                                    {inChannels, classes, baseChannels, depth, size} and "lr".
+                                    -> {"ok": true, "params": count}
+    {"op": "step"}                  one Adam step -> {"ms": wall ms of the step, "loss": loss}
+    {"op": "quit"}
 """
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -139,6 +154,104 @@ def time_config(base: int, size: int, batch: int, args: argparse.Namespace, devi
     }
 
 
+def torch_name(name: str) -> str:
+    """The nn.Module parameter name of splitwire's `name` (src/model/unet.ts naming)."""
+    stem, kind = name.rsplit(".", 1)
+    suffix = {"w": "weight", "b": "bias"}[kind]
+    m = re.fullmatch(r"enc(\d+)\.(conv[12])", stem)
+    if m:
+        return f"enc.{m[1]}.{m[2]}.{suffix}"
+    m = re.fullmatch(r"up(\d+)", stem)
+    if m:
+        return f"dec.{m[1]}.up.{suffix}"
+    m = re.fullmatch(r"dec(\d+)\.(conv[12])", stem)
+    if m:
+        return f"dec.{m[1]}.block.{m[2]}.{suffix}"
+    if stem == "head":
+        return f"head.{suffix}"
+    raise ValueError(f"load: unknown parameter name '{name}'")
+
+
+def read_tensor(raw: bytes, entry: dict) -> torch.Tensor:
+    dtype = {"float32": torch.float32, "int32": torch.int32}[entry["dtype"]]
+    count = 1
+    for d in entry["shape"]:
+        count *= d
+    t = torch.frombuffer(bytearray(raw), dtype=dtype, count=count, offset=entry["offset"])
+    return t.reshape(entry["shape"]).clone()
+
+
+class Served:
+    """A model, optimiser and batch loaded from splitwire's weights (`--serve`)."""
+
+    def __init__(self, header_file: str):
+        with open(header_file, encoding="utf-8") as f:
+            header = json.load(f)
+        with open(header["bin"], "rb") as f:
+            raw = f.read()
+        cfg = header["config"]
+        self.classes = cfg["classes"]
+        self.model = UNet(cfg["inChannels"], cfg["classes"], cfg["baseChannels"], cfg["depth"])
+        own = dict(self.model.named_parameters())
+        seen = set()
+        with torch.no_grad():
+            for entry in header["tensors"]:
+                t = read_tensor(raw, entry)
+                if entry["name"] == "x":
+                    self.x = t.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW
+                elif entry["name"] == "labels":
+                    self.labels = t.long()
+                else:
+                    target = own[torch_name(entry["name"])]
+                    # tfjs filters are [kh, kw, in, out]; torch's are [out, in, kh, kw].
+                    value = t.permute(3, 2, 0, 1) if t.dim() == 4 else t
+                    if tuple(value.shape) != tuple(target.shape):
+                        raise ValueError(f"load: {entry['name']} has shape {list(t.shape)}, torch wants {list(target.shape)}")
+                    target.copy_(value)
+                    seen.add(torch_name(entry["name"]))
+        missing = sorted(set(own) - seen)
+        if missing:
+            raise ValueError(f"load: no weights for {missing}")
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=header.get("lr", 1e-3))
+        self.count = sum(p.numel() for p in self.model.parameters())
+
+    def step(self) -> dict:
+        t0 = time.perf_counter()
+        self.opt.zero_grad(set_to_none=True)
+        loss = dice_cross_entropy(self.model(self.x), self.labels, self.classes)
+        loss.backward()
+        self.opt.step()
+        value = loss.item()
+        return {"ms": (time.perf_counter() - t0) * 1000, "loss": value}
+
+
+def serve(threads: int) -> int:
+    """`--serve`: answer load / step / quit commands, one JSON line each (see the module doc)."""
+    torch.set_num_threads(threads)
+    served = None
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            cmd = json.loads(line)
+            op = cmd.get("op")
+            if op == "quit":
+                break
+            if op == "load":
+                served = Served(cmd["header"])
+                reply = {"ok": True, "params": served.count, "threads": torch.get_num_threads(), "torch": torch.__version__}
+            elif op == "step":
+                if served is None:
+                    raise ValueError("step: load a model first")
+                reply = served.step()
+            else:
+                raise ValueError(f"op: must be load, step or quit, got {op!r}")
+        except Exception as err:  # answered, not fatal: the caller reports it
+            reply = {"error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(reply), flush=True)
+    return 0
+
+
 def parse_config(text: str) -> tuple:
     parts = text.split(",")
     if len(parts) != 3 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
@@ -155,7 +268,13 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cuda or cpu")
+    ap.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: torch's default; --serve: 1)")
+    ap.add_argument("--serve", action="store_true", help="step splitwire's weights on command (see the module doc), on the CPU")
     args = ap.parse_args()
+    if args.serve:
+        return serve(args.threads or 1)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     if args.depth < 3 or args.classes < 2 or args.steps < 1 or args.warmup < 0:
         ap.error(f"need --depth >= 3, --classes >= 2, --steps >= 1, --warmup >= 0; got {args.depth}, {args.classes}, {args.steps}, {args.warmup}")
     if args.device == "auto":

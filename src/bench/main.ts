@@ -72,6 +72,16 @@ const ENTRIES: Record<string, Entry> = {
     const r = await benchGpuTrainStep({ quick, ...(backend !== undefined ? { backend } : {}), ...(torch !== undefined ? { torch } : {}) });
     return { backend: 'skipped' in r ? null : r.backend, gpuTrainStep: r };
   },
+  /**
+   * The wasm training step against PyTorch on the CPU (one thread each, same weights and batch,
+   * interleaved): `wasmVsTorchCpuTrainStepSmall` (16, 64², b8) and `…Medium` (32, 128², b8);
+   * `torchCpu.skipped` says why where no Python imports torch.
+   */
+  torchCpu: async ({ quick }) => {
+    const { benchTorchCpu } = await import('./torchCpu.js');
+    await selectBackend('wasm');
+    return { backend: tf.getBackend(), ...(await benchTorchCpu({ quick })) };
+  },
   /** The README's run, end to end: wall time, accuracy, and the share of wall time outside compute tasks. */
   quickstart: async ({ quick, backend }) => {
     const overrides = [...(quick ? [parseOverride('protocol.rounds=2')] : []), ...backendOverrides(backend)];
@@ -84,6 +94,28 @@ const ENTRIES: Record<string, Entry> = {
       orchestrationOverhead: r.summary.orchestrationOverhead,
       quickstartBackend: r.summary.backend,
     };
+  },
+  /**
+   * What a learned codec costs in wall time: the quickstart (2 rounds) with codec factorized ÷
+   * the same with none, run side by side in this bench run (ABBA order, twice without --quick,
+   * means): `codecVsNoneWall`.
+   */
+  codecWall: async ({ quick, backend }) => {
+    const { benchCodecWall } = await import('./codecWall.js');
+    const r = await benchCodecWall({ quick, overrides: backendOverrides(backend) });
+    return { backend: r.backend, codecVsNoneWall: r.codecVsNoneWall, codecWall: r };
+  },
+  /**
+   * Where the time goes: the wasm training step (16, 64², b8) per kernel (self time and share),
+   * and the quickstart (2 rounds) with none and with factorized per pool task kind.
+   */
+  profile: async ({ quick, backend }) => {
+    const { profileRun, profileTrainStep } = await import('./runProfile.js');
+    await selectBackend('wasm');
+    const step = await profileTrainStep({ baseChannels: 16, size: 64, batch: 8 });
+    const none = await profileRun('none', 2, backendOverrides(backend));
+    const factorized = quick ? undefined : await profileRun('factorized', 2, backendOverrides(backend));
+    return { backend: tf.getBackend(), profileTrainStep: step, profileRuns: { none, ...(factorized ? { factorized } : {}) } };
   },
   /** The network kernel alone: messages scheduled and delivered per second. */
   kernel: async ({ quick }) => {

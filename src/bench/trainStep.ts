@@ -16,7 +16,7 @@ import {
   partLossBackward,
   partLossBackwardAsync,
 } from '../model/index.js';
-import type { ModelPart, PartName } from '../model/types.js';
+import type { ModelPart, PartName, SplitModel, UNetConfig } from '../model/types.js';
 import { Rng } from '../sim/rng.js';
 import { wallSeconds } from '../sim/wallClock.js';
 
@@ -65,16 +65,31 @@ function gradFunctions(readback: Readback): { backward: Backward; lossBackward: 
   };
 }
 
+/** A prepared training step: its model, starting weights and batch, and the step itself. */
+export interface PreparedTrainStep {
+  config: UNetConfig;
+  /** The parts' flat parameters; `step` updates them in place (Adam). */
+  params: Record<'FE' | 'M' | 'BE', Float32Array>;
+  model: SplitModel;
+  /** The batch: images [batch, size, size, 3] (NHWC) and labels [batch, size, size]. */
+  xData: Float32Array;
+  yData: Int32Array;
+  /** One training step on the batch; resolves to its loss once the gradients are on the CPU. */
+  step(): Promise<number>;
+  /** Frees the batch's tensors. */
+  dispose(): void;
+}
+
 /**
- * Median milliseconds per training step on the current backend, and the loss trajectory. Each
- * step ends when its gradients are on the CPU (Adam runs there), so every timed step is
- * synchronised with the device, GPU backends included.
+ * The split training step of `o` on the current backend, seeded (weights and batch from
+ * `Rng(7, 'bench/train-step')`), not yet run.
  */
-export async function timeTrainStep(o: TrainStepOptions): Promise<TrainStepTiming> {
+export function prepareTrainStep(o: Omit<TrainStepOptions, 'steps' | 'warmup'>): PreparedTrainStep {
   const readback = o.readback ?? (hasSyncReadback() ? 'sync' : 'async');
   const { backward, lossBackward } = gradFunctions(readback);
   const classes = o.classes ?? 2;
-  const model = buildSplitUNet({ inChannels: 3, classes, baseChannels: o.baseChannels, depth: o.depth ?? 3, size: o.size }, 'u-shaped');
+  const config: UNetConfig = { inChannels: 3, classes, baseChannels: o.baseChannels, depth: o.depth ?? 3, size: o.size };
+  const model = buildSplitUNet(config, 'u-shaped');
   const rng = new Rng(7, 'bench/train-step');
   const params = initModelParams(model, rng) as Record<'FE' | 'M' | 'BE', Float32Array>;
   const adams = Object.fromEntries((['FE', 'M', 'BE'] as PartName[]).map((p) => [p, new Adam(params[p as 'FE'].length, { lr: 1e-3 })])) as Record<
@@ -101,17 +116,28 @@ export async function timeTrainStep(o: TrainStepOptions): Promise<TrainStepTimin
     tf.dispose([f1, skip, f2, ...be.dInputs, ...m.dInputs, ...fe.dInputs]);
     return be.loss;
   };
+  return { config, params, model, xData, yData, step, dispose: () => tf.dispose([x, y]) };
+}
+
+/**
+ * Median milliseconds per training step on the current backend, and the loss trajectory. Each
+ * step ends when its gradients are on the CPU (Adam runs there), so every timed step is
+ * synchronised with the device, GPU backends included.
+ */
+export async function timeTrainStep(o: TrainStepOptions): Promise<TrainStepTiming> {
+  const readback = o.readback ?? (hasSyncReadback() ? 'sync' : 'async');
+  const prepared = prepareTrainStep({ ...o, readback });
   const losses: number[] = [];
   const times: number[] = [];
   try {
-    for (let i = 0; i < (o.warmup ?? 1); i++) losses.push(await step());
+    for (let i = 0; i < (o.warmup ?? 1); i++) losses.push(await prepared.step());
     for (let i = 0; i < o.steps; i++) {
       const t0 = wallSeconds();
-      losses.push(await step());
+      losses.push(await prepared.step());
       times.push((wallSeconds() - t0) * 1000);
     }
   } finally {
-    tf.dispose([x, y]);
+    prepared.dispose();
   }
   return { medianMs: median(times), times, losses, readback };
 }

@@ -24,7 +24,7 @@ import type { TensorData } from '../codecs/types.js';
 import { createCodec, decodeAny } from '../codecs/registry.js';
 import { floatToHalf, halfToFloat } from '../codecs/half.js';
 import type { ModelPart } from '../model/types.js';
-import { readThenFree, readThenFreeSync } from '../model/grads.js';
+import { readThenFree, readThenFreeSync, vjpTerm } from '../model/grads.js';
 import { flattenTensors, flattenTensorsAsync, toTensors } from '../model/params.js';
 import { hasSyncReadback } from './backend.js';
 import { registerWasmGradKernels } from './kernels/index.js';
@@ -196,7 +196,7 @@ function codecBackwardTensors(
       const terms = outs.map((o, k) => {
         const d = dOutputs[k];
         const value = k === 0 ? through(wire, o as tf.Tensor4D).xhat : o;
-        return d ? tf.sum(tf.mul(value, d)) : tf.mul(tf.sum(value), 0);
+        return vjpTerm(value, d ?? null);
       });
       return tf.addN(terms) as tf.Scalar;
     };
@@ -209,7 +209,7 @@ function codecBackwardTensors(
     const fc = (...cp: tf.Tensor[]): tf.Scalar => {
       const fr = through(cp, first);
       const terms: tf.Tensor[] = [tf.mul(fr.bits, train.lambda / first.size), codec.auxLoss(cp)];
-      if (d0 !== null) terms.push(tf.sum(tf.mul(fr.xhat, d0)));
+      if (d0 !== null) terms.push(vjpTerm(fr.xhat, d0));
       if (beta > 0 && fr.mse !== null) terms.push(tf.mul(fr.mse, beta));
       return tf.addN(terms) as tf.Scalar;
     };

@@ -103,6 +103,8 @@ export interface PoolResult {
   prediction?: Uint8Array;
   /** ping: the backend the worker runs. */
   backend?: string;
+  /** Wall milliseconds the worker spent on the task (measurement only: profiles, never results). */
+  workerMs?: number;
 }
 
 /** Settings each worker starts with. */

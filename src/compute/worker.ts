@@ -25,6 +25,7 @@ import {
   partBackwardThroughCodecAsync,
   withSyncReadback,
 } from './codecTasks.js';
+import { wallMs } from '../sim/wallClock.js';
 import { adamStepShared } from './optimizer.js';
 import type { LearnedRef, ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
 import type { CodecOptions } from '../codecs/types.js';
@@ -218,5 +219,8 @@ function isLearned(c: CodecOptions | LearnedRef): c is LearnedRef {
 /** Pool entry point. */
 export default async function handle(req: PoolRequest): Promise<unknown> {
   await init();
-  return transferable(await run(req));
+  const t0 = wallMs();
+  const result = await run(req);
+  result.workerMs = wallMs() - t0;
+  return transferable(result);
 }

@@ -53,6 +53,27 @@ export async function readThenFree<T>(read: () => Promise<T>, free: tf.Tensor[],
   }
 }
 
+/**
+ * One term of a vector–Jacobian product written as a scalar to differentiate: its gradient with
+ * respect to `out` is `d` (0 where `d` is null), as that of Σ out·d (or 0·Σ out) would be, to the
+ * bit: tfjs would compute ones·1·d = d (and 0·ones = +0). Written as a custom gradient it skips
+ * what the plain form costs in a backward pass: the forward product and sum, and the gradient of
+ * the sum, a tensor of ones the size of `out` filled in JavaScript and copied into the backend.
+ * The term's value is 0: only its gradient is used.
+ * @example tf.grads((...xs) => tf.addN(outs(xs).map((o, k) => vjpTerm(o, dOut[k]))))(xs)
+ */
+export function vjpTerm(out: tf.Tensor, d: tf.Tensor | null): tf.Scalar {
+  const term = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const o = args[0] as tf.Tensor;
+    return {
+      value: tf.scalar(0),
+      // dy is the scalar 1 that tf.grads seeds and addN passes on: d·1 = d exactly.
+      gradFunc: (dy: tf.Tensor) => (d === null ? tf.zerosLike(o) : tf.mul(d, dy)),
+    };
+  });
+  return term(out) as tf.Scalar;
+}
+
 /** The VJP of `partBackward` as tensors (validation included); nothing read back. */
 function backwardTensors(
   part: ModelPart,
@@ -72,14 +93,11 @@ function backwardTensors(
   return tf.tidy(() => {
     const p = toTensors(part, params);
     const np = p.length;
-    // d/dθ Σ_k <out_k, dOut_k> is the VJP; an output without gradient still enters as 0·Σout so
-    // that inputs feeding only it stay connected (tf.grads rejects disconnected arguments).
+    // d/dθ Σ_k <out_k, dOut_k> is the VJP; an output without gradient still enters (gradient 0)
+    // so that inputs feeding only it stay connected (tf.grads rejects disconnected arguments).
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const outs = part.forward(args.slice(0, np), args.slice(np));
-      const terms = outs.map((o, k) => {
-        const d = dOutputs[k];
-        return d ? tf.sum(tf.mul(o, d)) : tf.mul(tf.sum(o), 0);
-      });
+      const terms = outs.map((o, k) => vjpTerm(o, dOutputs[k] ?? null));
       return tf.addN(terms) as tf.Scalar;
     };
     const g = tf.grads(f)([...p, ...inputs]);
