@@ -73,14 +73,14 @@ describe('timeTrainStep', () => {
 
 describe('npm run bench flags', () => {
   const main = (): string => compiledPath('bench/main.js');
-  it('documents --backend and rejects an unknown one', () => {
+  it('documents --backend and rejects an unknown one', { timeout: 60_000 }, () => {
     expect(execFileSync(process.execPath, [main(), '--help'], { encoding: 'utf8' })).toContain('--backend auto|wasm|webgpu|tfjs-node-gpu|tfjs-node|cpu');
     const bad = spawnSync(process.execPath, [main(), '--backend', 'metal', '--only', 'kernel'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("bench: --backend: must be one of auto, wasm, webgpu, tfjs-node-gpu, tfjs-node, cpu, got 'metal'");
   });
 
-  it('checks the --torch file before running anything', () => {
+  it('checks the --torch file before running anything', { timeout: 60_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitwire-bench-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ device: 'cuda: X', rows: [{ baseChannels: 'x', size: 64, batch: 8, ms: 3 }] }));
