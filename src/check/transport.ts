@@ -34,7 +34,6 @@ export class FaultyTransport {
   readonly traffic: TrafficEntry[] = [];
   readonly links: Record<string, LinkBytes> = {};
   private readonly network: Network;
-  private readonly backbone: Link;
   private readonly faults = new Map<string, MessageFault[]>();
   /** Arrival of the last reliable copy per link: reliable messages stay in order (a TCP stream). */
   private readonly lastReliable = new Map<string, number>();
@@ -47,8 +46,8 @@ export class FaultyTransport {
     private readonly tagsOf: (blob: number) => readonly string[],
   ) {
     const rng = new Rng(settings.seed, `check/run-${schedule.runSeed}`);
-    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network' });
-    this.backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
+    const backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
+    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network', backbone });
     for (const f of schedule.messages) {
       const key = faultKey(f.kind, f.client, f.dir, f.round, f.step);
       const list = this.faults.get(key);
@@ -75,7 +74,8 @@ export class FaultyTransport {
     const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
     const out: InFlight[] = [];
     copies.forEach((extra, copy) => {
-      const d = client < 0 ? this.backbone.transmit(bytes, now) : this.network.send(from, to, bytes, now, { reliable: !datagram });
+      const d = this.network.offer(from, to, bytes, now, { reliable: !datagram }, msgId)[0]?.delivery;
+      if (d === undefined) throw new Error(`check transport: the network decided nothing for message ${msgId} (the checker runs FIFO links)`);
       let arrival = d.arrivalTime;
       let dropReason: TrafficEntry['dropReason'] = null;
       let resent = 0;
@@ -139,7 +139,7 @@ export class FaultyTransport {
 
   /** Per-link byte counts, with the network model's own counters beside the client links'. */
   linkBytes(): Record<string, LinkBytes> {
-    for (const l of [...this.network.links(), this.backbone]) {
+    for (const l of [...this.network.links(), ...(this.network.backbone !== null ? [this.network.backbone] : [])]) {
       const st = l.stats;
       this.bytes(l.name).model = {
         bytesSent: st.bytesSent,

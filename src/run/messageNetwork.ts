@@ -1,12 +1,13 @@
 /**
- * The run's side of the network: a message handed to it becomes real bytes on a link model
- * (FIFO `send`, or a flow of the flow model completed by `advanceTo`), one traffic-log line in
- * send order, and a delivery event on the kernel (or its bytes freed when it is dropped).
+ * The run's side of the network: a message handed to it becomes real bytes offered to the link
+ * model (`Network.offer`: FIFO links decide at once, flows when `advanceTo` completes them), one
+ * traffic-log line in send order, and a delivery event on the kernel (or its bytes freed when it
+ * is dropped).
  */
 import { clientIndex } from '../actors/common.js';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
 import type { ActorEvent, BlobRef, TaskName, WireMessage } from '../protocol/messages.js';
-import type { Delivery, SimKernel } from '../sim/index.js';
+import type { CompletedTransfer, Delivery, SimKernel } from '../sim/index.js';
 import type { TaskOutcome } from './taskRunner.js';
 import type { TrafficRecord, TrafficLog, TrafficTotals } from './trafficLog.js';
 import type { World } from './world.js';
@@ -75,18 +76,10 @@ export class MessageNetwork {
     const reliable = msg.kind === 'control' || msg.kind.startsWith('weights.') || msg.kind.startsWith('codec.');
     if (msg.kind === 'control' && msg.control.op === 'abandon') this.totals.abandon(k, msg.round, msg.control.step);
     const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, labelBlob, clientGone };
-    if (k >= 0 && this.world.network.isFlowModel) {
-      // Flow model: the delivery is decided when the flow completes (see networkWake).
-      this.netInFlight.set(sent.seq, sent);
-      this.world.network.startTransfer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq);
-      this.scheduleNetworkWake();
-      return;
-    }
-    const d =
-      k < 0
-        ? this.world.backbone.transmit(wire, now)
-        : this.world.network.send(from, to, wire, now, reliable ? { reliable: true } : undefined);
-    this.settleMessage(sent, d);
+    // One path for every link model: FIFO links and the backbone decide at once, flows later (wake).
+    this.netInFlight.set(sent.seq, sent);
+    this.settle(this.world.network.offer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq));
+    this.scheduleNetworkWake();
   }
 
   private readonly netInFlight = new Map<number, SentMessage>();
@@ -168,9 +161,14 @@ export class MessageNetwork {
 
   /** Settles the flows the network completes up to time `until`, in the order it completes them. */
   private settleCompleted(until: number): void {
-    for (const c of this.world.network.advanceTo(until)) {
+    this.settle(this.world.network.advanceTo(until));
+  }
+
+  /** Settles decided deliveries, in the order the network decided them. */
+  private settle(decided: CompletedTransfer[]): void {
+    for (const c of decided) {
       const m = this.netInFlight.get(c.tag);
-      if (m === undefined) throw new Error(`network: completed flow ${c.tag} was never sent`);
+      if (m === undefined) throw new Error(`network: decided message ${c.tag} was never offered`);
       this.netInFlight.delete(c.tag);
       this.settleMessage(m, c.delivery);
     }

@@ -48,9 +48,8 @@ export interface World {
   model: SplitModel;
   roles: PartRoles;
   store: ParamStore;
+  /** Client links (FIFO or flow model) and the federator ↔ split server backbone. */
   network: Network;
-  /** Federator ↔ split server: both sit in the data centre, joined by a fast LAN. */
-  backbone: Link;
   availability: Availability;
   clientDevices: Device[];
   serverDevice: Device;
@@ -124,15 +123,16 @@ export async function buildWorld(s: Scenario): Promise<World> {
 
   // Client links, the server's shared access link (flow model), traces, loss: src/sim/networkConfig.ts.
   const traceFiles = new TraceFiles();
-  const network = new Network(
-    networkSpecFromConfig(resolvedNetworkConfig(s), clients, (k) => clientLinks(s, k), traceFiles),
-    rng.child('network'),
-    { field: 'network' },
-  );
+  // Federator ↔ split server: both sit in the data centre, joined by a fast LAN (routed by the network).
   const backbone = new Link(
     'backbone',
     { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
     rng.child('network/backbone'),
+  );
+  const network = new Network(
+    networkSpecFromConfig(resolvedNetworkConfig(s), clients, (k) => clientLinks(s, k), traceFiles),
+    rng.child('network'),
+    { field: 'network', backbone },
   );
   const availability = new Availability(availabilityFromConfig(resolvedNetworkConfig(s), traceFiles), rng.child('availability'), 'network');
   const profile = (name: string): (typeof DEVICE_PROFILES)[string] => {
@@ -195,7 +195,6 @@ export async function buildWorld(s: Scenario): Promise<World> {
     roles,
     store,
     network,
-    backbone,
     availability,
     clientDevices,
     serverDevice,
