@@ -5,24 +5,15 @@
  * entry; bytes are counted per link when sent, delivered and dropped.
  */
 import { clientIndex } from '../actors/common.js';
-import { SPLIT_KINDS, type WireMessage } from '../protocol/messages.js';
+import type { FaultPlan } from '../interpret/index.js';
+import { SPLIT_KINDS, blobOf, stepOf, type WireMessage } from '../protocol/index.js';
 import { Link, Network, Rng } from '../sim/index.js';
-import type { CheckSettings, Direction, FaultSchedule, LinkBytes, MessageFault, TrafficEntry } from './types.js';
+import type { CheckSettings, Direction, LinkBytes, TrafficEntry } from './types.js';
 
 /** A copy of a message on its way, or null when it will not arrive. */
 export interface InFlight {
   entry: TrafficEntry;
   arrival: number | null;
-}
-
-function faultKey(kind: string, client: number, dir: Direction, round: number, step: number): string {
-  return `${kind}|${client}|${dir}|${round}|${step}`;
-}
-
-/** The step a message belongs to: its own, the labels op's, or -1 for round-level messages. */
-export function stepOf(msg: WireMessage): number {
-  if ('step' in msg) return msg.step;
-  return msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
 }
 
 /** Is `msg` a datagram under these settings (lossy mode, split tensor): the only messages a fault may drop or reorder. */
@@ -34,26 +25,23 @@ export class FaultyTransport {
   readonly traffic: TrafficEntry[] = [];
   readonly links: Record<string, LinkBytes> = {};
   private readonly network: Network;
-  private readonly faults = new Map<string, MessageFault[]>();
   /** Arrival of the last reliable copy per link: reliable messages stay in order (a TCP stream). */
   private readonly lastReliable = new Map<string, number>();
   private nextMsgId = 0;
 
-  /** @param tagsOf the tags of a blob (the world's lineage), written into each traffic entry */
+  /**
+   * @param faults the run's fault plan (shared with the world's effect interpreter): its message faults apply here
+   * @param tagsOf the tags of a blob (the world's lineage), written into each traffic entry
+   */
   constructor(
     private readonly settings: CheckSettings,
-    schedule: FaultSchedule,
+    runSeed: number,
+    private readonly faults: FaultPlan,
     private readonly tagsOf: (blob: number) => readonly string[],
   ) {
-    const rng = new Rng(settings.seed, `check/run-${schedule.runSeed}`);
+    const rng = new Rng(settings.seed, `check/run-${runSeed}`);
     const backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
     this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network', backbone });
-    for (const f of schedule.messages) {
-      const key = faultKey(f.kind, f.client, f.dir, f.round, f.step);
-      const list = this.faults.get(key);
-      if (list) list.push(f);
-      else this.faults.set(key, [f]);
-    }
   }
 
   /** Puts `msg` on the wire at `now`; returns each copy with its arrival time (null: dropped). */
@@ -70,7 +58,7 @@ export class FaultyTransport {
     const datagram = isDatagram(s, msg.kind);
     // Each fault applies to the first message of its identity. A dropped reliable message loses its
     // first transmission: the stream resends it after the link's retransmission timeout.
-    const fault = client < 0 ? undefined : this.faults.get(faultKey(msg.kind, client, dir, msg.round, step))?.shift();
+    const fault = client < 0 ? undefined : this.faults.takeMessageFault(msg.kind, client, dir, msg.round, step);
     const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
     const out: InFlight[] = [];
     copies.forEach((extra, copy) => {
@@ -108,7 +96,7 @@ export class FaultyTransport {
         dropReason: null,
         wireBytes: d.wireBytes,
         retransmissions: d.retransmissions,
-        blob: 'blob' in msg ? msg.blob.id : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob.id : null,
+        blob: blobOf(msg)?.id ?? null,
         tags: [],
       };
       if (entry.blob !== null) entry.tags = [...this.tagsOf(entry.blob)];

@@ -11,7 +11,8 @@ import type { Addressed } from '../actors/host.js';
 import { clientIndex } from '../actors/common.js';
 import { BlobStore } from '../compute/blobStore.js';
 import type { ComputePool } from '../compute/pool.js';
-import type { ActorEvent, BlobRef, Effect } from '../protocol/messages.js';
+import { EffectInterpreter, FaultPlan, computeDone, timerEvent, type EffectOf, type EffectPorts } from '../interpret/index.js';
+import type { BlobRef, Effect } from '../protocol/messages.js';
 import { SimKernel, wallSeconds, type Device } from '../sim/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { LearnedRef } from '../compute/types.js';
@@ -44,6 +45,7 @@ export class Simulation {
   private readonly timeline: TimelineLog;
   private readonly totals = new TrafficTotals();
   private readonly net: MessageNetwork;
+  private readonly interpreter: EffectInterpreter<null>;
   private readonly rounds: RoundRecord[] = [];
   private readonly evaluations: Promise<void>[] = [];
   /** Training losses by round, with their start order: summed in that order, whatever order the pool finished them in. */
@@ -84,6 +86,7 @@ export class Simulation {
     this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), this.runId, append);
     this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), this.runId, append);
     this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals);
+    this.interpreter = new EffectInterpreter(this.ports(), new FaultPlan(options.faults));
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
     this.wall0 = wall0 - (resumed?.wallSeconds ?? 0);
@@ -230,10 +233,7 @@ export class Simulation {
       } else {
         const outcome = await ev.job;
         const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
-        const done: ActorEvent =
-          outcome.loss !== undefined
-            ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs, loss: outcome.loss }
-            : { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs };
+        const done = computeDone(ev.taskId, ev.task, refs, outcome.loss);
         if (ev.task === 'fe.backward') {
           this.stepsDone += 1;
           this.options.onStep?.(this.progressNow(-1));
@@ -250,63 +250,63 @@ export class Simulation {
       batches[this.placement.get(addressed.to) ?? 0]?.push(addressed);
     }
     const replies = await Promise.all(this.hosts.map((h, i) => ((batches[i]?.length ?? 0) > 0 ? h.deliver(batches[i] as Addressed[]) : [])));
-    for (const effects of replies) for (const e of effects) this.perform(e);
+    for (const effects of replies) for (const e of effects) this.interpreter.perform(e, null);
   }
 
-  private perform(e: Effect): void {
-    const now = this.kernel.now;
-    switch (e.type) {
-      case 'send':
-        this.net.send(e.from, e.to, e.msg);
-        break;
-      case 'compute': {
-        const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
-        if (e.task === 'be.train' || e.task === 's.train') {
-          const order = this.lossOrder++;
-          // A failed job is reported where the run awaits it; an interrupted run abandons it.
-          job.then(
-            (o) => {
-              if (o.loss === undefined) return;
-              const l = this.lossByRound.get(e.args.round) ?? [];
-              l.push({ order, loss: o.loss });
-              this.lossByRound.set(e.args.round, l);
-            },
-            () => undefined,
-          );
-        }
-        const device = this.deviceOf(e.actor);
-        const r = device.reserve(now, flops);
-        this.timeline.append({
-          round: e.args.round,
-          step: e.args.step,
-          actor: e.actor,
-          task: e.task,
-          device: device.profile.name,
-          start: r.start,
-          end: r.end,
-          flops,
-        });
-        this.kernel.schedule(r.end, { type: 'done', actor: e.actor, taskId: e.taskId, task: e.task, job });
-        break;
-      }
-      case 'timer':
-        this.kernel.schedule(now + e.delay, {
-          type: 'deliver',
-          to: e.actor,
-          event: { type: 'timer', name: e.name, round: e.round, step: e.step },
-        });
-        break;
-      case 'release':
-        this.blobs.release(e.blobs);
-        break;
-      case 'round.complete':
+  /** How a simulated run realises effects: the run's network, the task table on the pool with the cost model's durations, kernel timers, the blob store. */
+  private ports(): EffectPorts<null> {
+    return {
+      send: (e) => this.net.send(e.from, e.to, e.msg),
+      compute: (e, slowdown) => this.compute(e, slowdown),
+      timer: (e) => {
+        this.kernel.schedule(this.kernel.now + e.delay, { type: 'deliver', to: e.actor, event: timerEvent(e) });
+      },
+      release: (e) => this.blobs.release(e.blobs),
+      roundComplete: (e) => {
         this.roundComplete(e.round, e.participants);
         this.roundEnded = true;
-        break;
-      case 'finished':
+      },
+      finished: () => {
         this.finished = true;
-        break;
+      },
+      crashLater: () => {
+        throw new Error('simulation: client crash faults are not realised by the simulated run yet');
+      },
+      restartServer: () => {
+        throw new Error('simulation: server restart faults are not realised by the simulated run yet');
+      },
+    };
+  }
+
+  /** Starts a task on the pool; the device's cost model (stretched by a straggler fault's `slowdown`) says when it is done. */
+  private compute(e: EffectOf<'compute'>, slowdown: number): void {
+    const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
+    if (e.task === 'be.train' || e.task === 's.train') {
+      const order = this.lossOrder++;
+      // A failed job is reported where the run awaits it; an interrupted run abandons it.
+      job.then(
+        (o) => {
+          if (o.loss === undefined) return;
+          const l = this.lossByRound.get(e.args.round) ?? [];
+          l.push({ order, loss: o.loss });
+          this.lossByRound.set(e.args.round, l);
+        },
+        () => undefined,
+      );
     }
+    const device = this.deviceOf(e.actor);
+    const r = device.reserve(this.kernel.now, flops * slowdown);
+    this.timeline.append({
+      round: e.args.round,
+      step: e.args.step,
+      actor: e.actor,
+      task: e.task,
+      device: device.profile.name,
+      start: r.start,
+      end: r.end,
+      flops,
+    });
+    this.kernel.schedule(r.end, { type: 'done', actor: e.actor, taskId: e.taskId, task: e.task, job });
   }
 
   private deviceOf(actor: string): Device {
