@@ -6,7 +6,7 @@
  */
 import { clientIndex } from '../actors/common.js';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
-import type { ActorEvent, BlobRef, TaskName, WireMessage } from '../protocol/messages.js';
+import { blobOf, stepOf, type ActorEvent, type BlobRef, type TaskName, type WireMessage } from '../protocol/index.js';
 import type { CompletedTransfer, Delivery, SimKernel } from '../sim/index.js';
 import type { TaskOutcome } from './taskRunner.js';
 import type { TrafficRecord, TrafficLog, TrafficTotals } from './trafficLog.js';
@@ -14,9 +14,11 @@ import type { World } from './world.js';
 
 /** What the run's kernel schedules: deliveries, finished tasks, and network wake-ups (flow model). */
 export type SimEvent =
-  | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
-  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome> }
-  | { type: 'net' };
+  | { type: 'deliver'; to: string; event: ActorEvent; seq?: number; inc?: number }
+  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome>; inc?: number }
+  | { type: 'net' }
+  | { type: 'crash'; client: number; downS: number | null }
+  | { type: 'rejoin'; client: number; inc: number };
 
 /** A message handed to the network, until its fate is logged. */
 interface SentMessage {
@@ -29,7 +31,6 @@ interface SentMessage {
   raw: number;
   wire: number;
   now: number;
-  labelBlob: BlobRef | null;
   /** The client end was offline or had crashed: the message is lost whatever the network does. */
   clientGone: boolean;
 }
@@ -45,6 +46,8 @@ export class MessageNetwork {
     private readonly world: World,
     private readonly traffic: TrafficLog,
     private readonly totals: TrafficTotals,
+    /** Whether an actor is down (crashed by a fault): nothing reaches it. */
+    private readonly isDown: (actor: string) => boolean = () => false,
   ) {}
 
   /** Puts a message on the network: real bytes, a delivery time or a drop, one log line. */
@@ -53,13 +56,11 @@ export class MessageNetwork {
     let wire: number;
     let raw: number;
     let codec: string;
-    let labelBlob: BlobRef | null = null;
     if (msg.kind === 'control') {
       // Control ops travel as small JSON buffers; the labels op carries the label bytes too.
       const { blob, ...rest } = msg.control as { blob?: BlobRef };
       const header = Buffer.from(JSON.stringify({ round: msg.round, ...rest }));
-      labelBlob = blob ?? null;
-      wire = header.byteLength + (labelBlob ? this.blobs.get(labelBlob.id).data.byteLength : 0);
+      wire = header.byteLength + (blob ? this.blobs.get(blob.id).data.byteLength : 0);
       raw = wire;
       codec = 'none';
     } else {
@@ -70,12 +71,12 @@ export class MessageNetwork {
     }
     this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
     const k = from.startsWith('client-') ? clientIndex(from) : clientIndex(to);
-    const step = 'step' in msg ? msg.step : msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
+    const step = stepOf(msg);
     // Offline (dropout, schedule) or crashed before this step: nothing reaches or leaves the client.
-    const clientGone = k >= 0 && !this.clientReachable(k, msg, step, now);
+    const clientGone = k >= 0 && (!this.clientReachable(k, msg, step, now) || this.isDown(to));
     const reliable = msg.kind === 'control' || msg.kind.startsWith('weights.') || msg.kind.startsWith('codec.');
     if (msg.kind === 'control' && msg.control.op === 'abandon') this.totals.abandon(k, msg.round, msg.control.step);
-    const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, labelBlob, clientGone };
+    const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, clientGone };
     // One path for every link model: FIFO links and the backbone decide at once, flows later (wake).
     this.netInFlight.set(sent.seq, sent);
     this.settle(this.world.network.offer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq));
@@ -124,15 +125,19 @@ export class MessageNetwork {
       this.logNext++;
     }
     if (dropped) {
-      // A lost message's bytes are freed, except the round's shared weights buffer.
-      if (m.msg.kind !== 'weights.down' && m.msg.kind !== 'codec.down' && 'blob' in m.msg) this.blobs.release([m.msg.blob.id]);
-      if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
+      this.discard(m.msg);
       return;
     }
     const arrival = d.arrivalTime;
     if (arrival === null) throw new Error(`network: message ${m.seq} neither dropped nor given an arrival time`);
     this.undelivered.set(m.seq, { kind: m.msg.kind, arrival });
     this.kernel.schedule(arrival, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
+  }
+
+  /** A lost message (dropped, or its receiver crashed): its bytes are freed, except the round's shared weights buffer. */
+  discard(msg: WireMessage): void {
+    const blob = blobOf(msg);
+    if (blob !== null && msg.kind !== 'weights.down' && msg.kind !== 'codec.down') this.blobs.release([blob.id]);
   }
 
   /** Makes sure a 'net' event is pending at the network's next event time (earlier ones win). */

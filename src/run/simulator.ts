@@ -8,12 +8,12 @@
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Addressed } from '../actors/host.js';
-import { clientIndex } from '../actors/common.js';
 import { BlobStore } from '../compute/blobStore.js';
 import type { ComputePool } from '../compute/pool.js';
 import { EffectInterpreter, FaultPlan, computeDone, timerEvent, type EffectOf, type EffectPorts } from '../interpret/index.js';
-import type { BlobRef, Effect } from '../protocol/messages.js';
-import { SimKernel, wallSeconds, type Device } from '../sim/index.js';
+import type { BlobRef } from '../protocol/messages.js';
+import { ActorLives, type Host } from './actorLives.js';
+import { SimKernel, wallSeconds } from '../sim/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { LearnedRef } from '../compute/types.js';
 import { evaluateModel, type DataInfo, type Evaluation } from './evaluate.js';
@@ -21,7 +21,7 @@ import { PREDICTION_IMAGES, writePredictions } from './predictions.js';
 import { TaskRunner } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals } from './trafficLog.js';
 import { stateKey } from '../protocol/index.js';
-import type { World } from './world.js';
+import { deviceOf, type World } from './world.js';
 import { buildSummary, type RoundRecord } from './summary.js';
 import { runWarnings } from './warnings.js';
 import { fsyncPath, saveCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -30,12 +30,6 @@ import { runIdOf } from './outputDir.js';
 import { MessageNetwork, type SimEvent } from './messageNetwork.js';
 import { RunStopped, type Progress, type RunOptions, type RunResult } from './runOptions.js';
 
-/** An actor host as the run drives it: in this thread (ActorHost) or a worker (RemoteHost). */
-export interface Host {
-  deliver(batch: Addressed[]): Promise<Effect[]> | Effect[];
-  snapshot(): Promise<Record<string, unknown>> | Record<string, unknown>;
-  close?(): Promise<void>;
-}
 
 export class Simulation {
   private readonly kernel = new SimKernel<SimEvent>();
@@ -46,6 +40,8 @@ export class Simulation {
   private readonly totals = new TrafficTotals();
   private readonly net: MessageNetwork;
   private readonly interpreter: EffectInterpreter<null>;
+  /** Which incarnation of each actor is alive (crash and restart faults). */
+  private readonly lives = new ActorLives((actor) => this.hosts[this.placement.get(actor) ?? 0] as Host);
   private readonly rounds: RoundRecord[] = [];
   private readonly evaluations: Promise<void>[] = [];
   /** Training losses by round, with their start order: summed in that order, whatever order the pool finished them in. */
@@ -85,7 +81,7 @@ export class Simulation {
     this.runId = options.runId ?? runIdOf(world.scenario);
     this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), this.runId, append);
     this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), this.runId, append);
-    this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals);
+    this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals, (actor) => !this.lives.receives(actor, undefined));
     this.interpreter = new EffectInterpreter(this.ports(), new FaultPlan(options.faults));
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
@@ -220,18 +216,34 @@ export class Simulation {
 
   /** One instant: finish its tasks, deliver its events to the hosts, perform the effects. */
   private async instant(events: SimEvent[]): Promise<void> {
+    await this.lives.applyRestarts();
     const batches: Addressed[][] = this.hosts.map(() => []);
     for (const ev of events) {
       if (ev.type === 'net') {
         this.net.wake();
         continue;
       }
+      if (ev.type === 'crash') {
+        const inc = await this.lives.crash(ev.client);
+        if (inc !== null && ev.downS !== null) this.kernel.schedule(this.kernel.now + ev.downS, { type: 'rejoin', client: ev.client, inc });
+        continue;
+      }
+      if (ev.type === 'rejoin') {
+        await this.lives.rejoin(ev.client, ev.inc);
+        continue;
+      }
       let addressed: Addressed;
       if (ev.type === 'deliver') {
         if (ev.seq !== undefined) this.net.undelivered.delete(ev.seq);
+        if (!this.lives.receives(ev.to, ev.inc)) {
+          // A crashed actor's timer, or a message that reached a crashed client: lost.
+          if (ev.event.type === 'message') this.net.discard(ev.event.msg);
+          continue;
+        }
         addressed = { to: ev.to, event: ev.event };
       } else {
         const outcome = await ev.job;
+        if (!this.lives.receives(ev.actor, ev.inc)) continue; // a crashed or restarted incarnation's task
         const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
         const done = computeDone(ev.taskId, ev.task, refs, outcome.loss);
         if (ev.task === 'fe.backward') {
@@ -259,7 +271,7 @@ export class Simulation {
       send: (e) => this.net.send(e.from, e.to, e.msg),
       compute: (e, slowdown) => this.compute(e, slowdown),
       timer: (e) => {
-        this.kernel.schedule(this.kernel.now + e.delay, { type: 'deliver', to: e.actor, event: timerEvent(e) });
+        this.kernel.schedule(this.kernel.now + e.delay, { type: 'deliver', to: e.actor, event: timerEvent(e), inc: this.lives.incOf(e.actor) });
       },
       release: (e) => this.blobs.release(e.blobs),
       roundComplete: (e) => {
@@ -269,12 +281,10 @@ export class Simulation {
       finished: () => {
         this.finished = true;
       },
-      crashLater: () => {
-        throw new Error('simulation: client crash faults are not realised by the simulated run yet');
+      crashLater: (client, atS, downS) => {
+        this.kernel.schedule(this.kernel.now + atS, { type: 'crash', client, downS });
       },
-      restartServer: () => {
-        throw new Error('simulation: server restart faults are not realised by the simulated run yet');
-      },
+      restartServer: () => this.lives.restartLater('server'),
     };
   }
 
@@ -294,7 +304,7 @@ export class Simulation {
         () => undefined,
       );
     }
-    const device = this.deviceOf(e.actor);
+    const device = deviceOf(this.world, e.actor);
     const r = device.reserve(this.kernel.now, flops * slowdown);
     this.timeline.append({
       round: e.args.round,
@@ -306,13 +316,7 @@ export class Simulation {
       end: r.end,
       flops,
     });
-    this.kernel.schedule(r.end, { type: 'done', actor: e.actor, taskId: e.taskId, task: e.task, job });
-  }
-
-  private deviceOf(actor: string): Device {
-    if (actor === 'server') return this.world.serverDevice;
-    if (actor === 'federator') return this.world.federatorDevice;
-    return this.world.clientDevices[clientIndex(actor)] as Device;
+    this.kernel.schedule(r.end, { type: 'done', actor: e.actor, taskId: e.taskId, task: e.task, job, inc: this.lives.incOf(e.actor) });
   }
 
   /** Progress at this instant (round -1: within a round). */

@@ -3,7 +3,7 @@
  * model and its initial weights, model state in shared memory, network, devices, actors.
  */
 import type { ActorSpec } from '../actors/effects.js';
-import { clientName, stateKey } from '../protocol/index.js';
+import { clientIndex, clientName, stateKey } from '../protocol/index.js';
 import { buildClientData, type ClientData } from '../data/index.js';
 import { buildSplitUNet, initModelParams } from '../model/index.js';
 import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
@@ -62,6 +62,13 @@ export interface World {
   clientCodecParts: string[];
   serverCodecParts: string[];
   actors: ActorSpec[];
+}
+
+/** The device an actor computes on. */
+export function deviceOf(world: World, actor: string): Device {
+  if (actor === 'server') return world.serverDevice;
+  if (actor === 'federator') return world.federatorDevice;
+  return world.clientDevices[clientIndex(actor)] as Device;
 }
 
 /** The SFL state-ownership rule lives with the protocol; re-exported for the run's modules. */
