@@ -5,7 +5,7 @@
  * entry; bytes are counted per link when sent, delivered and dropped.
  */
 import { clientIndex } from '../actors/common.js';
-import type { FaultPlan } from '../interpret/index.js';
+import { MessageFaults, type FaultPlan } from '../interpret/index.js';
 import { SPLIT_KINDS, blobOf, stepOf, type WireMessage } from '../protocol/index.js';
 import { Link, Network, Rng } from '../sim/index.js';
 import type { CheckSettings, Direction, LinkBytes, TrafficEntry } from './types.js';
@@ -25,8 +25,7 @@ export class FaultyTransport {
   readonly traffic: TrafficEntry[] = [];
   readonly links: Record<string, LinkBytes> = {};
   private readonly network: Network;
-  /** Arrival of the last reliable copy per link: reliable messages stay in order (a TCP stream). */
-  private readonly lastReliable = new Map<string, number>();
+  private readonly faults: MessageFaults;
   private nextMsgId = 0;
 
   /**
@@ -36,9 +35,10 @@ export class FaultyTransport {
   constructor(
     private readonly settings: CheckSettings,
     runSeed: number,
-    private readonly faults: FaultPlan,
+    faults: FaultPlan,
     private readonly tagsOf: (blob: number) => readonly string[],
   ) {
+    this.faults = new MessageFaults(faults);
     const rng = new Rng(settings.seed, `check/run-${runSeed}`);
     const backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
     this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network', backbone });
@@ -56,28 +56,13 @@ export class FaultyTransport {
     const link = client < 0 ? 'backbone' : `client-${client}/${dir === 'up' ? 'uplink' : 'downlink'}`;
     const bytes = this.bytesOf(msg);
     const datagram = isDatagram(s, msg.kind);
-    // Each fault applies to the first message of its identity. A dropped reliable message loses its
-    // first transmission: the stream resends it after the link's retransmission timeout.
-    const fault = client < 0 ? undefined : this.faults.takeMessageFault(msg.kind, client, dir, msg.round, step);
-    const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
+    // The plan's message faults (src/interpret/messageFaults.ts), as in every world.
+    const faulted = this.faults.take(msg.kind, client, dir, msg.round, step);
     const out: InFlight[] = [];
-    copies.forEach((extra, copy) => {
+    faulted.copies.forEach((_, copy) => {
       const d = this.network.offer(from, to, bytes, now, { reliable: !datagram }, msgId)[0]?.delivery;
       if (d === undefined) throw new Error(`check transport: the network decided nothing for message ${msgId} (the checker runs FIFO links)`);
-      let arrival = d.arrivalTime;
-      let dropReason: TrafficEntry['dropReason'] = null;
-      let resent = 0;
-      if (d.dropped) dropReason = 'loss';
-      else if (copy === 0 && fault?.fault === 'drop' && datagram) dropReason = 'fault';
-      else if (copy === 0 && fault?.fault === 'drop') resent = this.rtoOf(link);
-      if (arrival !== null) {
-        arrival += extra + resent + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
-        // A datagram may be overtaken; a reliable stream delivers in order (head-of-line blocking).
-        if (!datagram) {
-          arrival = Math.max(arrival, this.lastReliable.get(link) ?? -Infinity);
-          this.lastReliable.set(link, arrival);
-        }
-      }
+      const { arrival, dropReason } = this.faults.fate(faulted, copy, d, datagram, link, () => this.rtoOf(link));
       const entry: TrafficEntry = {
         seq: this.traffic.length,
         msgId,
@@ -102,10 +87,7 @@ export class FaultyTransport {
       if (entry.blob !== null) entry.tags = [...this.tagsOf(entry.blob)];
       this.traffic.push(entry);
       this.bytes(link).sent += bytes;
-      if (dropReason !== null) {
-        this.drop(entry, dropReason);
-        arrival = null;
-      }
+      if (dropReason !== null) this.drop(entry, dropReason);
       out.push({ entry, arrival });
     });
     return out;

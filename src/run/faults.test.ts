@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../scenario/load.js';
 import { runScenario } from './simulation.js';
+import type { TrafficRecord } from './trafficLog.js';
 
 /** The same tiny scenario as simulation.test.ts, with a fixed deadline so a crashed client is left out. */
 const tiny = (): ReturnType<typeof validateScenario> =>
@@ -60,5 +61,42 @@ describe('faults in a simulated run (the checker’s fault plan, applied by the 
     // The crashed client trained nothing in round 0, the fresh one trained in round 1.
     expect(timeline.some((x) => x.actor === 'client-1' && x.task === 'fe.backward' && x.round === 0)).toBe(false);
     expect(timeline.some((x) => x.actor === 'client-1' && x.task === 'fe.backward' && x.round === 1)).toBe(true);
+  });
+
+  it('message faults: a delay arrives late, a reliable drop costs one retransmission timeout, a duplicate is a second line and buffer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'splitwire-msgfaults-'));
+    const r = await runScenario(tiny(), {
+      outDir: dir,
+      inProcessActors: true,
+      faults: {
+        messages: [
+          { kind: 'features.s1', client: 0, dir: 'up', round: 0, step: 0, fault: 'delay', delayS: 5 },
+          { kind: 'features.s2', client: 1, dir: 'down', round: 0, step: 0, fault: 'drop', delayS: 0 },
+          { kind: 'weights.up', client: 1, dir: 'up', round: 1, step: -1, fault: 'duplicate', delayS: 0.5 },
+        ],
+        stragglers: [],
+        crashes: [],
+        serverRestarts: [],
+      },
+    });
+    const records = readFileSync(join(dir, 'traffic.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as TrafficRecord);
+    const one = (kind: string, client: string, round: number, step: number): TrafficRecord[] =>
+      records.filter((x) => x.kind === kind && (x.src === client || x.dst === client) && x.round === round && x.step === step);
+    const [delayed] = one('features.s1', 'client-0', 0, 0);
+    expect((delayed?.recvTime as number) - (delayed?.sendTime as number)).toBeGreaterThan(5);
+    const [resent] = one('features.s2', 'client-1', 0, 0);
+    expect(resent?.dropped).toBe(false);
+    expect((resent?.recvTime as number) - (resent?.sendTime as number)).toBeGreaterThan(0.2);
+    const copies = one('weights.up', 'client-1', 1, -1);
+    expect(copies).toHaveLength(2);
+    expect((copies[1]?.recvTime as number) - (copies[0]?.recvTime as number)).toBeGreaterThanOrEqual(0.5);
+    // Every buffer handed to the network is in the log, the copy included.
+    const byKind: Record<string, number> = {};
+    for (const x of records) byKind[x.kind] = (byKind[x.kind] ?? 0) + x.wireBytes;
+    expect(byKind).toEqual(r.sentBufferBytes);
+    expect(r.summary.rounds.map((x) => x.participants)).toEqual([2, 2]);
   });
 });

@@ -6,8 +6,9 @@
  */
 import { clientIndex } from '../actors/common.js';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
-import { blobOf, stepOf, type ActorEvent, type BlobRef, type TaskName, type WireMessage } from '../protocol/index.js';
-import type { CompletedTransfer, Delivery, SimKernel } from '../sim/index.js';
+import { blobOf, stepOf, withBlob, type ActorEvent, type BlobRef, type TaskName, type WireMessage } from '../protocol/index.js';
+import type { FaultedMessage, MessageFaults } from '../interpret/index.js';
+import { DEFAULT_RTO_MS, type CompletedTransfer, type Delivery, type SimKernel } from '../sim/index.js';
 import type { TaskOutcome } from './taskRunner.js';
 import type { TrafficRecord, TrafficLog, TrafficTotals } from './trafficLog.js';
 import type { World } from './world.js';
@@ -33,6 +34,8 @@ interface SentMessage {
   now: number;
   /** The client end was offline or had crashed: the message is lost whatever the network does. */
   clientGone: boolean;
+  /** A message the fault plan hit: which copy this is, and whether it travels as a datagram. */
+  faulted: { message: FaultedMessage; copy: number; datagram: boolean } | null;
 }
 
 export class MessageNetwork {
@@ -48,6 +51,8 @@ export class MessageNetwork {
     private readonly totals: TrafficTotals,
     /** Whether an actor is down (crashed by a fault): nothing reaches it. */
     private readonly isDown: (actor: string) => boolean = () => false,
+    /** The fault plan's message faults (none: null). */
+    private readonly faults: MessageFaults | null = null,
   ) {}
 
   /** Puts a message on the network: real bytes, a delivery time or a drop, one log line. */
@@ -76,10 +81,17 @@ export class MessageNetwork {
     const clientGone = k >= 0 && (!this.clientReachable(k, msg, step, now) || this.isDown(to));
     const reliable = msg.kind === 'control' || msg.kind.startsWith('weights.') || msg.kind.startsWith('codec.');
     if (msg.kind === 'control' && msg.control.op === 'abandon') this.totals.abandon(k, msg.round, msg.control.step);
-    const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, clientGone };
-    // One path for every link model: FIFO links and the backbone decide at once, flows later (wake).
-    this.netInFlight.set(sent.seq, sent);
-    this.settle(this.world.network.offer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq));
+    // The plan's message faults (src/interpret/messageFaults.ts); a duplicate is a second copy, a buffer of its own.
+    const hit = this.faults !== null && k >= 0 ? this.faults.take(msg.kind, k, from.startsWith('client-') ? 'up' : 'down', msg.round, step) : null;
+    const datagram = hit !== null && !reliable && this.world.network.route(from, to).spec.mode === 'lossy';
+    for (const copy of hit?.copies.keys() ?? [0]) {
+      if (copy > 0) this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
+      const faulted = hit === null ? null : { message: hit, copy, datagram };
+      const sent: SentMessage = { seq: this.seq++, from, to, msg: copy === 0 ? msg : this.copyOf(msg), step, codec, raw, wire, now, clientGone, faulted };
+      // One path for every link model: FIFO links and the backbone decide at once, flows later (wake).
+      this.netInFlight.set(sent.seq, sent);
+      this.settle(this.world.network.offer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq));
+    }
     this.scheduleNetworkWake();
   }
 
@@ -100,7 +112,15 @@ export class MessageNetwork {
 
   /** Logs a message's fate and schedules its delivery (or frees its bytes when dropped). */
   private settleMessage(m: SentMessage, d: Delivery): void {
-    const dropped = d.dropped || m.clientGone;
+    let arrival = d.arrivalTime;
+    let faultDrop = false;
+    if (m.faulted !== null && this.faults !== null) {
+      const link = this.world.network.route(m.from, m.to);
+      const fate = this.faults.fate(m.faulted.message, m.faulted.copy, d, m.faulted.datagram, link.name, () => (link.spec.rtoMs ?? DEFAULT_RTO_MS) / 1000);
+      arrival = fate.arrival;
+      faultDrop = fate.dropReason === 'fault';
+    }
+    const dropped = d.dropped || faultDrop || m.clientGone;
     const record: TrafficRecord = {
       seq: m.seq,
       round: m.msg.round,
@@ -112,7 +132,7 @@ export class MessageNetwork {
       rawBytes: m.raw,
       wireBytes: m.wire,
       sendTime: m.now,
-      recvTime: dropped ? null : d.arrivalTime,
+      recvTime: dropped ? null : arrival,
       retransmissions: d.retransmissions,
       dropped,
     };
@@ -128,10 +148,17 @@ export class MessageNetwork {
       this.discard(m.msg);
       return;
     }
-    const arrival = d.arrivalTime;
     if (arrival === null) throw new Error(`network: message ${m.seq} neither dropped nor given an arrival time`);
     this.undelivered.set(m.seq, { kind: m.msg.kind, arrival });
     this.kernel.schedule(arrival, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
+  }
+
+  /** A duplicate copy of `msg`: the same bytes in a buffer of its own (the receiver frees each copy). */
+  private copyOf(msg: WireMessage): WireMessage {
+    const blob = blobOf(msg);
+    if (blob === null) return msg;
+    const b = this.blobs.get(blob.id);
+    return withBlob(msg, this.blobs.put({ ...b, data: b.data.slice() } as Blob));
   }
 
   /** A lost message (dropped, or its receiver crashed): its bytes are freed, except the round's shared weights buffer. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Addressed } from '../actors/host.js';
 import { BlobStore } from '../compute/blobStore.js';
 import type { ComputePool } from '../compute/pool.js';
-import { EffectInterpreter, FaultPlan, computeDone, timerEvent, type EffectOf, type EffectPorts } from '../interpret/index.js';
+import { EffectInterpreter, FaultPlan, MessageFaults, computeDone, timerEvent, type EffectOf, type EffectPorts } from '../interpret/index.js';
 import type { BlobRef } from '../protocol/messages.js';
 import { ActorLives, type Host } from './actorLives.js';
 import { SimKernel, wallSeconds } from '../sim/index.js';
@@ -81,8 +81,11 @@ export class Simulation {
     this.runId = options.runId ?? runIdOf(world.scenario);
     this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), this.runId, append);
     this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), this.runId, append);
-    this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals, (actor) => !this.lives.receives(actor, undefined));
-    this.interpreter = new EffectInterpreter(this.ports(), new FaultPlan(options.faults));
+    // One fault plan for the network (message faults, only when there are any) and the interpreter.
+    const plan = new FaultPlan(options.faults);
+    const messageFaults = plan.faults.messages.length > 0 ? new MessageFaults(plan) : null;
+    this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals, (actor) => !this.lives.receives(actor, undefined), messageFaults);
+    this.interpreter = new EffectInterpreter(this.ports(), plan);
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
     this.wall0 = wall0 - (resumed?.wallSeconds ?? 0);
