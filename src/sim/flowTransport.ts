@@ -22,7 +22,7 @@
  */
 import { FlowNetwork, type FlowResource } from './flowNetwork.js';
 import type { Delivery, LinkStats, ValidLinkSpec } from './link.js';
-import { lossProcess, lostPackets, type LossProcess } from './lossModel.js';
+import { linkLosses, lossProcess, lostPackets, type LossProcess } from './lossModel.js';
 import type { Rng } from './rng.js';
 import { DEFAULT_TCP, tcpTransfer, type TcpOptions } from './tcpModel.js';
 import type { CapacityTrace, LatencyTrace } from './trace.js';
@@ -149,7 +149,7 @@ export class FlowTransport {
           name,
           spec,
           resource: add(name, spec.bandwidthMbps, spec.bandwidthTrace),
-          losses: lossProcess(spec.loss, rng.child(`flow/${name}/loss`), spec.burst),
+          losses: linkLosses(spec, rng.child(`flow/${name}/loss`)),
           rng: rng.child(`flow/${name}/jitter`),
           stats: emptyStats(),
           carry: -1,

@@ -31,7 +31,7 @@
  * Loss draws use geometric skipping (the number of successful transmissions before the next
  * loss is Geometric(loss)), so a message costs O(losses) random draws, not O(packets).
  */
-import { lossProcess, validateGilbertElliott, type GilbertElliottSpec, type LossProcess } from './lossModel.js';
+import { linkLosses, validateGilbertElliott, type GilbertElliottSpec, type LossProcess } from './lossModel.js';
 import type { Rng } from './rng.js';
 import type { CapacityTrace, LatencyTrace } from './trace.js';
 
@@ -226,7 +226,7 @@ export class Link {
     this.maxRtoS = Math.max(this.rtoS, MAX_RTO_MS / 1000);
     this.payloadPerPacket = s.mtuBytes - HEADER_BYTES;
     this.lossy = s.mode === 'lossy';
-    this.losses = lossProcess(s.loss, rng, s.burst);
+    this.losses = linkLosses(s, rng);
     this.loss = this.losses.meanLoss;
     this.trace = s.bandwidthTrace;
     this.latencyTrace = s.latencyTrace;
