@@ -21,7 +21,7 @@
  * Lossy mode: a message with any lost packet is dropped (its bytes still crossed the links).
  */
 import { FlowNetwork, type FlowResource } from './flowNetwork.js';
-import type { Delivery, LinkStats, ValidLinkSpec } from './link.js';
+import { emptyLinkStats, type Delivery, type LinkStats, type ValidLinkSpec } from './link.js';
 import { linkLosses, lossProcess, lostPackets, type LossProcess } from './lossModel.js';
 import type { Rng } from './rng.js';
 import { DEFAULT_TCP, tcpTransfer, type TcpOptions } from './tcpModel.js';
@@ -83,10 +83,6 @@ interface AccessSide {
   outRes: number;
   latencyS: number;
   losses: LossProcess | null;
-}
-
-function emptyStats(): LinkStats {
-  return { sent: 0, delivered: 0, dropped: 0, bytesSent: 0, bytesDelivered: 0, bytesDropped: 0, wireBytes: 0, retransmissions: 0 };
 }
 
 function oneWay(link: FlowLink, t: number): number {
@@ -151,7 +147,7 @@ export class FlowTransport {
           resource: add(name, spec.bandwidthMbps, spec.bandwidthTrace),
           losses: linkLosses(spec, rng.child(`flow/${name}/loss`)),
           rng: rng.child(`flow/${name}/jitter`),
-          stats: emptyStats(),
+          stats: emptyLinkStats(),
           carry: -1,
         });
       }

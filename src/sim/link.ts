@@ -89,6 +89,11 @@ export interface LinkStats {
   retransmissions: number;
 }
 
+/** Counters of a link that has carried nothing yet. */
+export function emptyLinkStats(): LinkStats {
+  return { sent: 0, delivered: 0, dropped: 0, bytesSent: 0, bytesDelivered: 0, bytesDropped: 0, wireBytes: 0, retransmissions: 0 };
+}
+
 /** Per-message options of {@link Link.transmit}. */
 export interface TransmitOptions {
   /**
@@ -194,16 +199,7 @@ export class Link {
   private level = 0;
   private busy = -Infinity;
   private lastArrival = -Infinity;
-  private readonly counters: LinkStats = {
-    sent: 0,
-    delivered: 0,
-    dropped: 0,
-    bytesSent: 0,
-    bytesDelivered: 0,
-    bytesDropped: 0,
-    wireBytes: 0,
-    retransmissions: 0,
-  };
+  private readonly counters: LinkStats = emptyLinkStats();
 
   /**
    * @param name the link's name in logs and errors, e.g. `client-3/uplink`

@@ -23,7 +23,7 @@
  */
 import { FlowTransport, type AccessLinkSpec, type CompletedTransfer } from './flowTransport.js';
 export type { AccessLinkSpec, CompletedTransfer } from './flowTransport.js';
-import { Link, validateLinkSpec, type Delivery, type LinkSpec, type LinkStats, type TransmitOptions } from './link.js';
+import { Link, emptyLinkStats, validateLinkSpec, type Delivery, type LinkSpec, type LinkStats, type TransmitOptions } from './link.js';
 import type { Rng } from './rng.js';
 import type { TcpOptions } from './tcpModel.js';
 
@@ -221,16 +221,7 @@ export class Network {
 
   /** Counters summed over every link. */
   totals(): LinkStats {
-    const sum: LinkStats = {
-      sent: 0,
-      delivered: 0,
-      dropped: 0,
-      bytesSent: 0,
-      bytesDelivered: 0,
-      bytesDropped: 0,
-      wireBytes: 0,
-      retransmissions: 0,
-    };
+    const sum = emptyLinkStats();
     const all = this.flow === null ? this.links().map((l) => l.stats) : [...this.flow.up, ...this.flow.down].map((l) => l.stats);
     for (const s of all) {
       for (const key of Object.keys(sum) as (keyof LinkStats)[]) sum[key] += s[key];
