@@ -1,8 +1,9 @@
 /**
  * The checker's transport: the scenario's network model (src/sim Network: bandwidth, latency,
- * jitter, loss, FIFO links) with the fault schedule's message faults on top, and a fault-free
- * backbone link between federator and split server (as src/run/world.ts has it). Every copy of every message gets a traffic
- * entry; bytes are counted per link when sent, delivered and dropped.
+ * jitter, loss, FIFO links, and a fault-free backbone between federator and split server, as
+ * src/run/world.ts has it) with the schedule's message faults on top, applied as in every world
+ * (src/interpret/messageFaults.ts). Every copy of every message gets a traffic entry; bytes are
+ * counted per link when sent, delivered and dropped.
  */
 import { clientIndex } from '../actors/common.js';
 import { MessageFaults, type FaultPlan } from '../interpret/index.js';

@@ -1,7 +1,9 @@
 /**
  * The checker's world: the real protocol machines (or a planted-bug variant) driven by the
- * simulation kernel of src/sim, with stand-in compute and the faulty transport. It records a
- * trace for the properties; it judges nothing itself. `step`, `crashClient`, `rejoinClient` and
+ * simulation kernel of src/sim. Their effects go through the interpreter every world shares
+ * (src/interpret), whose ports here are stand-in compute (standInTasks.ts), the faulty transport
+ * and kernel timers; the schedule's faults are applied there, as in a simulated run. It records
+ * a trace for the properties; it judges nothing itself. `step`, `crashClient`, `rejoinClient` and
  * `restartServer` are public so model-based tests can inject faults as commands.
  */
 import { createHash } from 'node:crypto';
