@@ -19,14 +19,35 @@ export interface HostApi {
   deliver(batch: Addressed[]): Effect[];
   /** Every actor's persisted state, by id (plain data: a checkpoint saves it). */
   snapshot(): Record<string, unknown>;
+  /** Stops an actor (a crash): it gets no further events until restarted. */
+  stop(id: string): void;
+  /** Starts a fresh actor from its spec (a rejoin or a restart), stopping a running one first; its start-up effects are dropped. */
+  restart(id: string): void;
 }
 
 export class ActorHost implements HostApi {
   private readonly actors = new Map<string, HostedActor>();
+  private readonly specs = new Map<string, ActorSpec>();
   private readonly outbox: Effect[] = [];
 
   init(specs: ActorSpec[], snapshots?: Record<string, unknown>): void {
-    for (const spec of specs) this.actors.set(spec.id, startActor(spec, this.outbox, snapshots?.[spec.id]));
+    for (const spec of specs) {
+      this.specs.set(spec.id, spec);
+      this.actors.set(spec.id, startActor(spec, this.outbox, snapshots?.[spec.id]));
+    }
+  }
+
+  stop(id: string): void {
+    this.actors.get(id)?.ref.stop();
+    this.actors.delete(id);
+  }
+
+  restart(id: string): void {
+    const spec = this.specs.get(id);
+    if (spec === undefined) throw new Error(`actor host: no actor "${id}"`);
+    this.stop(id);
+    this.actors.set(id, startActor(spec, this.outbox));
+    this.outbox.length = 0;
   }
 
   snapshot(): Record<string, unknown> {

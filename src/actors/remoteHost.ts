@@ -24,6 +24,14 @@ export class RemoteHost {
     return this.api.snapshot();
   }
 
+  async stop(id: string): Promise<void> {
+    await this.api.stop(id);
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.api.restart(id);
+  }
+
   async deliver(batch: Addressed[]): Promise<Effect[]> {
     return this.api.deliver(batch);
   }

@@ -1,28 +1,20 @@
 /**
  * The checker's transport: the scenario's network model (src/sim Network: bandwidth, latency,
- * jitter, loss, FIFO links) with the fault schedule's message faults on top, and a fault-free
- * backbone link between federator and split server (as src/run/world.ts has it). Every copy of every message gets a traffic
- * entry; bytes are counted per link when sent, delivered and dropped.
+ * jitter, loss, FIFO links, and a fault-free backbone between federator and split server, as
+ * src/run/world.ts has it) with the schedule's message faults on top, applied as in every world
+ * (src/interpret/messageFaults.ts). Every copy of every message gets a traffic entry; bytes are
+ * counted per link when sent, delivered and dropped.
  */
 import { clientIndex } from '../actors/common.js';
-import { SPLIT_KINDS, type WireMessage } from '../protocol/messages.js';
+import { MessageFaults, type FaultPlan } from '../interpret/index.js';
+import { SPLIT_KINDS, blobOf, stepOf, type WireMessage } from '../protocol/index.js';
 import { Link, Network, Rng } from '../sim/index.js';
-import type { CheckSettings, Direction, FaultSchedule, LinkBytes, MessageFault, TrafficEntry } from './types.js';
+import type { CheckSettings, Direction, LinkBytes, TrafficEntry } from './types.js';
 
 /** A copy of a message on its way, or null when it will not arrive. */
 export interface InFlight {
   entry: TrafficEntry;
   arrival: number | null;
-}
-
-function faultKey(kind: string, client: number, dir: Direction, round: number, step: number): string {
-  return `${kind}|${client}|${dir}|${round}|${step}`;
-}
-
-/** The step a message belongs to: its own, the labels op's, or -1 for round-level messages. */
-export function stepOf(msg: WireMessage): number {
-  if ('step' in msg) return msg.step;
-  return msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
 }
 
 /** Is `msg` a datagram under these settings (lossy mode, split tensor): the only messages a fault may drop or reorder. */
@@ -34,27 +26,23 @@ export class FaultyTransport {
   readonly traffic: TrafficEntry[] = [];
   readonly links: Record<string, LinkBytes> = {};
   private readonly network: Network;
-  private readonly backbone: Link;
-  private readonly faults = new Map<string, MessageFault[]>();
-  /** Arrival of the last reliable copy per link: reliable messages stay in order (a TCP stream). */
-  private readonly lastReliable = new Map<string, number>();
+  private readonly faults: MessageFaults;
   private nextMsgId = 0;
 
-  /** @param tagsOf the tags of a blob (the world's lineage), written into each traffic entry */
+  /**
+   * @param faults the run's fault plan (shared with the world's effect interpreter): its message faults apply here
+   * @param tagsOf the tags of a blob (the world's lineage), written into each traffic entry
+   */
   constructor(
     private readonly settings: CheckSettings,
-    schedule: FaultSchedule,
+    runSeed: number,
+    faults: FaultPlan,
     private readonly tagsOf: (blob: number) => readonly string[],
   ) {
-    const rng = new Rng(settings.seed, `check/run-${schedule.runSeed}`);
-    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network' });
-    this.backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
-    for (const f of schedule.messages) {
-      const key = faultKey(f.kind, f.client, f.dir, f.round, f.step);
-      const list = this.faults.get(key);
-      if (list) list.push(f);
-      else this.faults.set(key, [f]);
-    }
+    this.faults = new MessageFaults(faults);
+    const rng = new Rng(settings.seed, `check/run-${runSeed}`);
+    const backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
+    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network', backbone });
   }
 
   /** Puts `msg` on the wire at `now`; returns each copy with its arrival time (null: dropped). */
@@ -69,27 +57,13 @@ export class FaultyTransport {
     const link = client < 0 ? 'backbone' : `client-${client}/${dir === 'up' ? 'uplink' : 'downlink'}`;
     const bytes = this.bytesOf(msg);
     const datagram = isDatagram(s, msg.kind);
-    // Each fault applies to the first message of its identity. A dropped reliable message loses its
-    // first transmission: the stream resends it after the link's retransmission timeout.
-    const fault = client < 0 ? undefined : this.faults.get(faultKey(msg.kind, client, dir, msg.round, step))?.shift();
-    const copies = fault?.fault === 'duplicate' ? [0, fault.delayS] : [0];
+    // The plan's message faults (src/interpret/messageFaults.ts), as in every world.
+    const faulted = this.faults.take(msg.kind, client, dir, msg.round, step);
     const out: InFlight[] = [];
-    copies.forEach((extra, copy) => {
-      const d = client < 0 ? this.backbone.transmit(bytes, now) : this.network.send(from, to, bytes, now, { reliable: !datagram });
-      let arrival = d.arrivalTime;
-      let dropReason: TrafficEntry['dropReason'] = null;
-      let resent = 0;
-      if (d.dropped) dropReason = 'loss';
-      else if (copy === 0 && fault?.fault === 'drop' && datagram) dropReason = 'fault';
-      else if (copy === 0 && fault?.fault === 'drop') resent = this.rtoOf(link);
-      if (arrival !== null) {
-        arrival += extra + resent + (copy === 0 && fault?.fault === 'delay' ? fault.delayS : 0);
-        // A datagram may be overtaken; a reliable stream delivers in order (head-of-line blocking).
-        if (!datagram) {
-          arrival = Math.max(arrival, this.lastReliable.get(link) ?? -Infinity);
-          this.lastReliable.set(link, arrival);
-        }
-      }
+    faulted.copies.forEach((_, copy) => {
+      const d = this.network.offer(from, to, bytes, now, { reliable: !datagram }, msgId)[0]?.delivery;
+      if (d === undefined) throw new Error(`check transport: the network decided nothing for message ${msgId} (the checker runs FIFO links)`);
+      const { arrival, dropReason } = this.faults.fate(faulted, copy, d, datagram, link, () => this.rtoOf(link));
       const entry: TrafficEntry = {
         seq: this.traffic.length,
         msgId,
@@ -108,16 +82,13 @@ export class FaultyTransport {
         dropReason: null,
         wireBytes: d.wireBytes,
         retransmissions: d.retransmissions,
-        blob: 'blob' in msg ? msg.blob.id : msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob.id : null,
+        blob: blobOf(msg)?.id ?? null,
         tags: [],
       };
       if (entry.blob !== null) entry.tags = [...this.tagsOf(entry.blob)];
       this.traffic.push(entry);
       this.bytes(link).sent += bytes;
-      if (dropReason !== null) {
-        this.drop(entry, dropReason);
-        arrival = null;
-      }
+      if (dropReason !== null) this.drop(entry, dropReason);
       out.push({ entry, arrival });
     });
     return out;
@@ -139,7 +110,7 @@ export class FaultyTransport {
 
   /** Per-link byte counts, with the network model's own counters beside the client links'. */
   linkBytes(): Record<string, LinkBytes> {
-    for (const l of [...this.network.links(), this.backbone]) {
+    for (const l of [...this.network.links(), ...(this.network.backbone !== null ? [this.network.backbone] : [])]) {
       const st = l.stats;
       this.bytes(l.name).model = {
         bytesSent: st.bytesSent,

@@ -5,6 +5,7 @@
 import type { SflVariant } from '../protocol/index.js';
 import type { MessageKind, TaskName } from '../protocol/messages.js';
 import type { LinkSpec } from '../sim/index.js';
+import type { Faults } from '../interpret/index.js';
 import type { Variation } from './neighbourhood.js';
 
 /** Everything about a scenario the protocol check uses; the rest (data, model, codec) is stand-in. */
@@ -42,50 +43,13 @@ export interface CheckSettings {
   weightsBytes: number;
 }
 
-/** Which way a message crosses a client's access link. */
-export type Direction = 'up' | 'down';
-
-/** A fault on one message, named by what the message is (stable when other faults shrink away). */
-export interface MessageFault {
-  kind: MessageKind;
-  /** The client at the message's end of the link. */
-  client: number;
-  dir: Direction;
-  round: number;
-  /** Local step, or -1 for round-level messages (weights, turn control). */
-  step: number;
-  /**
-   * drop: a datagram is lost; a reliable message loses its first transmission and is resent after
-   * the link's RTO (its bytes cross the link twice); delay: arrives `delayS` late; duplicate: a second copy `delayS` after the first. */
-  fault: 'drop' | 'delay' | 'duplicate';
-  delayS: number;
-}
-
-/** These clients crash `atS` seconds after round `round` starts; fresh ones rejoin `downS` later (null: never). */
-export interface CrashFault {
-  /** One client, several, or all of them at once (a site-wide outage). */
-  clients: number[];
-  round: number;
-  atS: number;
-  downS: number | null;
-}
-
-/** Client `client` computes `factor` times slower in round `round`. */
-export interface StraggleFault {
-  client: number;
-  round: number;
-  factor: number;
-}
+/** The fault shapes are every world's (src/interpret/faultPlan.ts); the checker generates and shrinks them. */
+export type { CrashFault, Direction, MessageFault, StraggleFault } from '../interpret/index.js';
 
 /** One run's faults. Bounded by construction, so every run of a correct protocol terminates. */
-export interface FaultSchedule {
+export interface FaultSchedule extends Faults {
   /** Seed of the run's own randomness (link jitter and loss), mixed with the scenario seed. */
   runSeed: number;
-  messages: MessageFault[];
-  crashes: CrashFault[];
-  stragglers: StraggleFault[];
-  /** The split server restarts (loses all state) right after these rounds complete. */
-  serverRestarts: number[];
   /** The scenario's neighbourhood this schedule runs in (absent or all null: the scenario as given). */
   variation?: Variation;
 }

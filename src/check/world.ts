@@ -1,20 +1,24 @@
 /**
  * The checker's world: the real protocol machines (or a planted-bug variant) driven by the
- * simulation kernel of src/sim, with stand-in compute and the faulty transport. It records a
- * trace for the properties; it judges nothing itself. `step`, `crashClient`, `rejoinClient` and
+ * simulation kernel of src/sim. Their effects go through the interpreter every world shares
+ * (src/interpret), whose ports here are stand-in compute (standInTasks.ts), the faulty transport
+ * and kernel timers; the schedule's faults are applied there, as in a simulated run. It records
+ * a trace for the properties; it judges nothing itself. `step`, `crashClient`, `rejoinClient` and
  * `restartServer` are public so model-based tests can inject faults as commands.
  */
 import { createHash } from 'node:crypto';
 import { clientIndex, clientName } from '../actors/common.js';
-import type { ActorEvent, BlobRef, Effect, TaskName, WireMessage } from '../protocol/messages.js';
+import { EffectInterpreter, FaultPlan, type EffectPorts } from '../interpret/index.js';
+import { blobOf, withBlob, type ActorEvent, type BlobRef, type Effect, type TaskName, type WireMessage } from '../protocol/index.js';
 import { SimKernel } from '../sim/index.js';
 import { BlobLedger } from './blobLedger.js';
-import { lateness, type ActorView } from './lateness.js';
+import { lateness } from './lateness.js';
 import { applyVariation } from './neighbourhood.js';
 import { closeSlackS } from './settings.js';
-import { IDENTITY_TASKS, StandInBlobs, fedAvgVectors, initialWeights, packedWeights, taskOutputs } from './standIn.js';
+import { StandInBlobs } from './standIn.js';
+import { StandInTasks, type Slot } from './standInTasks.js';
 import { FaultyTransport } from './transport.js';
-import type { BatchRecord, CheckSettings, FaultSchedule, Trace, TrafficEntry, TurnRecord } from './types.js';
+import type { CheckSettings, FaultSchedule, Trace, TrafficEntry, TurnRecord } from './types.js';
 import { REAL_PROTOCOL, variantActors, type CheckedActor, type ProtocolVariant, type ServerMode, type VariantActors } from './variant.js';
 
 /** Options of a run. */
@@ -35,17 +39,14 @@ type WorldEvent =
   | { type: 'crash'; client: number; downS: number | null }
   | { type: 'rejoin'; client: number; inc: number };
 
-/** One actor's slot: its machine (null while crashed), incarnation, and what the checker saw it do. */
-interface Slot extends ActorView {
-  ref: CheckedActor | null;
-  inc: number;
-  /** Blob id → the message that brought it to this incarnation. */
-  delivered: Map<number, number>;
-  /** Client: the global weights it loaded and the local steps it trained since. */
-  loaded: readonly number[] | null;
-  stepsDone: number;
-  /** Client: the batch it is working on (null between batches). */
-  batch: (BatchRecord & { timerAt: number | null }) | null;
+/** Who performs an effect, and in reaction to what: the checker's context for the shared interpreter. */
+interface Cause {
+  slot: Slot;
+  /** The message that caused it (its id), if a message did. */
+  trigger: number | null;
+  /** Every effect of the same reaction. */
+  all: Effect[];
+  event: ActorEvent;
 }
 
 export class ProtocolWorld {
@@ -59,11 +60,9 @@ export class ProtocolWorld {
   private readonly trace: Omit<Trace, 'traffic' | 'links' | 'trafficHash' | 'finished' | 'stuck' | 'events' | 'endTime' | 'lifetimes'>;
   private readonly ledger = new BlobLedger();
   readonly settings: CheckSettings;
-  private global: number[] = initialWeights();
+  private readonly tasks: StandInTasks;
+  private readonly interpreter: EffectInterpreter<Cause>;
   private readonly deadlineFired = new Set<number>();
-  private readonly roundsStarted = new Set<number>();
-  /** Compute slowdown of client k in round r, keyed `k/r` (factors of one client and round multiply). */
-  private readonly slowdown = new Map<string, number>();
   private events = 0;
   private finished = false;
   private stuck: string | null = null;
@@ -71,7 +70,9 @@ export class ProtocolWorld {
   constructor(scenario: CheckSettings, readonly schedule: FaultSchedule, options: WorldOptions = {}) {
     const settings = applyVariation(scenario, schedule.variation);
     this.settings = settings;
-    this.transport = new FaultyTransport(settings, schedule, (b) => this.blobs.info(b)?.tags ?? []);
+    // One fault plan for the transport (message faults) and the interpreter (stragglers, crashes, restarts).
+    const faults = new FaultPlan(schedule);
+    this.transport = new FaultyTransport(settings, schedule.runSeed, faults, (b) => this.blobs.info(b)?.tags ?? []);
     this.actors = variantActors(options.variant ?? REAL_PROTOCOL, this.outbox, options.serverAs);
     const perRound = settings.steps.reduce((a, b) => a + b, 0) * 40 + settings.clients * 40;
     this.maxEvents = options.maxEvents ?? 4 * settings.rounds * perRound + 10_000;
@@ -91,7 +92,8 @@ export class ProtocolWorld {
       batches: [],
       crashed: [],
     };
-    for (const g of schedule.stragglers) this.slowdown.set(`${g.client}/${g.round}`, (this.slowdown.get(`${g.client}/${g.round}`) ?? 1) * g.factor);
+    this.tasks = new StandInTasks(settings, this.blobs, this.ledger, this.trace);
+    this.interpreter = new EffectInterpreter(this.ports(), faults);
     this.slots.set('federator', this.newSlot('federator'));
     this.slots.set('server', this.newSlot('server'));
     for (let k = 0; k < settings.clients; k++) this.slots.set(clientName(k), this.newSlot(clientName(k)));
@@ -145,7 +147,7 @@ export class ProtocolWorld {
     if (slot.ref === null) return;
     slot.ref.stop();
     slot.ref = null;
-    this.endBatch(slot, 'abandoned');
+    this.tasks.endBatch(slot, 'abandoned', this.now);
     this.ledger.forget(slot.name);
     this.trace.crashed.push({ client: k, inc: slot.inc, time: this.now });
     slot.inc++;
@@ -184,7 +186,7 @@ export class ProtocolWorld {
       else if (this.kernel.pending === 0) stuck = `deadlock: nothing left to happen (${where})`;
     }
     const traffic = this.transport.traffic;
-    for (const slot of this.slots.values()) if (slot.batch !== null && this.over) this.endBatch(slot, 'abandoned');
+    for (const slot of this.slots.values()) if (slot.batch !== null && this.over) this.tasks.endBatch(slot, 'abandoned', this.now);
     let hash: string | null = null;
     const trace = {
       ...this.trace,
@@ -316,49 +318,60 @@ export class ProtocolWorld {
       throw new Error(`${slot.name} failed on ${event.type}: ${e instanceof Error ? e.message : String(e)}`);
     }
     const effects = this.outbox.splice(0);
-    for (const e of effects) this.perform(slot, e, trigger, effects, event);
+    for (const e of effects) this.interpreter.perform(e, { slot, trigger, all: effects, event });
     return effects;
   }
 
-  private perform(slot: Slot, e: Effect, trigger: number | null, all: Effect[], cause: ActorEvent): void {
-    const now = this.now;
-    switch (e.type) {
-      case 'send': {
-        if (e.msg.kind === 'features.s1' && slot.name.startsWith('client-')) slot.step = e.msg.step;
-        if (slot.name === 'server' && e.msg.kind === 'control' && e.msg.control.op === 'turn') this.turnGiven(slot, e.msg.round, clientIndex(e.to), cause);
-        const sentBlob = blobOf(e.msg);
-        if (sentBlob !== null) this.ledger.sent(slot.name, sentBlob.id, e.msg.kind, now);
-        for (const copy of this.transport.send(e.from, e.to, e.msg, now)) {
-          let msg = e.msg;
-          if (copy.entry.copy > 0 && sentBlob !== null) {
-            // A duplicate is a separate buffer, as on a real network: the receiver must free each copy it drops.
-            const info = this.blobs.info(sentBlob.id);
-            const clone = this.blobs.make(sentBlob.bytes, info ?? { msgs: [], tags: [], value: null });
-            copy.entry.blob = clone.id;
-            msg = withBlob(e.msg, clone);
-          }
-          if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg, entry: copy.entry });
-          else if (copy.entry.blob !== null && msg.kind !== 'weights.down') this.ledger.lost(copy.entry.blob);
-        }
-        return;
-      }
-      case 'compute':
-        this.startTask(slot, e, trigger);
-        return;
-      case 'timer':
-        if (e.actor === 'federator' && e.name === 'deadline') this.roundStarted(e.round, now, e.delay, all);
+  /** How the checker realises effects: the faulty transport, stand-in compute, kernel timers, the blob ledger, the trace. */
+  private ports(): EffectPorts<Cause> {
+    return {
+      send: (e, { slot, event }) => this.send(slot, e, event),
+      compute: (e, slowdown, { slot, trigger }) => {
+        const outputs = this.tasks.start(slot, e, trigger, this.now, this.events);
+        const s = this.settings;
+        const base = slot.name === 'server' ? s.serverTaskS : slot.name === 'federator' ? s.federatorTaskS : s.clientTaskS;
+        this.kernel.after(base * slowdown, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs });
+      },
+      timer: (e, { slot }) => {
         this.kernel.after(e.delay, { type: 'timer', actor: e.actor, inc: slot.inc, name: e.name, round: e.round, step: e.step });
-        return;
-      case 'round.complete':
-        this.trace.roundCompletes.push({ round: e.round, time: now, participants: [...e.participants] });
-        if (this.schedule.serverRestarts.includes(e.round)) this.restartServer();
-        return;
-      case 'finished':
+      },
+      release: (e, { slot }) => this.ledger.released(slot.name, e.blobs, this.now),
+      roundComplete: (e) => {
+        this.trace.roundCompletes.push({ round: e.round, time: this.now, participants: [...e.participants] });
+      },
+      finished: () => {
         this.finished = true;
-        return;
-      case 'release':
-        this.ledger.released(slot.name, e.blobs, now);
-        return;
+      },
+      roundStarted: (round, deadlineS, { all }) => {
+        this.slot('federator').round = round;
+        const selected = all.flatMap((x) => (x.type === 'send' && x.msg.kind === 'weights.down' ? [clientIndex(x.to)] : []));
+        this.trace.roundStarts.push({ round, time: this.now, deadline: this.now + deadlineS + closeSlackS(this.settings), selected });
+      },
+      crashLater: (client, atS, downS) => {
+        this.kernel.after(atS, { type: 'crash', client, downS });
+      },
+      restartServer: () => this.restartServer(),
+    };
+  }
+
+  /** A message leaves `slot`: the trace and ledger note it, the transport decides each copy's fate. */
+  private send(slot: Slot, e: Extract<Effect, { type: 'send' }>, cause: ActorEvent): void {
+    const now = this.now;
+    if (e.msg.kind === 'features.s1' && slot.name.startsWith('client-')) slot.step = e.msg.step;
+    if (slot.name === 'server' && e.msg.kind === 'control' && e.msg.control.op === 'turn') this.turnGiven(slot, e.msg.round, clientIndex(e.to), cause);
+    const sentBlob = blobOf(e.msg);
+    if (sentBlob !== null) this.ledger.sent(slot.name, sentBlob.id, e.msg.kind, now);
+    for (const copy of this.transport.send(e.from, e.to, e.msg, now)) {
+      let msg = e.msg;
+      if (copy.entry.copy > 0 && sentBlob !== null) {
+        // A duplicate is a separate buffer, as on a real network: the receiver must free each copy it drops.
+        const info = this.blobs.info(sentBlob.id);
+        const clone = this.blobs.make(sentBlob.bytes, info ?? { msgs: [], tags: [], value: null });
+        copy.entry.blob = clone.id;
+        msg = withBlob(e.msg, clone);
+      }
+      if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg, entry: copy.entry });
+      else if (copy.entry.blob !== null && msg.kind !== 'weights.down') this.ledger.lost(copy.entry.blob);
     }
   }
 
@@ -370,134 +383,6 @@ export class ProtocolWorld {
     else c = { type: 'other', what: cause.type === 'message' ? `a ${cause.msg.kind} message` : cause.type };
     this.trace.turns.push({ round, client, time: this.now, inc: slot.inc, cause: c });
   }
-
-  /** Closes the client's open batch: trained if FE backward ran, else skipped if its step timer fired, else `otherwise`. */
-  private endBatch(slot: Slot, otherwise: 'abandoned' | 'lost'): void {
-    const b = slot.batch;
-    if (b === null) return;
-    slot.batch = null;
-    if (b.end === 'trained') return;
-    const { timerAt, ...rec } = b;
-    rec.end = timerAt !== null ? 'skipped' : otherwise;
-    rec.endTime = timerAt ?? this.now;
-    Object.assign(b, rec);
-  }
-
-  private roundStarted(round: number, now: number, deadlineS: number, effects: Effect[]): void {
-    if (this.roundsStarted.has(round)) return;
-    this.roundsStarted.add(round);
-    this.slot('federator').round = round;
-    const selected = effects.flatMap((x) => (x.type === 'send' && x.msg.kind === 'weights.down' ? [clientIndex(x.to)] : []));
-    this.trace.roundStarts.push({ round, time: now, deadline: now + deadlineS + closeSlackS(this.settings), selected });
-    for (const c of this.schedule.crashes) {
-      if (c.round !== round) continue;
-      for (const k of c.clients) this.kernel.after(c.atS, { type: 'crash', client: k, downS: c.downS });
-    }
-  }
-
-  /** Follows a client's batches through its tasks: fe.forward opens one, fe.backward trains it, the next batch, a pack or a load closes it. */
-  private batchTask(slot: Slot, task: TaskName, round: number, step: number): void {
-    if (task === 'fe.forward') {
-      this.endBatch(slot, 'lost');
-      const b = { client: clientIndex(slot.name), inc: slot.inc, round, step, start: this.now, end: null, endTime: null, replies: [], timerAt: null };
-      slot.batch = b;
-      this.trace.batches.push(b);
-    } else if (task === 'fe.backward') {
-      const b = slot.batch;
-      if (b !== null && b.round === round && b.step === step && b.end === null) Object.assign(b, { end: 'trained', endTime: this.now });
-    } else if (task === 'weights.pack') {
-      this.endBatch(slot, 'lost');
-    } else if (task === 'weights.load') {
-      this.endBatch(slot, 'abandoned');
-    }
-  }
-
-  private startTask(slot: Slot, e: Extract<Effect, { type: 'compute' }>, trigger: number | null): void {
-    const s = this.settings;
-    const a = e.args;
-    // Lineage lists are short (a batch's few messages), so plain arrays beat sets here.
-    const msgs: number[] = trigger !== null ? [trigger] : [];
-    const tags: string[] = [];
-    const add = <T>(list: T[], x: T): void => {
-      if (!list.includes(x)) list.push(x);
-    };
-    const values: (readonly number[] | null)[] = [];
-    for (const b of a.inputs ?? []) {
-      if (b == null) continue; // a broken variant may pass nothing; the properties see the consequences
-      const info = this.blobs.info(b.id);
-      if (info !== undefined) {
-        for (const m of info.msgs) add(msgs, m);
-        for (const t of info.tags) add(tags, t);
-      }
-      const via = slot.delivered.get(b.id);
-      if (via !== undefined) add(msgs, via);
-      values.push(info?.value ?? null);
-    }
-    if (msgs.length > 1) msgs.sort((x, y) => x - y);
-    if (tags.length > 1) tags.sort();
-    const k = a.client ?? -1;
-    this.trace.tasks.push({ index: this.events, time: this.now, actor: e.actor, inc: slot.inc, task: e.task, client: k, round: a.round, step: a.step, ancestry: msgs, tags });
-    this.ledger.task(slot.name, e.task, a.inputs ?? [], this.now);
-    if (slot.name.startsWith('client-')) this.batchTask(slot, e.task, a.round, a.step);
-    const { count, secondTag } = taskOutputs(e.task, s.topology);
-    let value: number[] | null = null;
-    switch (e.task) {
-      case 'weights.load':
-        slot.loaded = values[0] ?? null;
-        slot.round = a.round;
-        slot.step = -1;
-        slot.stepsDone = 0;
-        break;
-      case 'fe.backward':
-        slot.stepsDone++;
-        break;
-      case 'weights.pack':
-        value = slot.loaded === null ? initialWeights().map(() => Number.NaN) : packedWeights(slot.loaded, k, slot.round, slot.stepsDone);
-        break;
-      case 'global.pack':
-        value = [...this.global];
-        this.trace.globals[a.round] = value;
-        break;
-      case 'aggregate': {
-        slot.closed = Math.max(slot.closed, a.round);
-        const vectors = values.map((v) => v ?? this.global.map(() => Number.NaN));
-        this.global = fedAvgVectors(vectors, a.samples ?? [], this.global);
-        this.trace.aggregates.push({ round: a.round, time: this.now, participants: [...(a.participants ?? [])], samples: [...(a.samples ?? [])], result: [...this.global] });
-        break;
-      }
-      case 'm.aggregate':
-        this.trace.serverAggregates.push({ round: a.round, time: this.now, participants: [...(a.participants ?? [])], samples: [...(a.samples ?? [])] });
-        break;
-      default:
-        break;
-    }
-    const identity = IDENTITY_TASKS.has(e.task);
-    const outputs: BlobRef[] = [];
-    for (let i = 0; i < count; i++) {
-      const outTags = i === 0 ? (identity ? tags : []) : secondTag !== null ? [secondTag] : [];
-      const bytes = value !== null ? s.weightsBytes : s.tensorBytes;
-      outputs.push(this.blobs.make(bytes, { msgs, tags: outTags, value }));
-    }
-    if (e.task === 'weights.pack' && outputs[0] !== undefined && value !== null) {
-      this.trace.packs.push({ client: k, round: a.round, loadedRound: slot.round, stepsDone: slot.stepsDone, blob: outputs[0].id, value });
-    }
-    const straggle = slot.name.startsWith('client-') ? (this.slowdown.get(`${k}/${a.round}`) ?? 1) : 1;
-    const base = slot.name === 'server' ? s.serverTaskS : slot.name === 'federator' ? s.federatorTaskS : s.clientTaskS;
-    this.kernel.after(base * straggle, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs });
-  }
-}
-
-/** The blob a message carries (its payload, or the labels of a labels op), if any. */
-function blobOf(msg: WireMessage): BlobRef | null {
-  if ('blob' in msg) return msg.blob;
-  return msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob : null;
-}
-
-/** `msg` carrying `blob` instead of its own buffer. */
-function withBlob(msg: WireMessage, blob: BlobRef): WireMessage {
-  if ('blob' in msg) return { ...msg, blob } as WireMessage;
-  if (msg.kind === 'control' && msg.control.op === 'labels') return { ...msg, control: { ...msg.control, blob } };
-  return msg;
 }
 
 /** sha256 of a traffic log written as NDJSON. */

@@ -1,6 +1,6 @@
 /**
- * The pilot's effect interpreter: the same actors as the simulator (ActorHost, the same
- * machines), but each Effect is performed for real — `timer` waits real seconds, `compute`
+ * The pilot's world: the same actors as the simulator (ActorHost, the same machines) and the
+ * same effect interpreter (src/interpret), but each Effect is performed for real — `timer` waits real seconds, `compute`
  * runs on the local pool and completes when it really finishes, `send` goes over a socket
  * (or straight to a local actor). One node per process: the server's (split server and
  * federator) or one client's.
@@ -9,7 +9,8 @@ import { ActorHost } from '../actors/host.js';
 import type { ActorSpec } from '../actors/effects.js';
 import { BlobStore } from '../compute/blobStore.js';
 import type { ComputePool } from '../compute/pool.js';
-import type { ActorEvent, BlobRef, Effect, WireMessage } from '../protocol/messages.js';
+import { EffectInterpreter, computeDone, timerEvent, type EffectOf, type EffectPorts } from '../interpret/index.js';
+import { blobOf, type ActorEvent, type BlobRef, type Effect, type WireMessage } from '../protocol/index.js';
 import { after } from '../sim/realClock.js';
 import { addDelta, decodeUpdate, encodeUpdate } from '../run/codecSync.js';
 import { TaskRunner } from '../run/taskRunner.js';
@@ -42,6 +43,8 @@ export class PilotNode {
   /** The blobs of the federator's last global packs (weights and codec forms, sent to every client). */
   private readonly globalPacks: number[][] = [];
   private stopped = false;
+  /** The effect interpreter every world shares (src/interpret), over this node's ports. */
+  private readonly interpreter = new EffectInterpreter(this.ports());
 
   constructor(
     readonly world: World,
@@ -70,7 +73,7 @@ export class PilotNode {
       this.hooks.onFatal(err);
       return;
     }
-    for (const e of effects) this.perform(e);
+    for (const e of effects) this.interpreter.perform(e, null);
   }
 
   /** A message that arrived from another process (its blobs already in this node's store). */
@@ -129,71 +132,66 @@ export class PilotNode {
     return this.blobs.put({ kind: 'bytes', data: encodeUpdate(values, 32), rawBytes: b.rawBytes, codec: 'none' });
   }
 
-  private perform(e: Effect): void {
-    switch (e.type) {
-      case 'send': {
-        if (this.local.has(e.to)) {
-          // Server ↔ federator: one process, so the backbone is a function call.
-          setImmediate(() => {
-            this.hooks.onLocalMessage?.(e.from, e.to, e.msg, this.blobs);
-            this.deliver(e.to, { type: 'message', from: e.from, msg: e.msg });
-          });
-          return;
-        }
-        const sentBlob = e.msg.kind === 'control' ? (e.msg.control.op === 'labels' ? e.msg.control.blob : null) : e.msg.blob;
-        void this.remote.send(e.from, e.to, e.msg, this.blobs).then(
-          () => {
-            // The receiver holds its own copy now; the round's global weights and codecs go to every client, so they stay.
-            if (sentBlob !== null && e.msg.kind !== 'weights.down' && e.msg.kind !== 'codec.down') this.blobs.release([sentBlob.id]);
-          },
-          (err) => this.hooks.onFatal(err),
-        );
-        return;
-      }
-      case 'compute': {
-        let job;
-        try {
-          job = this.tasks.start(e.actor, e.task, e.args).job;
-        } catch (err) {
-          this.hooks.onFatal(err);
-          return;
-        }
-        job.then(
-          (outcome) => {
-            if (this.stopped) return;
-            const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
-            if (e.task === 'global.pack') {
-              this.globalPacks.push(refs.map((r) => r.id));
-              if (this.globalPacks.length > 2) this.blobs.release(this.globalPacks.shift() as number[]);
-            }
-            if (outcome.loss !== undefined && (e.task === 'be.train' || e.task === 's.train')) this.hooks.onLoss?.(e.args.round, outcome.loss);
-            const done: ActorEvent =
-              outcome.loss !== undefined
-                ? { type: 'compute.done', taskId: e.taskId, task: e.task, outputs: refs, loss: outcome.loss }
-                : { type: 'compute.done', taskId: e.taskId, task: e.task, outputs: refs };
-            this.deliver(e.actor, done);
-          },
-          (err) => this.hooks.onFatal(err),
-        );
-        return;
-      }
-      case 'timer': {
+  /** How a pilot node realises effects: sockets, the local pool as it really runs, real timers. */
+  private ports(): EffectPorts<null> {
+    return {
+      send: (e) => this.send(e),
+      compute: (e) => this.compute(e),
+      timer: (e) => {
         const cancel = after(e.delay, () => {
           this.timers.delete(cancel);
-          this.deliver(e.actor, { type: 'timer', name: e.name, round: e.round, step: e.step });
+          this.deliver(e.actor, timerEvent(e));
         });
         this.timers.add(cancel);
-        return;
-      }
-      case 'release':
-        this.blobs.release(e.blobs);
-        return;
-      case 'round.complete':
-        this.hooks.onRoundComplete?.(e.round, e.participants);
-        return;
-      case 'finished':
-        this.hooks.onFinished?.();
-        return;
+      },
+      release: (e) => this.blobs.release(e.blobs),
+      roundComplete: (e) => this.hooks.onRoundComplete?.(e.round, e.participants),
+      finished: () => this.hooks.onFinished?.(),
+      // Over a real network, crashes and stragglers are real: the pilot takes no fault plan.
+      crashLater: (client) => this.hooks.onFatal(new Error(`pilot: client-${client} cannot be crashed by a fault plan (stop its process)`)),
+      restartServer: () => this.host.restart('server'),
+    };
+  }
+
+  private send(e: EffectOf<'send'>): void {
+    if (this.local.has(e.to)) {
+      // Server ↔ federator: one process, so the backbone is a function call.
+      setImmediate(() => {
+        this.hooks.onLocalMessage?.(e.from, e.to, e.msg, this.blobs);
+        this.deliver(e.to, { type: 'message', from: e.from, msg: e.msg });
+      });
+      return;
     }
+    const sentBlob = blobOf(e.msg);
+    void this.remote.send(e.from, e.to, e.msg, this.blobs).then(
+      () => {
+        // The receiver holds its own copy now; the round's global weights and codecs go to every client, so they stay.
+        if (sentBlob !== null && e.msg.kind !== 'weights.down' && e.msg.kind !== 'codec.down') this.blobs.release([sentBlob.id]);
+      },
+      (err) => this.hooks.onFatal(err),
+    );
+  }
+
+  private compute(e: EffectOf<'compute'>): void {
+    let job;
+    try {
+      job = this.tasks.start(e.actor, e.task, e.args).job;
+    } catch (err) {
+      this.hooks.onFatal(err);
+      return;
+    }
+    job.then(
+      (outcome) => {
+        if (this.stopped) return;
+        const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
+        if (e.task === 'global.pack') {
+          this.globalPacks.push(refs.map((r) => r.id));
+          if (this.globalPacks.length > 2) this.blobs.release(this.globalPacks.shift() as number[]);
+        }
+        if (outcome.loss !== undefined && (e.task === 'be.train' || e.task === 's.train')) this.hooks.onLoss?.(e.args.round, outcome.loss);
+        this.deliver(e.actor, computeDone(e.taskId, e.task, refs, outcome.loss));
+      },
+      (err) => this.hooks.onFatal(err),
+    );
   }
 }

@@ -121,3 +121,22 @@ export type Effect =
   | { type: 'release'; blobs: number[] }
   | { type: 'round.complete'; round: number; participants: number[]; samples: number[] }
   | { type: 'finished' };
+
+/** The step a message belongs to: its own, the labels or abandon op's, or -1 for round-level messages. */
+export function stepOf(msg: WireMessage): number {
+  if ('step' in msg) return msg.step;
+  return msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
+}
+
+/** The blob a message carries (its payload, or the labels of a labels op), if any. */
+export function blobOf(msg: WireMessage): BlobRef | null {
+  if ('blob' in msg) return msg.blob;
+  return msg.kind === 'control' && msg.control.op === 'labels' ? msg.control.blob : null;
+}
+
+/** `msg` carrying `blob` instead of its own buffer (a duplicate copy is a buffer of its own). */
+export function withBlob(msg: WireMessage, blob: BlobRef): WireMessage {
+  if ('blob' in msg) return { ...msg, blob } as WireMessage;
+  if (msg.kind === 'control' && msg.control.op === 'labels') return { ...msg, control: { ...msg.control, blob } };
+  return msg;
+}

@@ -25,8 +25,9 @@
  *     model structure only), so this is all the weights there are.
  *   - world.network: links (FIFO busy time, last arrival, trace level, loss-process carry),
  *     loss processes (Bernoulli, Gilbert–Elliott state), every link's Rng, trace positions,
- *     the flow model (waiting flows, active flows, load, settle time) and TCP state, stats.
- *   - world.backbone, world.availability (dropout draws, crash steps, its Rng),
+ *     the flow model (waiting flows, active flows, load, settle time) and TCP state, stats,
+ *     and the backbone link it routes federator ↔ split server messages on.
+ *   - world.availability (dropout draws, crash steps, its Rng),
  *     world.*Device (lane free times, busy seconds), world.rng.
  *   - traffic bookkeeping: message seq, flows in flight, records waiting for in-order logging,
  *     next seq to log, network wake-up, totals by kind and direction, bytes sent by kind.

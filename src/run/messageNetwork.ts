@@ -1,21 +1,25 @@
 /**
- * The run's side of the network: a message handed to it becomes real bytes on a link model
- * (FIFO `send`, or a flow of the flow model completed by `advanceTo`), one traffic-log line in
- * send order, and a delivery event on the kernel (or its bytes freed when it is dropped).
+ * The run's side of the network: a message handed to it becomes real bytes offered to the link
+ * model (`Network.offer`: FIFO links decide at once, flows when `advanceTo` completes them), one
+ * traffic-log line in send order, and a delivery event on the kernel (or its bytes freed when it
+ * is dropped).
  */
 import { clientIndex } from '../actors/common.js';
 import type { Blob, BlobStore } from '../compute/blobStore.js';
-import type { ActorEvent, BlobRef, TaskName, WireMessage } from '../protocol/messages.js';
-import type { Delivery, SimKernel } from '../sim/index.js';
+import { blobOf, stepOf, withBlob, type ActorEvent, type BlobRef, type TaskName, type WireMessage } from '../protocol/index.js';
+import type { FaultedMessage, MessageFaults } from '../interpret/index.js';
+import { DEFAULT_RTO_MS, type CompletedTransfer, type Delivery, type SimKernel } from '../sim/index.js';
 import type { TaskOutcome } from './taskRunner.js';
 import type { TrafficRecord, TrafficLog, TrafficTotals } from './trafficLog.js';
 import type { World } from './world.js';
 
 /** What the run's kernel schedules: deliveries, finished tasks, and network wake-ups (flow model). */
 export type SimEvent =
-  | { type: 'deliver'; to: string; event: ActorEvent; seq?: number }
-  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome> }
-  | { type: 'net' };
+  | { type: 'deliver'; to: string; event: ActorEvent; seq?: number; inc?: number }
+  | { type: 'done'; actor: string; taskId: number; task: TaskName; job: Promise<TaskOutcome>; inc?: number }
+  | { type: 'net' }
+  | { type: 'crash'; client: number; downS: number | null }
+  | { type: 'rejoin'; client: number; inc: number };
 
 /** A message handed to the network, until its fate is logged. */
 interface SentMessage {
@@ -28,9 +32,10 @@ interface SentMessage {
   raw: number;
   wire: number;
   now: number;
-  labelBlob: BlobRef | null;
   /** The client end was offline or had crashed: the message is lost whatever the network does. */
   clientGone: boolean;
+  /** A message the fault plan hit: which copy this is, and whether it travels as a datagram. */
+  faulted: { message: FaultedMessage; copy: number; datagram: boolean } | null;
 }
 
 export class MessageNetwork {
@@ -44,6 +49,10 @@ export class MessageNetwork {
     private readonly world: World,
     private readonly traffic: TrafficLog,
     private readonly totals: TrafficTotals,
+    /** Whether an actor is down (crashed by a fault): nothing reaches it. */
+    private readonly isDown: (actor: string) => boolean = () => false,
+    /** The fault plan's message faults (none: null). */
+    private readonly faults: MessageFaults | null = null,
   ) {}
 
   /** Puts a message on the network: real bytes, a delivery time or a drop, one log line. */
@@ -52,13 +61,11 @@ export class MessageNetwork {
     let wire: number;
     let raw: number;
     let codec: string;
-    let labelBlob: BlobRef | null = null;
     if (msg.kind === 'control') {
       // Control ops travel as small JSON buffers; the labels op carries the label bytes too.
       const { blob, ...rest } = msg.control as { blob?: BlobRef };
       const header = Buffer.from(JSON.stringify({ round: msg.round, ...rest }));
-      labelBlob = blob ?? null;
-      wire = header.byteLength + (labelBlob ? this.blobs.get(labelBlob.id).data.byteLength : 0);
+      wire = header.byteLength + (blob ? this.blobs.get(blob.id).data.byteLength : 0);
       raw = wire;
       codec = 'none';
     } else {
@@ -69,24 +76,23 @@ export class MessageNetwork {
     }
     this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
     const k = from.startsWith('client-') ? clientIndex(from) : clientIndex(to);
-    const step = 'step' in msg ? msg.step : msg.kind === 'control' && (msg.control.op === 'labels' || msg.control.op === 'abandon') ? msg.control.step : -1;
+    const step = stepOf(msg);
     // Offline (dropout, schedule) or crashed before this step: nothing reaches or leaves the client.
-    const clientGone = k >= 0 && !this.clientReachable(k, msg, step, now);
+    const clientGone = k >= 0 && (!this.clientReachable(k, msg, step, now) || this.isDown(to));
     const reliable = msg.kind === 'control' || msg.kind.startsWith('weights.') || msg.kind.startsWith('codec.');
     if (msg.kind === 'control' && msg.control.op === 'abandon') this.totals.abandon(k, msg.round, msg.control.step);
-    const sent: SentMessage = { seq: this.seq++, from, to, msg, step, codec, raw, wire, now, labelBlob, clientGone };
-    if (k >= 0 && this.world.network.isFlowModel) {
-      // Flow model: the delivery is decided when the flow completes (see networkWake).
+    // The plan's message faults (src/interpret/messageFaults.ts); a duplicate is a second copy, a buffer of its own.
+    const hit = this.faults !== null && k >= 0 ? this.faults.take(msg.kind, k, from.startsWith('client-') ? 'up' : 'down', msg.round, step) : null;
+    const datagram = hit !== null && !reliable && this.world.network.route(from, to).spec.mode === 'lossy';
+    for (const copy of hit?.copies.keys() ?? [0]) {
+      if (copy > 0) this.sentBufferBytes[msg.kind] = (this.sentBufferBytes[msg.kind] ?? 0) + wire;
+      const faulted = hit === null ? null : { message: hit, copy, datagram };
+      const sent: SentMessage = { seq: this.seq++, from, to, msg: copy === 0 ? msg : this.copyOf(msg), step, codec, raw, wire, now, clientGone, faulted };
+      // One path for every link model: FIFO links and the backbone decide at once, flows later (wake).
       this.netInFlight.set(sent.seq, sent);
-      this.world.network.startTransfer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq);
-      this.scheduleNetworkWake();
-      return;
+      this.settle(this.world.network.offer(from, to, wire, now, reliable ? { reliable: true } : undefined, sent.seq));
     }
-    const d =
-      k < 0
-        ? this.world.backbone.transmit(wire, now)
-        : this.world.network.send(from, to, wire, now, reliable ? { reliable: true } : undefined);
-    this.settleMessage(sent, d);
+    this.scheduleNetworkWake();
   }
 
   private readonly netInFlight = new Map<number, SentMessage>();
@@ -106,7 +112,15 @@ export class MessageNetwork {
 
   /** Logs a message's fate and schedules its delivery (or frees its bytes when dropped). */
   private settleMessage(m: SentMessage, d: Delivery): void {
-    const dropped = d.dropped || m.clientGone;
+    let arrival = d.arrivalTime;
+    let faultDrop = false;
+    if (m.faulted !== null && this.faults !== null) {
+      const link = this.world.network.route(m.from, m.to);
+      const fate = this.faults.fate(m.faulted.message, m.faulted.copy, d, m.faulted.datagram, link.name, () => (link.spec.rtoMs ?? DEFAULT_RTO_MS) / 1000);
+      arrival = fate.arrival;
+      faultDrop = fate.dropReason === 'fault';
+    }
+    const dropped = d.dropped || faultDrop || m.clientGone;
     const record: TrafficRecord = {
       seq: m.seq,
       round: m.msg.round,
@@ -118,7 +132,7 @@ export class MessageNetwork {
       rawBytes: m.raw,
       wireBytes: m.wire,
       sendTime: m.now,
-      recvTime: dropped ? null : d.arrivalTime,
+      recvTime: dropped ? null : arrival,
       retransmissions: d.retransmissions,
       dropped,
     };
@@ -131,15 +145,26 @@ export class MessageNetwork {
       this.logNext++;
     }
     if (dropped) {
-      // A lost message's bytes are freed, except the round's shared weights buffer.
-      if (m.msg.kind !== 'weights.down' && m.msg.kind !== 'codec.down' && 'blob' in m.msg) this.blobs.release([m.msg.blob.id]);
-      if (m.labelBlob) this.blobs.release([m.labelBlob.id]);
+      this.discard(m.msg);
       return;
     }
-    const arrival = d.arrivalTime;
     if (arrival === null) throw new Error(`network: message ${m.seq} neither dropped nor given an arrival time`);
     this.undelivered.set(m.seq, { kind: m.msg.kind, arrival });
     this.kernel.schedule(arrival, { type: 'deliver', to: m.to, event: { type: 'message', from: m.from, msg: m.msg }, seq: m.seq });
+  }
+
+  /** A duplicate copy of `msg`: the same bytes in a buffer of its own (the receiver frees each copy). */
+  private copyOf(msg: WireMessage): WireMessage {
+    const blob = blobOf(msg);
+    if (blob === null) return msg;
+    const b = this.blobs.get(blob.id);
+    return withBlob(msg, this.blobs.put({ ...b, data: b.data.slice() } as Blob));
+  }
+
+  /** A lost message (dropped, or its receiver crashed): its bytes are freed, except the round's shared weights buffer. */
+  discard(msg: WireMessage): void {
+    const blob = blobOf(msg);
+    if (blob !== null && msg.kind !== 'weights.down' && msg.kind !== 'codec.down') this.blobs.release([blob.id]);
   }
 
   /** Makes sure a 'net' event is pending at the network's next event time (earlier ones win). */
@@ -168,9 +193,14 @@ export class MessageNetwork {
 
   /** Settles the flows the network completes up to time `until`, in the order it completes them. */
   private settleCompleted(until: number): void {
-    for (const c of this.world.network.advanceTo(until)) {
+    this.settle(this.world.network.advanceTo(until));
+  }
+
+  /** Settles decided deliveries, in the order the network decided them. */
+  private settle(decided: CompletedTransfer[]): void {
+    for (const c of decided) {
       const m = this.netInFlight.get(c.tag);
-      if (m === undefined) throw new Error(`network: completed flow ${c.tag} was never sent`);
+      if (m === undefined) throw new Error(`network: decided message ${c.tag} was never offered`);
       this.netInFlight.delete(c.tag);
       this.settleMessage(m, c.delivery);
     }

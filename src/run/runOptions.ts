@@ -1,5 +1,6 @@
 /** What a caller gives a simulated run and gets back (runScenario in simulation.ts). */
 import type { ComputePool } from '../compute/pool.js';
+import type { Faults } from '../interpret/index.js';
 import type { DataInfo } from './evaluate.js';
 import type { RoundRecord, RunSummary } from './summary.js';
 
@@ -38,6 +39,8 @@ export interface RunOptions {
   resume?: boolean;
   /** A pool to use (and leave open) instead of starting one: tests that run many short runs. Its workers hold no run state. */
   pool?: ComputePool;
+  /** Faults on top of the scenario's own (src/interpret/faultPlan.ts, as `splitwire check` generates them); default none. */
+  faults?: Faults;
   /** Tests: stop as a kill would, after this many instants of this process (throws {@link RunStopped}). */
   stopAfterInstants?: number;
   /** Tests: stop as a kill would, right after this process's n-th checkpoint is saved (a kill between rounds). */

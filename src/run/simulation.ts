@@ -16,7 +16,8 @@ import { describeData } from './evaluate.js';
 import { buildWorld } from './world.js';
 import { capacityWarnings, roundFloor } from './warnings.js';
 import { loadCheckpoint, saveScenario, truncateLog, type Checkpoint } from './checkpoint.js';
-import { type Host, Simulation } from './simulator.js';
+import type { Host } from './actorLives.js';
+import { Simulation } from './simulator.js';
 import type { RunOptions, RunResult } from './runOptions.js';
 
 export { RunStopped, type Progress, type RunOptions, type RunResult } from './runOptions.js';

@@ -8,11 +8,12 @@
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Addressed } from '../actors/host.js';
-import { clientIndex } from '../actors/common.js';
 import { BlobStore } from '../compute/blobStore.js';
 import type { ComputePool } from '../compute/pool.js';
-import type { ActorEvent, BlobRef, Effect } from '../protocol/messages.js';
-import { SimKernel, wallSeconds, type Device } from '../sim/index.js';
+import { EffectInterpreter, FaultPlan, MessageFaults, computeDone, timerEvent, type EffectOf, type EffectPorts } from '../interpret/index.js';
+import type { BlobRef } from '../protocol/messages.js';
+import { ActorLives, type Host } from './actorLives.js';
+import { SimKernel, wallSeconds } from '../sim/index.js';
 import type { CodecOptions } from '../codecs/types.js';
 import type { LearnedRef } from '../compute/types.js';
 import { evaluateModel, type DataInfo, type Evaluation } from './evaluate.js';
@@ -20,7 +21,7 @@ import { PREDICTION_IMAGES, writePredictions } from './predictions.js';
 import { TaskRunner } from './taskRunner.js';
 import { TimelineLog, TrafficLog, TrafficTotals } from './trafficLog.js';
 import { stateKey } from '../protocol/index.js';
-import type { World } from './world.js';
+import { deviceOf, type World } from './world.js';
 import { buildSummary, type RoundRecord } from './summary.js';
 import { runWarnings } from './warnings.js';
 import { fsyncPath, saveCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -29,12 +30,6 @@ import { runIdOf } from './outputDir.js';
 import { MessageNetwork, type SimEvent } from './messageNetwork.js';
 import { RunStopped, type Progress, type RunOptions, type RunResult } from './runOptions.js';
 
-/** An actor host as the run drives it: in this thread (ActorHost) or a worker (RemoteHost). */
-export interface Host {
-  deliver(batch: Addressed[]): Promise<Effect[]> | Effect[];
-  snapshot(): Promise<Record<string, unknown>> | Record<string, unknown>;
-  close?(): Promise<void>;
-}
 
 export class Simulation {
   private readonly kernel = new SimKernel<SimEvent>();
@@ -44,6 +39,9 @@ export class Simulation {
   private readonly timeline: TimelineLog;
   private readonly totals = new TrafficTotals();
   private readonly net: MessageNetwork;
+  private readonly interpreter: EffectInterpreter<null>;
+  /** Which incarnation of each actor is alive (crash and restart faults). */
+  private readonly lives = new ActorLives((actor) => this.hosts[this.placement.get(actor) ?? 0] as Host);
   private readonly rounds: RoundRecord[] = [];
   private readonly evaluations: Promise<void>[] = [];
   /** Training losses by round, with their start order: summed in that order, whatever order the pool finished them in. */
@@ -83,7 +81,11 @@ export class Simulation {
     this.runId = options.runId ?? runIdOf(world.scenario);
     this.traffic = new TrafficLog(dir === null ? null : join(dir, 'traffic.ndjson'), this.runId, append);
     this.timeline = new TimelineLog(dir === null ? null : join(dir, 'timeline.ndjson'), this.runId, append);
-    this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals);
+    // One fault plan for the network (message faults, only when there are any) and the interpreter.
+    const plan = new FaultPlan(options.faults);
+    const messageFaults = plan.faults.messages.length > 0 ? new MessageFaults(plan) : null;
+    this.net = new MessageNetwork(this.kernel, this.blobs, world, this.traffic, this.totals, (actor) => !this.lives.receives(actor, undefined), messageFaults);
+    this.interpreter = new EffectInterpreter(this.ports(), plan);
     const perRound = world.steps.reduce((a, b) => a + b, 0);
     this.stepsTotal = perRound * world.scenario.protocol.rounds;
     this.wall0 = wall0 - (resumed?.wallSeconds ?? 0);
@@ -217,23 +219,36 @@ export class Simulation {
 
   /** One instant: finish its tasks, deliver its events to the hosts, perform the effects. */
   private async instant(events: SimEvent[]): Promise<void> {
+    await this.lives.applyRestarts();
     const batches: Addressed[][] = this.hosts.map(() => []);
     for (const ev of events) {
       if (ev.type === 'net') {
         this.net.wake();
         continue;
       }
+      if (ev.type === 'crash') {
+        const inc = await this.lives.crash(ev.client);
+        if (inc !== null && ev.downS !== null) this.kernel.schedule(this.kernel.now + ev.downS, { type: 'rejoin', client: ev.client, inc });
+        continue;
+      }
+      if (ev.type === 'rejoin') {
+        await this.lives.rejoin(ev.client, ev.inc);
+        continue;
+      }
       let addressed: Addressed;
       if (ev.type === 'deliver') {
         if (ev.seq !== undefined) this.net.undelivered.delete(ev.seq);
+        if (!this.lives.receives(ev.to, ev.inc)) {
+          // A crashed actor's timer, or a message that reached a crashed client: lost.
+          if (ev.event.type === 'message') this.net.discard(ev.event.msg);
+          continue;
+        }
         addressed = { to: ev.to, event: ev.event };
       } else {
         const outcome = await ev.job;
+        if (!this.lives.receives(ev.actor, ev.inc)) continue; // a crashed or restarted incarnation's task
         const refs: BlobRef[] = outcome.outputs.map((b) => this.blobs.put(b));
-        const done: ActorEvent =
-          outcome.loss !== undefined
-            ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs, loss: outcome.loss }
-            : { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: refs };
+        const done = computeDone(ev.taskId, ev.task, refs, outcome.loss);
         if (ev.task === 'fe.backward') {
           this.stepsDone += 1;
           this.options.onStep?.(this.progressNow(-1));
@@ -250,69 +265,61 @@ export class Simulation {
       batches[this.placement.get(addressed.to) ?? 0]?.push(addressed);
     }
     const replies = await Promise.all(this.hosts.map((h, i) => ((batches[i]?.length ?? 0) > 0 ? h.deliver(batches[i] as Addressed[]) : [])));
-    for (const effects of replies) for (const e of effects) this.perform(e);
+    for (const effects of replies) for (const e of effects) this.interpreter.perform(e, null);
   }
 
-  private perform(e: Effect): void {
-    const now = this.kernel.now;
-    switch (e.type) {
-      case 'send':
-        this.net.send(e.from, e.to, e.msg);
-        break;
-      case 'compute': {
-        const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
-        if (e.task === 'be.train' || e.task === 's.train') {
-          const order = this.lossOrder++;
-          // A failed job is reported where the run awaits it; an interrupted run abandons it.
-          job.then(
-            (o) => {
-              if (o.loss === undefined) return;
-              const l = this.lossByRound.get(e.args.round) ?? [];
-              l.push({ order, loss: o.loss });
-              this.lossByRound.set(e.args.round, l);
-            },
-            () => undefined,
-          );
-        }
-        const device = this.deviceOf(e.actor);
-        const r = device.reserve(now, flops);
-        this.timeline.append({
-          round: e.args.round,
-          step: e.args.step,
-          actor: e.actor,
-          task: e.task,
-          device: device.profile.name,
-          start: r.start,
-          end: r.end,
-          flops,
-        });
-        this.kernel.schedule(r.end, { type: 'done', actor: e.actor, taskId: e.taskId, task: e.task, job });
-        break;
-      }
-      case 'timer':
-        this.kernel.schedule(now + e.delay, {
-          type: 'deliver',
-          to: e.actor,
-          event: { type: 'timer', name: e.name, round: e.round, step: e.step },
-        });
-        break;
-      case 'release':
-        this.blobs.release(e.blobs);
-        break;
-      case 'round.complete':
+  /** How a simulated run realises effects: the run's network, the task table on the pool with the cost model's durations, kernel timers, the blob store. */
+  private ports(): EffectPorts<null> {
+    return {
+      send: (e) => this.net.send(e.from, e.to, e.msg),
+      compute: (e, slowdown) => this.compute(e, slowdown),
+      timer: (e) => {
+        this.kernel.schedule(this.kernel.now + e.delay, { type: 'deliver', to: e.actor, event: timerEvent(e), inc: this.lives.incOf(e.actor) });
+      },
+      release: (e) => this.blobs.release(e.blobs),
+      roundComplete: (e) => {
         this.roundComplete(e.round, e.participants);
         this.roundEnded = true;
-        break;
-      case 'finished':
+      },
+      finished: () => {
         this.finished = true;
-        break;
-    }
+      },
+      crashLater: (client, atS, downS) => {
+        this.kernel.schedule(this.kernel.now + atS, { type: 'crash', client, downS });
+      },
+      restartServer: () => this.lives.restartLater('server'),
+    };
   }
 
-  private deviceOf(actor: string): Device {
-    if (actor === 'server') return this.world.serverDevice;
-    if (actor === 'federator') return this.world.federatorDevice;
-    return this.world.clientDevices[clientIndex(actor)] as Device;
+  /** Starts a task on the pool; the device's cost model (stretched by a straggler fault's `slowdown`) says when it is done. */
+  private compute(e: EffectOf<'compute'>, slowdown: number): void {
+    const { flops, job } = this.tasks.start(e.actor, e.task, e.args);
+    if (e.task === 'be.train' || e.task === 's.train') {
+      const order = this.lossOrder++;
+      // A failed job is reported where the run awaits it; an interrupted run abandons it.
+      job.then(
+        (o) => {
+          if (o.loss === undefined) return;
+          const l = this.lossByRound.get(e.args.round) ?? [];
+          l.push({ order, loss: o.loss });
+          this.lossByRound.set(e.args.round, l);
+        },
+        () => undefined,
+      );
+    }
+    const device = deviceOf(this.world, e.actor);
+    const r = device.reserve(this.kernel.now, flops * slowdown);
+    this.timeline.append({
+      round: e.args.round,
+      step: e.args.step,
+      actor: e.actor,
+      task: e.task,
+      device: device.profile.name,
+      start: r.start,
+      end: r.end,
+      flops,
+    });
+    this.kernel.schedule(r.end, { type: 'done', actor: e.actor, taskId: e.taskId, task: e.task, job, inc: this.lives.incOf(e.actor) });
   }
 
   /** Progress at this instant (round -1: within a round). */

@@ -3,7 +3,7 @@
  * model and its initial weights, model state in shared memory, network, devices, actors.
  */
 import type { ActorSpec } from '../actors/effects.js';
-import { clientName, stateKey } from '../protocol/index.js';
+import { clientIndex, clientName, stateKey } from '../protocol/index.js';
 import { buildClientData, type ClientData } from '../data/index.js';
 import { buildSplitUNet, initModelParams } from '../model/index.js';
 import type { PartName, SplitModel, UNetConfig } from '../model/types.js';
@@ -48,9 +48,8 @@ export interface World {
   model: SplitModel;
   roles: PartRoles;
   store: ParamStore;
+  /** Client links (FIFO or flow model) and the federator ↔ split server backbone. */
   network: Network;
-  /** Federator ↔ split server: both sit in the data centre, joined by a fast LAN. */
-  backbone: Link;
   availability: Availability;
   clientDevices: Device[];
   serverDevice: Device;
@@ -63,6 +62,13 @@ export interface World {
   clientCodecParts: string[];
   serverCodecParts: string[];
   actors: ActorSpec[];
+}
+
+/** The device an actor computes on. */
+export function deviceOf(world: World, actor: string): Device {
+  if (actor === 'server') return world.serverDevice;
+  if (actor === 'federator') return world.federatorDevice;
+  return world.clientDevices[clientIndex(actor)] as Device;
 }
 
 /** The SFL state-ownership rule lives with the protocol; re-exported for the run's modules. */
@@ -124,15 +130,16 @@ export async function buildWorld(s: Scenario): Promise<World> {
 
   // Client links, the server's shared access link (flow model), traces, loss: src/sim/networkConfig.ts.
   const traceFiles = new TraceFiles();
-  const network = new Network(
-    networkSpecFromConfig(resolvedNetworkConfig(s), clients, (k) => clientLinks(s, k), traceFiles),
-    rng.child('network'),
-    { field: 'network' },
-  );
+  // Federator ↔ split server: both sit in the data centre, joined by a fast LAN (routed by the network).
   const backbone = new Link(
     'backbone',
     { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
     rng.child('network/backbone'),
+  );
+  const network = new Network(
+    networkSpecFromConfig(resolvedNetworkConfig(s), clients, (k) => clientLinks(s, k), traceFiles),
+    rng.child('network'),
+    { field: 'network', backbone },
   );
   const availability = new Availability(availabilityFromConfig(resolvedNetworkConfig(s), traceFiles), rng.child('availability'), 'network');
   const profile = (name: string): (typeof DEVICE_PROFILES)[string] => {
@@ -195,7 +202,6 @@ export async function buildWorld(s: Scenario): Promise<World> {
     roles,
     store,
     network,
-    backbone,
     availability,
     clientDevices,
     serverDevice,

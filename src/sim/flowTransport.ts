@@ -21,8 +21,8 @@
  * Lossy mode: a message with any lost packet is dropped (its bytes still crossed the links).
  */
 import { FlowNetwork, type FlowResource } from './flowNetwork.js';
-import type { Delivery, LinkStats, ValidLinkSpec } from './link.js';
-import { lossProcess, lostPackets, type LossProcess } from './lossModel.js';
+import { emptyLinkStats, type Delivery, type LinkStats, type ValidLinkSpec } from './link.js';
+import { linkLosses, lossProcess, lostPackets, type LossProcess } from './lossModel.js';
 import type { Rng } from './rng.js';
 import { DEFAULT_TCP, tcpTransfer, type TcpOptions } from './tcpModel.js';
 import type { CapacityTrace, LatencyTrace } from './trace.js';
@@ -85,10 +85,6 @@ interface AccessSide {
   losses: LossProcess | null;
 }
 
-function emptyStats(): LinkStats {
-  return { sent: 0, delivered: 0, dropped: 0, bytesSent: 0, bytesDelivered: 0, bytesDropped: 0, wireBytes: 0, retransmissions: 0 };
-}
-
 function oneWay(link: FlowLink, t: number): number {
   return link.spec.latencyTrace === undefined ? link.spec.latencyMs / 1000 : (link.spec.latencyTrace as LatencyTrace).oneWayAt(t);
 }
@@ -149,9 +145,9 @@ export class FlowTransport {
           name,
           spec,
           resource: add(name, spec.bandwidthMbps, spec.bandwidthTrace),
-          losses: lossProcess(spec.loss, rng.child(`flow/${name}/loss`), spec.burst),
+          losses: linkLosses(spec, rng.child(`flow/${name}/loss`)),
           rng: rng.child(`flow/${name}/jitter`),
-          stats: emptyStats(),
+          stats: emptyLinkStats(),
           carry: -1,
         });
       }

@@ -31,7 +31,7 @@
  * Loss draws use geometric skipping (the number of successful transmissions before the next
  * loss is Geometric(loss)), so a message costs O(losses) random draws, not O(packets).
  */
-import { lossProcess, validateGilbertElliott, type GilbertElliottSpec, type LossProcess } from './lossModel.js';
+import { linkLosses, validateGilbertElliott, type GilbertElliottSpec, type LossProcess } from './lossModel.js';
 import type { Rng } from './rng.js';
 import type { CapacityTrace, LatencyTrace } from './trace.js';
 
@@ -87,6 +87,11 @@ export interface LinkStats {
   bytesDropped: number;
   wireBytes: number;
   retransmissions: number;
+}
+
+/** Counters of a link that has carried nothing yet. */
+export function emptyLinkStats(): LinkStats {
+  return { sent: 0, delivered: 0, dropped: 0, bytesSent: 0, bytesDelivered: 0, bytesDropped: 0, wireBytes: 0, retransmissions: 0 };
 }
 
 /** Per-message options of {@link Link.transmit}. */
@@ -194,16 +199,7 @@ export class Link {
   private level = 0;
   private busy = -Infinity;
   private lastArrival = -Infinity;
-  private readonly counters: LinkStats = {
-    sent: 0,
-    delivered: 0,
-    dropped: 0,
-    bytesSent: 0,
-    bytesDelivered: 0,
-    bytesDropped: 0,
-    wireBytes: 0,
-    retransmissions: 0,
-  };
+  private readonly counters: LinkStats = emptyLinkStats();
 
   /**
    * @param name the link's name in logs and errors, e.g. `client-3/uplink`
@@ -226,7 +222,7 @@ export class Link {
     this.maxRtoS = Math.max(this.rtoS, MAX_RTO_MS / 1000);
     this.payloadPerPacket = s.mtuBytes - HEADER_BYTES;
     this.lossy = s.mode === 'lossy';
-    this.losses = lossProcess(s.loss, rng, s.burst);
+    this.losses = linkLosses(s, rng);
     this.loss = this.losses.meanLoss;
     this.trace = s.bandwidthTrace;
     this.latencyTrace = s.latencyTrace;

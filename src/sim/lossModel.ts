@@ -134,6 +134,14 @@ export function validateGilbertElliott(spec: GilbertElliottSpec, field: string):
   return full;
 }
 
+/**
+ * A client link's loss process, read from its spec: the one place both link models (the FIFO
+ * `Link` and the flow model's `FlowTransport`) get it, so a new loss pattern is read here alone.
+ */
+export function linkLosses(spec: { loss: number; burst?: GilbertElliottSpec | undefined }, rng: Rng): LossProcess {
+  return lossProcess(spec.loss, rng, spec.burst);
+}
+
 /** The process for a link: Gilbert–Elliott when `burst` is given, else independent loss `loss`. */
 export function lossProcess(loss: number, rng: Rng, burst?: GilbertElliottSpec): LossProcess {
   return burst === undefined ? new BernoulliLoss(loss, rng) : new GilbertElliottLoss(burst, rng);

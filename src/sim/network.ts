@@ -23,7 +23,7 @@
  */
 import { FlowTransport, type AccessLinkSpec, type CompletedTransfer } from './flowTransport.js';
 export type { AccessLinkSpec, CompletedTransfer } from './flowTransport.js';
-import { Link, validateLinkSpec, type Delivery, type LinkSpec, type LinkStats, type TransmitOptions } from './link.js';
+import { Link, emptyLinkStats, validateLinkSpec, type Delivery, type LinkSpec, type LinkStats, type TransmitOptions } from './link.js';
 import type { Rng } from './rng.js';
 import type { TcpOptions } from './tcpModel.js';
 
@@ -69,6 +69,8 @@ export interface NetworkOptions {
   field?: string;
   /** Server-side model (default {@link UNLIMITED_SERVER_ACCESS}). */
   serverAccess?: ServerAccessModel;
+  /** The federator ↔ split server link (FIFO, in either model); without it they have no route. */
+  backbone?: Link;
 }
 
 const CLIENT_ENDPOINT = /^client-(0|[1-9]\d*)$/;
@@ -79,6 +81,8 @@ export class Network {
   private readonly downlinks: Link[];
   private readonly serverAccess: ServerAccessModel;
   private readonly flow: FlowTransport | null;
+  /** The federator ↔ split server link, if any. */
+  readonly backbone: Link | null;
 
   /**
    * @param rng the network's stream; each link draws from child `link/<link name>`
@@ -101,6 +105,7 @@ export class Network {
       this.downlinks.push(new Link(down, c.downlink, rng.child(`link/${down}`), `${at}.downlink`));
     });
     this.serverAccess = options.serverAccess ?? UNLIMITED_SERVER_ACCESS;
+    this.backbone = options.backbone ?? null;
     const model = spec.model ?? (spec.server !== undefined ? 'flow' : 'fifo');
     if (model !== 'fifo' && model !== 'flow') throw new Error(`${field}.model: must be 'fifo' or 'flow', got ${JSON.stringify(model)}`);
     if (model === 'fifo' && (spec.server !== undefined || spec.federator !== undefined)) {
@@ -155,7 +160,21 @@ export class Network {
   }
 
   /**
-   * Sends `bytes` from `src` to `dst` at `sendTime` (seconds) and returns the delivery;
+   * Offers a message of `bytes` from `src` to `dst` at `now`, the one call for both models.
+   * Returns the deliveries this call decides: the message itself on a FIFO link or the backbone,
+   * nothing in the flow model (its delivery comes out of {@link Network.advanceTo} later). Either
+   * way a delivery carries `tag`. `options.reliable` overrides a client link's mode.
+   * @example for (const c of net.offer('client-2', 'server', buf.byteLength, kernel.now, undefined, seq)) settle(c);
+   */
+  offer(src: string, dst: string, bytes: number, now: number, options: TransmitOptions | undefined, tag: number): CompletedTransfer[] {
+    if (this.backbone !== null && isServerSide(src) && isServerSide(dst)) return [{ tag, delivery: this.backbone.transmit(bytes, now) }];
+    if (this.flow === null) return [{ tag, delivery: this.send(src, dst, bytes, now, options) }];
+    this.startTransfer(src, dst, bytes, now, options, tag);
+    return [];
+  }
+
+  /**
+   * FIFO model: sends `bytes` from `src` to `dst` at `sendTime` (seconds) and returns the delivery;
    * `options.reliable` overrides the link's mode for this message.
    * @example network.send('client-2', 'server', buffer.byteLength, kernel.now);
    */
@@ -183,14 +202,14 @@ export class Network {
     this.flow.start(client, direction === 'up', side as 'server' | 'federator', bytes, now, lossy, tag);
   }
 
-  /** Flow model: when {@link Network.advanceTo} next has something to do (undefined: nothing in flight). */
+  /** When {@link Network.advanceTo} next has something to do (undefined: nothing in flight; always so for FIFO). */
   nextEventTime(): number | undefined {
     if (this.flow === null) return undefined;
     const t = this.flow.nextEventTime();
     return t === Infinity ? undefined : t;
   }
 
-  /** Flow model: decides the messages whose last byte leaves the network by `t`. */
+  /** Decides the messages whose last byte leaves the network by `t` (flow model; FIFO decides at offer). */
   advanceTo(t: number): CompletedTransfer[] {
     return this.flow === null ? [] : this.flow.advanceTo(t);
   }
@@ -202,16 +221,7 @@ export class Network {
 
   /** Counters summed over every link. */
   totals(): LinkStats {
-    const sum: LinkStats = {
-      sent: 0,
-      delivered: 0,
-      dropped: 0,
-      bytesSent: 0,
-      bytesDelivered: 0,
-      bytesDropped: 0,
-      wireBytes: 0,
-      retransmissions: 0,
-    };
+    const sum = emptyLinkStats();
     const all = this.flow === null ? this.links().map((l) => l.stats) : [...this.flow.up, ...this.flow.down].map((l) => l.stats);
     for (const s of all) {
       for (const key of Object.keys(sum) as (keyof LinkStats)[]) sum[key] += s[key];
