@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { shapeSize } from '../model/layers.js';
 import { getPart } from '../model/unet.js';
 import { wallSeconds } from '../sim/wallClock.js';
+import type { GpuTrainSize } from './gpuTrainStep.js';
 import { median, prepareTrainStep, type PreparedTrainStep } from './trainStep.js';
 
 /** The reference script, found from this module (src/bench or dist/bench). */
@@ -139,12 +140,9 @@ export function writeTorchBatch(dir: string, prepared: PreparedTrainStep, lr: nu
   return header;
 }
 
-/** One size of the comparison. */
-export interface TorchCpuSize {
+/** One size of the comparison (the model-size shape the GPU entry uses, with a ratio's suffix as name). */
+export interface TorchCpuSize extends GpuTrainSize {
   name: 'Small' | 'Medium';
-  baseChannels: number;
-  size: number;
-  batch: number;
 }
 
 export const TORCH_CPU_SIZES: readonly TorchCpuSize[] = [
