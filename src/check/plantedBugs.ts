@@ -7,6 +7,7 @@ import { assign } from 'xstate';
 import { clientIndex } from '../actors/common.js';
 import { serverReact } from '../actors/splitServer.js';
 import type { ActorEvent, WireMessage } from '../protocol/messages.js';
+import { Link } from '../sim/index.js';
 import { isMessage } from '../actors/common.js';
 import type { ProtocolVariant } from './variant.js';
 
@@ -120,6 +121,20 @@ const keepsIgnoredCopies: PlantedBug = {
   },
 };
 
+/** A FIFO link that resends a lost packet without counting the resent bytes (on the wire, in the message, in its counters). */
+class LinkForgettingResentBytes extends Link {
+  protected override resentWireBytes(_packetBytes: number): number {
+    return 0;
+  }
+}
+
+const forgetsResentBytes: PlantedBug = {
+  name: 'forgets-resent-bytes',
+  description: 'a reliable link resends a lost packet but counts none of its bytes on the wire (the message looks loss-free and cheaper)',
+  caughtBy: 'link-accounting',
+  link: LinkForgettingResentBytes,
+};
+
 /** Every planted bug. */
 export const PLANTED_BUGS: readonly PlantedBug[] = [
   averagesLateUpdate,
@@ -130,4 +145,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   restartsRoundOnRepeatedWeights,
   servesWhoeverSends,
   keepsIgnoredCopies,
+  forgetsResentBytes,
 ];

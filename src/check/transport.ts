@@ -8,7 +8,7 @@
 import { clientIndex } from '../actors/common.js';
 import { MessageFaults, type FaultPlan } from '../interpret/index.js';
 import { SPLIT_KINDS, blobOf, stepOf, type WireMessage } from '../protocol/index.js';
-import { Link, Network, Rng } from '../sim/index.js';
+import { Link, Network, Rng, type LinkModel } from '../sim/index.js';
 import type { CheckSettings, Direction, LinkBytes, TrafficEntry } from './types.js';
 
 /** A copy of a message on its way, or null when it will not arrive. */
@@ -32,17 +32,19 @@ export class FaultyTransport {
   /**
    * @param faults the run's fault plan (shared with the world's effect interpreter): its message faults apply here
    * @param tagsOf the tags of a blob (the world's lineage), written into each traffic entry
+   * @param linkModel the client access links' model (default the real one; a planted link bug's otherwise)
    */
   constructor(
     private readonly settings: CheckSettings,
     runSeed: number,
     faults: FaultPlan,
     private readonly tagsOf: (blob: number) => readonly string[],
+    linkModel: LinkModel = Link,
   ) {
     this.faults = new MessageFaults(faults);
     const rng = new Rng(settings.seed, `check/run-${runSeed}`);
     const backbone = new Link('backbone', settings.backbone, rng.child('network/backbone'), 'backbone');
-    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network', backbone });
+    this.network = new Network({ clients: settings.links }, rng.child('network'), { field: 'network', backbone, linkModel });
   }
 
   /** Puts `msg` on the wire at `now`; returns each copy with its arrival time (null: dropped). */

@@ -13,6 +13,7 @@ import { clientMachine, type ClientInput } from '../actors/client.js';
 import { federatorMachine, type FederatorInput } from '../actors/federator.js';
 import { serverReact, splitServerMachine, type ServerContext, type ServerInput } from '../actors/splitServer.js';
 import type { ActorEvent, Effect } from '../protocol/messages.js';
+import type { LinkModel } from '../sim/index.js';
 
 type ClientImpl = Parameters<typeof clientMachine.provide>[0];
 type FederatorImpl = Parameters<typeof federatorMachine.provide>[0];
@@ -29,6 +30,8 @@ export interface ProtocolVariant {
   federator?: FederatorImpl;
   /** The split server's `react` action, as the pure function it runs. */
   serverReact?: ServerReaction;
+  /** The client access links' FIFO model (src/sim/link.ts), a subclass swapping one named step. */
+  link?: LinkModel;
 }
 
 /** The protocol as shipped. */

@@ -72,7 +72,7 @@ export class ProtocolWorld {
     this.settings = settings;
     // One fault plan for the transport (message faults) and the interpreter (stragglers, crashes, restarts).
     const faults = new FaultPlan(schedule);
-    this.transport = new FaultyTransport(settings, schedule.runSeed, faults, (b) => this.blobs.info(b)?.tags ?? []);
+    this.transport = new FaultyTransport(settings, schedule.runSeed, faults, (b) => this.blobs.info(b)?.tags ?? [], options.variant?.link);
     this.actors = variantActors(options.variant ?? REAL_PROTOCOL, this.outbox, options.serverAs);
     const perRound = settings.steps.reduce((a, b) => a + b, 0) * 40 + settings.clients * 40;
     this.maxEvents = options.maxEvents ?? 4 * settings.rounds * perRound + 10_000;

@@ -25,6 +25,7 @@ export {
   type Endpoint,
   type ServerAccessModel,
   type NetworkOptions,
+  type LinkModel,
   type AccessLinkSpec,
   type CompletedTransfer,
 } from './network.js';

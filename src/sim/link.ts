@@ -280,7 +280,7 @@ export class Link {
           let next: number;
           do {
             retransmissions++;
-            wireBytes += size;
+            wireBytes += this.resentWireBytes(size);
             if (firstLoss && i < packets - 3) {
               recovery += rttS;
             } else {
@@ -328,6 +328,14 @@ export class Link {
       c.bytesDelivered += bytes;
     }
     return { sendTime, startTime, arrivalTime, retransmissions, dropped, wireBytes, bytes, packets };
+  }
+
+  /**
+   * Wire bytes one retransmitted packet adds (its payload and header). A named step so that the
+   * checker's planted link bug (src/check/plantedBugs.ts) can swap it, as it swaps a machine's guard.
+   */
+  protected resentWireBytes(packetBytes: number): number {
+    return packetBytes;
   }
 
   /**

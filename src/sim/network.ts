@@ -71,7 +71,12 @@ export interface NetworkOptions {
   serverAccess?: ServerAccessModel;
   /** The federator ↔ split server link (FIFO, in either model); without it they have no route. */
   backbone?: Link;
+  /** The FIFO model of the client access links (default {@link Link}); the checker swaps in a planted bug's. */
+  linkModel?: LinkModel;
 }
+
+/** A FIFO link class: {@link Link} or a subclass. */
+export type LinkModel = new (name: string, spec: LinkSpec, rng: Rng, field?: string) => Link;
 
 const CLIENT_ENDPOINT = /^client-(0|[1-9]\d*)$/;
 
@@ -101,8 +106,9 @@ export class Network {
       if (typeof c !== 'object' || c === null) throw new Error(`${at}: must be an object, got ${String(c)}`);
       const up = `client-${k}/uplink`;
       const down = `client-${k}/downlink`;
-      this.uplinks.push(new Link(up, c.uplink, rng.child(`link/${up}`), `${at}.uplink`));
-      this.downlinks.push(new Link(down, c.downlink, rng.child(`link/${down}`), `${at}.downlink`));
+      const model = options.linkModel ?? Link;
+      this.uplinks.push(new model(up, c.uplink, rng.child(`link/${up}`), `${at}.uplink`));
+      this.downlinks.push(new model(down, c.downlink, rng.child(`link/${down}`), `${at}.downlink`));
     });
     this.serverAccess = options.serverAccess ?? UNLIMITED_SERVER_ACCESS;
     this.backbone = options.backbone ?? null;
