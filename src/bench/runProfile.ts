@@ -25,6 +25,8 @@ export function taskKind(req: PoolRequest): string {
     case 'part.forward':
     case 'part.train':
       return `${req.task} ${req.part}`;
+    case 'codec.train':
+      return `codec.train ${req.role}`;
     default:
       return req.task;
   }

@@ -7,7 +7,17 @@ import { Rng } from '../sim/rng.js';
 import { ParamStore } from './paramStore.js';
 import { buildSplitUNet, getPart, initModelParams } from '../model/index.js';
 import { toTensors } from '../model/params.js';
-import { learnedCodec, learnedDecode, learnedEncode, partBackwardThroughCodec, scaledForward, scaledHeaderBytes } from './codecTasks.js';
+import {
+  featureCodecTrainAsync,
+  gradientCodecTrain,
+  learnedCodec,
+  learnedDecode,
+  learnedEncode,
+  partBackwardThroughCodec,
+  partBackwardThroughCodecAsync,
+  scaledForward,
+  scaledHeaderBytes,
+} from './codecTasks.js';
 import type { LearnedRef, TensorMsg } from './types.js';
 
 const SPEC = { name: 'factorized' as const, channels: 4, latent: 4, inputSize: 8, stages: 2 };
@@ -135,5 +145,52 @@ describe('feature codec distortion term (codec.distortion)', () => {
     const after = mseAfter(1);
     expect(after).toBeLessThan(0.3 * before);
     x.dispose();
+  }, 60_000);
+});
+
+describe('a codec step as a task of its own (codec.train) gives what the trained task gives, to the bit', () => {
+  it('gradient codec: encode without the copy, then gradientCodecTrain = one trained learnedEncode', async () => {
+    await tf.setBackend('cpu');
+    const together = ref(true);
+    const apart = ref(true);
+    for (const seed of [11, 12, 13]) {
+      const g = gradient(seed, 0.5);
+      const a = learnedEncode(together, { data: g.data.slice(), shape: g.shape });
+      const { train: _, ...wire } = apart;
+      const b = learnedEncode(wire, { data: g.data.slice(), shape: g.shape });
+      gradientCodecTrain(apart, { data: g.data.slice(), shape: g.shape });
+      expect(Buffer.from(b).equals(Buffer.from(a))).toBe(true);
+    }
+    expect(apart.train?.state.t[0]).toBe(3);
+    expect(Array.from(apart.train?.state.params ?? [])).toEqual(Array.from(together.train?.state.params ?? []));
+    expect(Array.from(apart.train?.state.m ?? [])).toEqual(Array.from(together.train?.state.m ?? []));
+    expect(() => gradientCodecTrain(ref(false), gradient(1, 1))).toThrow(/no trainable copy/);
+  });
+
+  it('feature codec: a frozen backward returning the output as sent, then featureCodecTrainAsync = the backward that trains', async () => {
+    await tf.setBackend('cpu');
+    const config = { inChannels: 3, classes: 2, baseChannels: 2, depth: 3, size: 16 };
+    const fe = getPart(buildSplitUNet(config, 'u-shaped'), 'FE');
+    const params = initModelParams(buildSplitUNet(config, 'u-shaped'), new Rng(4, 'apart/model'))['FE'] as Float32Array;
+    const f1 = fe.outputShapes(2)[0] as number[];
+    const spec = { name: 'factorized' as const, channels: f1[3] as number, latent: 4, inputSize: f1[1] as number, stages: 1 };
+    const start = learnedCodec(spec).init(new Rng(6, 'apart/codec'));
+    const make = (): LearnedRef => ({ spec, params: start.slice(), normalize: true, train: { state: new ParamStore().create('c', start), adam: { lr: 3e-3 }, lambda: 0.5, distortion: 0.1 } });
+    const together = make();
+    const apart = make();
+    for (let i = 0; i < 3; i++) {
+      const x = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 20 + i);
+      const d = fe.outputShapes(2).map((s, k) => tf.randomNormal(s, 0, 1, 'float32', 40 + 10 * i + k));
+      const a = partBackwardThroughCodec(fe, params, [x], d, together);
+      const { train: _, ...wire } = apart;
+      const b = await partBackwardThroughCodecAsync(fe, params, [x], d, wire, true);
+      expect(Array.from(b.dParams)).toEqual(Array.from(a.dParams));
+      expect(b.sent?.shape).toEqual(f1);
+      await featureCodecTrainAsync(apart, b.sent as tf.Tensor4D, d[0] as tf.Tensor);
+      tf.dispose([x, ...d, ...a.dInputs, ...b.dInputs, b.sent as tf.Tensor]);
+    }
+    expect(apart.train?.state.t[0]).toBe(3);
+    expect(Array.from(apart.train?.state.params ?? [])).toEqual(Array.from(together.train?.state.params ?? []));
+    expect(Array.from(apart.train?.state.v ?? [])).toEqual(Array.from(together.train?.state.v ?? []));
   }, 60_000);
 });

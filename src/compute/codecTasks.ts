@@ -70,13 +70,8 @@ export function scaledHeaderBytes(channels: number): number {
   return 4 + 2 * channels;
 }
 
-/**
- * Encodes with a learned codec; the tensor is normalised and centred first (see the header),
- * and a gradient codec's trainable copy takes one step on the centred tensor.
- */
-export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
-  const codec = learnedCodec(ref.spec);
-  if (!ref.normalize) return codec.compress(ref.params, t);
+/** x / RMS(x), centred per channel by its means as fp16 gives them: what a `scaled` container codes. */
+function normalised(t: TensorMsg): { unit: Float32Array; scale: number; means: Float32Array; channels: number } {
   const channels = t.shape[t.shape.length - 1] as number;
   const scale = rms(t.data);
   const unit = new Float32Array(t.data.length);
@@ -84,14 +79,29 @@ export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
   // The means go as fp16; the codec codes what is left after the means as the receiver will see them.
   const means = Float32Array.from(channelMeans(unit, channels), (m) => halfToFloat(floatToHalf(m)));
   shiftChannels(unit, means.map((m) => -m), channels);
-  if (ref.train) {
-    const x = tf.tensor4d(unit, t.shape as [number, number, number, number]);
-    // rate + λ_g·MSE, written as MSE + (1/λ_g)·rate so the codec's own step function applies.
-    // At the trainable copy: each encode is one step from where the last one left it.
-    const r = learnedLossAndGrads(codec, ref.train.state.params, x, { lambda: 1 / ref.train.lambda, mode: 'ste' });
-    x.dispose();
-    adamStepShared(ref.train.state, r.grads, ref.train.adam);
-  }
+  return { unit, scale, means, channels };
+}
+
+/** A gradient codec's step at its trainable copy on the centred tensor: rate + λ_g·MSE. */
+function gradientCodecStep(codec: LearnedCodec, train: NonNullable<LearnedRef['train']>, unit: Float32Array, shape: number[]): void {
+  const x = tf.tensor4d(unit, shape as [number, number, number, number]);
+  // rate + λ_g·MSE, written as MSE + (1/λ_g)·rate so the codec's own step function applies.
+  // At the trainable copy: each encode is one step from where the last one left it.
+  const r = learnedLossAndGrads(codec, train.state.params, x, { lambda: 1 / train.lambda, mode: 'ste' });
+  x.dispose();
+  adamStepShared(train.state, r.grads, train.adam);
+}
+
+/**
+ * Encodes with a learned codec; the tensor is normalised and centred first (see the header),
+ * and a gradient codec's trainable copy takes one step on the centred tensor (the step only
+ * writes the copy: the bytes come from the global parameters either way).
+ */
+export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
+  const codec = learnedCodec(ref.spec);
+  if (!ref.normalize) return codec.compress(ref.params, t);
+  const { unit, scale, means, channels } = normalised(t);
+  if (ref.train) gradientCodecStep(codec, ref.train, unit, t.shape);
   if (ref.passthrough) return createCodec({ name: 'none' }).encode(t);
   const inner = codec.compress(ref.params, { data: unit, shape: t.shape });
   const head = scaledHeaderBytes(channels);
@@ -101,6 +111,18 @@ export function learnedEncode(ref: LearnedRef, t: TensorMsg): Uint8Array {
   means.forEach((m, c) => view.setUint16(4 + 2 * c, floatToHalf(m), true));
   payload.set(inner, head);
   return writeContainer({ codec: 'scaled', shape: t.shape, payload });
+}
+
+/**
+ * The gradient codec's step of {@link learnedEncode} alone, as a `codec.train` task: the same
+ * step on the same centred tensor, so encoding without `train` and then this give the bytes and
+ * the trainable copy that one trained encode gives. An unnormalised ref does not train (nor
+ * does learnedEncode with one).
+ */
+export function gradientCodecTrain(ref: LearnedRef, t: TensorMsg): void {
+  if (ref.train === undefined) throw new Error('codec.train: the codec has no trainable copy');
+  if (!ref.normalize) return;
+  gradientCodecStep(learnedCodec(ref.spec), ref.train, normalised(t).unit, t.shape);
 }
 
 /** Decodes bytes produced by `learnedEncode` with the same global parameters. */
@@ -162,6 +184,8 @@ interface CodecGradTensors {
   dParams: tf.Tensor[];
   /** Empty for a frozen codec. */
   dCodec: tf.Tensor[];
+  /** The part's first output as sent, when asked for (`keepSent`). */
+  sent?: tf.Tensor4D;
 }
 
 /**
@@ -180,6 +204,7 @@ function codecBackwardTensors(
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
+  keepSent = false,
 ): CodecGradTensors {
   const codec = learnedCodec(ref.spec);
   const through = (cp: tf.Tensor[], x: tf.Tensor4D): { xhat: tf.Tensor4D; bits: tf.Scalar; mse: tf.Scalar | null } =>
@@ -192,7 +217,7 @@ function codecBackwardTensors(
     let sent: tf.Tensor4D | undefined;
     const f = (...args: tf.Tensor[]): tf.Scalar => {
       const outs = part.forward(args.slice(0, np), args.slice(np));
-      if (ref.train !== undefined) sent = tf.keep(outs[0] as tf.Tensor4D);
+      if (ref.train !== undefined || keepSent) sent = tf.keep(outs[0] as tf.Tensor4D);
       const terms = outs.map((o, k) => {
         const d = dOutputs[k];
         const value = k === 0 ? through(wire, o as tf.Tensor4D).xhat : o;
@@ -203,20 +228,46 @@ function codecBackwardTensors(
     const g = tf.grads(f)([...p, ...inputs]);
     const train = ref.train;
     const first = sent;
-    if (train === undefined || first === undefined) return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec: [] };
-    const d0 = dOutputs[0] ?? null;
-    const beta = train.distortion ?? 0;
-    const fc = (...cp: tf.Tensor[]): tf.Scalar => {
-      const fr = through(cp, first);
-      const terms: tf.Tensor[] = [tf.mul(fr.bits, train.lambda / first.size), codec.auxLoss(cp)];
-      if (d0 !== null) terms.push(vjpTerm(fr.xhat, d0));
-      if (beta > 0 && fr.mse !== null) terms.push(tf.mul(fr.mse, beta));
-      return tf.addN(terms) as tf.Scalar;
-    };
-    const dCodec = tf.grads(fc)(codec.toTensors(train.state.params));
-    first.dispose();
-    return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec };
+    const kept = keepSent && first !== undefined ? { sent: first } : {};
+    if (train === undefined || first === undefined) return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec: [], ...kept };
+    const dCodec = featureCodecGradTensors(ref, first, dOutputs[0] ?? null);
+    if (!keepSent) first.dispose();
+    return { dInputs: g.slice(np), dParams: g.slice(0, np), dCodec, ...kept };
   });
+}
+
+/**
+ * A feature codec's gradient at its trainable copy, on the part's first output as sent: the task
+ * term linearised at the decoded tensor (Σ x̂·dL/dx̂ with `d0`, the decoded gradient of that
+ * output), λ·bits per element, aux and, when set, the distortion term. Tensors inside the
+ * caller's tidy.
+ */
+function featureCodecGradTensors(ref: LearnedRef, first: tf.Tensor4D, d0: tf.Tensor | null): tf.Tensor[] {
+  const train = ref.train;
+  if (train === undefined) throw new Error('feature codec step: the codec has no trainable copy');
+  const codec = learnedCodec(ref.spec);
+  const beta = train.distortion ?? 0;
+  const fc = (...cp: tf.Tensor[]): tf.Scalar => {
+    const fr = ref.normalize ? scaledForward(codec, cp, first) : { ...codec.forward(cp, first, 'ste'), mse: null };
+    const terms: tf.Tensor[] = [tf.mul(fr.bits, train.lambda / first.size), codec.auxLoss(cp)];
+    if (d0 !== null) terms.push(vjpTerm(fr.xhat, d0));
+    if (beta > 0 && fr.mse !== null) terms.push(tf.mul(fr.mse, beta));
+    return tf.addN(terms) as tf.Scalar;
+  };
+  return tf.grads(fc)(codec.toTensors(train.state.params));
+}
+
+/**
+ * The feature codec's step of {@link partBackwardThroughCodec} alone, as a `codec.train` task:
+ * `sent` is the part's first output as the backward pass computed it (`returnSent`), `d0` the
+ * decoded gradient of that output. Reads back with `await data()`.
+ */
+export async function featureCodecTrainAsync(ref: LearnedRef, sent: tf.Tensor4D, d0: tf.Tensor | null): Promise<void> {
+  const train = ref.train;
+  if (train === undefined) throw new Error('codec.train: the codec has no trainable copy');
+  const dCodec = tf.tidy(() => featureCodecGradTensors(ref, sent, d0));
+  const grads = await readThenFree(() => flattenTensorsAsync(dCodec), dCodec, []);
+  adamStepShared(train.state, grads, train.adam);
 }
 
 /**
@@ -243,22 +294,28 @@ export function partBackwardThroughCodec(
   return { dInputs: r.dInputs, dParams };
 }
 
-/** {@link partBackwardThroughCodec} with the gradients read by `await data()`, in one wait. */
+/**
+ * {@link partBackwardThroughCodec} with the gradients read by `await data()`, in one wait. With
+ * `returnSent` the part's first output as sent comes back too (the caller disposes it), for the
+ * codec's step in a task of its own ({@link featureCodecTrainAsync}).
+ */
 export async function partBackwardThroughCodecAsync(
   part: ModelPart,
   params: Float32Array,
   inputs: tf.Tensor[],
   dOutputs: (tf.Tensor | null)[],
   ref: LearnedRef,
-): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array }> {
-  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref);
+  returnSent = false,
+): Promise<{ dInputs: tf.Tensor[]; dParams: Float32Array; sent?: tf.Tensor4D }> {
+  const r = codecBackwardTensors(part, params, inputs, dOutputs, ref, returnSent);
+  const keep = r.sent === undefined ? r.dInputs : [...r.dInputs, r.sent];
   const [dParams, dCodec] = await readThenFree(
     () => Promise.all([flattenTensorsAsync(r.dParams), flattenTensorsAsync(r.dCodec)]),
     [...r.dParams, ...r.dCodec],
-    r.dInputs,
+    keep,
   );
   if (ref.train !== undefined) adamStepShared(ref.train.state, dCodec, ref.train.adam);
-  return { dInputs: r.dInputs, dParams };
+  return { dInputs: r.dInputs, dParams, ...(r.sent !== undefined ? { sent: r.sent } : {}) };
 }
 
 /** The backend learned-codec coding runs on where the active one cannot read synchronously. */

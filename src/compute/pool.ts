@@ -115,6 +115,10 @@ function transferList(req: PoolRequest, keep: ReadonlySet<ArrayBufferLike>): Arr
     case 'decode':
       add(req.bytes);
       break;
+    case 'codec.train':
+      add(req.tensor.data);
+      add(req.dOutput?.data);
+      break;
     default:
       break;
   }

@@ -55,6 +55,11 @@ export type PoolRequest =
       inputGrads: boolean;
       /** A feature codec the part's first output passes through (trained jointly; frozen when it has no `train`). */
       outputCodec?: LearnedRef;
+      /**
+       * Also return the part's first output as it was sent (last in `outputs`), for the codec's
+       * own step in a `codec.train` task of its own (the part's gradients do not wait for it).
+       */
+      returnSent?: boolean;
     }
   | {
       task: 'part.train';
@@ -77,6 +82,19 @@ export type PoolRequest =
       residual?: Float32Array;
     }
   | { task: 'decode'; bytes: Uint8Array; learned?: LearnedRef }
+  | {
+      /**
+       * One step of a learned codec's trainable copy (`learned.train`), apart from the task that
+       * coded with it. A gradient codec steps on `rate + λ_g·MSE` of the tensor it encoded; a
+       * feature codec on task + λ·rate (+ distortion) of the part's output as sent (`tensor`)
+       * with the decoded gradient of that output (`dOutput`).
+       */
+      task: 'codec.train';
+      role: 'gradient' | 'feature';
+      learned: LearnedRef;
+      tensor: TensorMsg;
+      dOutput?: TensorMsg;
+    }
   | {
       task: 'evaluate';
       model: ModelKey;

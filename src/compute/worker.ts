@@ -18,6 +18,8 @@ import { buildSplitUNet, getPart } from '../model/unet.js';
 import type { ModelPart, PartName, SplitModel } from '../model/types.js';
 import { selectBackend, type BackendPreference } from './backend.js';
 import {
+  featureCodecTrainAsync,
+  gradientCodecTrain,
   learnedDecode,
   learnedDecodeAsync,
   learnedEncode,
@@ -112,17 +114,34 @@ async function run(req: PoolRequest): Promise<PoolResult> {
       const owned = [...inputs, ...dOut.filter((d): d is tf.Tensor => d !== null)];
       const codec = req.outputCodec;
       let dInputs: tf.Tensor[] = [];
+      let sent: tf.Tensor | undefined;
       try {
         const r =
           codec === undefined
             ? await partBackwardAsync(part, req.state.params, inputs, dOut)
-            : await partBackwardThroughCodecAsync(part, req.state.params, inputs, dOut, codec);
+            : await partBackwardThroughCodecAsync(part, req.state.params, inputs, dOut, codec, req.returnSent === true);
         dInputs = r.dInputs;
-        const outputs = req.inputGrads ? await toMsgs(dInputs) : [];
+        sent = 'sent' in r ? (r.sent as tf.Tensor | undefined) : undefined;
+        const outputs = await toMsgs([...(req.inputGrads ? dInputs : []), ...(sent !== undefined ? [sent] : [])]);
         adamStepShared(req.state, r.dParams, req.adam);
         return { outputs };
       } finally {
-        tf.dispose([...owned, ...dInputs]);
+        tf.dispose([...owned, ...dInputs, ...(sent !== undefined ? [sent] : [])]);
+      }
+    }
+    case 'codec.train': {
+      if (req.role === 'gradient') {
+        const t = req.tensor;
+        await withSyncReadback(() => gradientCodecTrain(req.learned, t));
+        return { outputs: [] };
+      }
+      const sent = toTensor(req.tensor) as tf.Tensor4D;
+      const d0 = req.dOutput === undefined ? null : toTensor(req.dOutput);
+      try {
+        await featureCodecTrainAsync(req.learned, sent, d0);
+        return { outputs: [] };
+      } finally {
+        tf.dispose(d0 === null ? [sent] : [sent, d0]);
       }
     }
     case 'part.train': {

@@ -17,7 +17,8 @@
  *     outcome (output tensors/bytes and loss); `net` events are plain.
  *   - blobs (BlobStore): every live buffer (activations, gradients, coded bytes, labels, the
  *     round's packed weights) and the next blob id.
- *   - tasks (TaskRunner): error-feedback residuals (topk memory), the residual job chain (settled),
+ *   - tasks (TaskRunner): error-feedback residuals (topk memory), the residual job chain and the
+ *     codec-step chain (settled: the trainable codec copies' steps are done),
  *     each client's last training loss (loss gates), in-flight job sets (empty once settled).
  *   - world.store (ParamStore): every model part and codec weight vector — global, per-client,
  *     the split server's per-client copies — with Adam's m, v and step count. Pool workers hold

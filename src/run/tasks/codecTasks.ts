@@ -14,7 +14,7 @@ import { CODEC_TRAINING_ENCODE_PASSES } from './taskFlops.js';
 import type { TaskHandler, TaskOutcome, TaskStart } from './types.js';
 
 /** `encode`: a split tensor into container bytes with its slot's codec (gradient codecs train on what they encode). */
-export const encode: TaskHandler = (ctx, _actor, args) => {
+export const encode: TaskHandler = (ctx, actor, args) => {
   const s = ctx.world.scenario;
   const k = args.client ?? -1;
   const inputs = args.inputs ?? [];
@@ -41,10 +41,17 @@ export const encode: TaskHandler = (ctx, _actor, args) => {
     ctx.residualJobs.set(key, job.catch(() => undefined));
     return { flops: ctx.codecFlops(slot, elements, channels), job };
   }
-  const req: PoolRequest =
-    'spec' in codec
-      ? { task: 'encode', codec: { name: 'none' }, learned: codec, tensor: t }
-      : { task: 'encode', codec, tensor: t };
+  let req: PoolRequest;
+  if ('spec' in codec && codec.train !== undefined) {
+    // The gradient codec's step is a task of its own: the bytes come from the global parameters and do not wait for it.
+    const { train: _, ...wire } = codec;
+    const copy: TensorMsg = { data: t.data.slice(), shape: t.shape };
+    req = { task: 'encode', codec: { name: 'none' }, learned: wire, tensor: t };
+    const job = ctx.pool.run(req).then(toBlob);
+    ctx.codecStep(actor, slot, k, Promise.resolve({ task: 'codec.train', role: 'gradient', learned: codec, tensor: copy }));
+    return { flops: CODEC_TRAINING_ENCODE_PASSES * ctx.codecFlops(slot, elements, channels), job };
+  }
+  req = 'spec' in codec ? { task: 'encode', codec: { name: 'none' }, learned: codec, tensor: t } : { task: 'encode', codec, tensor: t };
   return { flops: (trains ? CODEC_TRAINING_ENCODE_PASSES : 1) * ctx.codecFlops(slot, elements, channels), job: ctx.pool.run(req).then(toBlob) };
 };
 

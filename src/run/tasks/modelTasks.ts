@@ -23,11 +23,11 @@ export const feForward: TaskHandler = (ctx, _actor, args) => {
 };
 
 /** `fe.backward`: backprop FE with the decoded gradient; a learned F1 codec in the graph trains here. */
-export const feBackward: TaskHandler = (ctx, _actor, args) => {
+export const feBackward: TaskHandler = (ctx, actor, args) => {
   const { x } = ctx.batch(args.client ?? -1, args.round, args.step);
   const d = (args.inputs ?? []).map((r) => ctx.tensor(r, true));
   // A frozen codec (no trainable copy) is still in the graph: FE learns against what is on the wire.
-  return backward(ctx, args, ctx.world.roles.front, 'F1', [x], d, false);
+  return backward(ctx, actor, args, ctx.world.roles.front, 'F1', [x], d, false);
 };
 
 /** `m.forward`: the server part on the decoded features (not consumed: m.backward needs them). */
@@ -46,19 +46,22 @@ function forward(ctx: TaskContext, args: TaskArgs, name: PartName, x: TensorMsg)
 }
 
 /** `m.backward`: backprop M with the decoded gradient; a learned F2 codec in the graph trains here. */
-export const mBackward: TaskHandler = (ctx, _actor, args) => {
+export const mBackward: TaskHandler = (ctx, actor, args) => {
   const inputs = args.inputs ?? [];
   const f1 = ctx.tensor(inputs[0], true);
   const g2 = ctx.tensor(inputs[1], true);
-  return backward(ctx, args, ctx.world.roles.server, 'F2', [f1], [g2], true);
+  return backward(ctx, actor, args, ctx.world.roles.server, 'F2', [f1], [g2], true);
 };
 
 /**
  * Backprop part `name` of client k's copy on `inputs` with the decoded gradients `dOutputs`,
- * and an Adam step; the slot's learned codec (trainable, or frozen) stays in the graph.
+ * and an Adam step; the slot's learned codec (trainable, or frozen) stays in the graph. A
+ * trainable codec's own step is a task of its own (TaskContext.codecStep) on the part's output
+ * as sent, which the backward pass returns: the part's gradients do not wait for it.
  */
 function backward(
   ctx: TaskContext,
+  actor: string,
   args: TaskArgs,
   name: PartName,
   slot: 'F1' | 'F2',
@@ -68,7 +71,8 @@ function backward(
 ): TaskStart {
   const k = args.client ?? -1;
   const part = ctx.part(name);
-  const codec = ctx.codecOf(slot, ctx.trainerIn(slot, k, args.round));
+  const trainer = ctx.trainerIn(slot, k, args.round);
+  const codec = ctx.codecOf(slot, trainer);
   const req: PoolRequest = {
     task: 'part.backward',
     model: ctx.modelKey,
@@ -82,7 +86,19 @@ function backward(
   };
   const d = dOutputs[0];
   const codecCost = 'spec' in codec ? CODEC_IN_BACKWARD_PASSES * ctx.codecFlops(slot, d?.data.length ?? 0, d?.shape[3] ?? 1) : 0;
-  return { flops: backwardFlops(part, inputs[0]?.shape[0] ?? 0, codecCost), job: ctx.pooled(req) };
+  const flops = backwardFlops(part, inputs[0]?.shape[0] ?? 0, codecCost);
+  if (!('spec' in codec) || codec.train === undefined || trainer === undefined) return { flops, job: ctx.pooled(req) };
+  const { train: _, ...wire } = codec;
+  const d0: TensorMsg | undefined = d === undefined ? undefined : { data: d.data.slice(), shape: d.shape };
+  const run = ctx.pool.run({ ...req, outputCodec: wire, returnSent: true });
+  ctx.codecStep(
+    actor,
+    slot,
+    trainer,
+    run.then((r) => ({ task: 'codec.train', role: 'feature', learned: codec, tensor: r.outputs[r.outputs.length - 1] as TensorMsg, ...(d0 ? { dOutput: d0 } : {}) })),
+  );
+  const job = run.then((r) => ({ outputs: r.outputs.slice(0, -1).map((o): Blob => ({ kind: 'tensor', data: o.data, shape: o.shape })) }));
+  return { flops, job };
 }
 
 /** `be.train` (U-shaped client) and `s.train` (label-sharing server): the part that computes the loss. */

@@ -47,6 +47,10 @@ export class TaskContext {
   readonly losses = new Map<number, { round: number; step: number; loss: number }>();
   /** Pool jobs still running, by the actor whose model state they may write. */
   private readonly inflight = new Map<string, Set<Promise<unknown>>>();
+  /** The last step of each trainable codec copy, by state key: the next waits for it, so steps apply in virtual order. */
+  readonly codecSteps = new Map<string, Promise<unknown>>();
+  /** The first codec step that failed: the actor's next state read throws it (nothing lost in silence). */
+  private codecStepError: unknown = null;
 
   constructor(
     readonly world: World,
@@ -181,7 +185,32 @@ export class TaskContext {
    */
   afterJobsOf(actor: string, work: () => TaskOutcome): Promise<TaskOutcome> {
     const running = [...(this.inflight.get(actor) ?? [])];
-    return running.length === 0 ? Promise.resolve().then(work) : Promise.allSettled(running).then(work);
+    const checked = (): TaskOutcome => {
+      if (this.codecStepError !== null) throw this.codecStepError;
+      return work();
+    };
+    return running.length === 0 ? Promise.resolve().then(checked) : Promise.allSettled(running).then(checked);
+  }
+
+  /**
+   * A trainable codec copy's step as a pool task of its own (`codec.train`), so the task that
+   * coded with the codec does not wait for it: it runs once `request` is ready and the copy's
+   * previous step is done, and the actor's later state reads ({@link afterJobsOf}), checkpoints
+   * included, wait for it.
+   */
+  codecStep(actor: string, slot: CodecSlot, trainer: number, request: Promise<PoolRequest>): void {
+    const key = stateKey(trainer, `codec/${slot}`, this.world.scenario.protocol.variant);
+    const before = this.codecSteps.get(key) ?? Promise.resolve();
+    const job = Promise.all([before, request]).then(([, req]) => this.pool.run(req));
+    const done = job.then(
+      (): TaskOutcome => ({ outputs: [] }),
+      (err: unknown): TaskOutcome => {
+        this.codecStepError ??= err;
+        return { outputs: [] };
+      },
+    );
+    this.codecSteps.set(key, done);
+    this.track(actor, done);
   }
 
   /** The error-feedback residual `key`, zeros at first (shared memory, updated in place by the pool). */
