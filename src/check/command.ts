@@ -50,8 +50,11 @@ Options:
   --set a.b=value   override a scenario field (repeatable), e.g. --set protocol.variant=sflv2
   --pin             check the scenario as given, not its neighbourhood
   --real-compute    run the real simulation (tfjs, a tiny model) instead of the stand-in; slow:
-                    a few runs with generated seeds, dropout, crashes and stragglers, judged
-                    from their traffic logs (not shrunk)
+                    a few runs, each with a generated seed, dropout, crashes and stragglers of
+                    the simulator's own, plus a fault schedule drawn as above (message delay,
+                    loss, duplication, crash and rejoin, stragglers, split-server restarts);
+                    judged from their traffic logs; a failure prints the schedule as drawn
+                    (not shrunk)
   -h, --help        this text
 `;
 

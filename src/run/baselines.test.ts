@@ -233,7 +233,7 @@ describe('ayad (Ayad et al. 2021)', { timeout: 120_000 }, () => {
     expect(v2.result.summary.rounds.map((r) => r.participants)).toEqual([2]);
   });
 
-  it("splitwire check's properties hold on a real ayad run with dropout, crashes and stragglers", async () => {
+  it("splitwire check's properties hold on a real ayad run with dropout, crashes, stragglers and a generated fault schedule", async () => {
     // Threshold 1.22 on the check's tiny model: most batches skip their gradients, some send them.
     const s = await loadScenario('scenarios/quickstart.yaml', ['protocol.clients=3', 'codec.name=ayad', 'codec.latent=4', 'codec.lossThreshold=1.22'].map(parseOverride));
     const results = await checkRealCompute(s, { runs: 1, seed: 0 });

@@ -63,7 +63,7 @@ describe('faults in a simulated run (the checker’s fault plan, applied by the 
     expect(timeline.some((x) => x.actor === 'client-1' && x.task === 'fe.backward' && x.round === 1)).toBe(true);
   });
 
-  it('message faults: a delay arrives late, a reliable drop costs one retransmission timeout, a duplicate is a second line and buffer', async () => {
+  it('message faults: a delay arrives late, a reliable drop costs one retransmission timeout, a duplicate is a second line (marked `copy`) and buffer', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitwire-msgfaults-'));
     const r = await runScenario(tiny(), {
       outDir: dir,
@@ -92,6 +92,9 @@ describe('faults in a simulated run (the checker’s fault plan, applied by the 
     expect((resent?.recvTime as number) - (resent?.sendTime as number)).toBeGreaterThan(0.2);
     const copies = one('weights.up', 'client-1', 1, -1);
     expect(copies).toHaveLength(2);
+    // The log tells the network's copy from a second send: only the copy carries `copy`.
+    expect(copies.map((x) => x.copy)).toEqual([undefined, 1]);
+    expect(records.filter((x) => x.copy !== undefined)).toHaveLength(1);
     expect((copies[1]?.recvTime as number) - (copies[0]?.recvTime as number)).toBeGreaterThanOrEqual(0.5);
     // Every buffer handed to the network is in the log, the copy included.
     const byKind: Record<string, number> = {};

@@ -135,6 +135,7 @@ export class MessageNetwork {
       recvTime: dropped ? null : arrival,
       retransmissions: d.retransmissions,
       dropped,
+      ...(m.faulted !== null && m.faulted.copy > 0 ? { copy: m.faulted.copy } : {}),
     };
     this.logWaiting.set(record.seq, record);
     // Bounded by the records waiting: each pass writes one.

@@ -21,6 +21,8 @@ export interface TrafficRecord {
   recvTime: number | null;
   retransmissions: number;
   dropped: boolean;
+  /** 1 on the second copy of a message the network duplicated (a fault schedule's `duplicate`); absent on what a sender sent. */
+  copy?: number;
 }
 
 /** `,"runId":"…"}` plus newline: the end of every line of a run's logs. */
@@ -28,13 +30,13 @@ function lineEnd(runId: string | undefined): string {
   return runId === undefined ? '}\n' : `,"runId":${JSON.stringify(runId)}}\n`;
 }
 
-/** Field order of a line: fixed, so that equal runs give byte-identical logs. */
+/** Field order of a line: fixed, so that equal runs give byte-identical logs (`copy` only on a duplicate's copy, so runs without faults keep their bytes). */
 function line(r: TrafficRecord, end: string): string {
   return `{"seq":${r.seq},"round":${r.round},"step":${r.step},"src":${JSON.stringify(r.src)},"dst":${JSON.stringify(
     r.dst,
   )},"kind":"${r.kind}","codec":${JSON.stringify(r.codec)},"rawBytes":${r.rawBytes},"wireBytes":${r.wireBytes},"sendTime":${
     r.sendTime
-  },"recvTime":${r.recvTime === null ? 'null' : r.recvTime},"retransmissions":${r.retransmissions},"dropped":${r.dropped}${end}`;
+  },"recvTime":${r.recvTime === null ? 'null' : r.recvTime},"retransmissions":${r.retransmissions},"dropped":${r.dropped}${r.copy ? `,"copy":${r.copy}` : ''}${end}`;
 }
 
 /** An NDJSON file written in chunks as lines come (a failed run keeps what it wrote). */
