@@ -27,6 +27,8 @@ interface Stash {
   labels: BlobRef | null;
   /** The batch's backward pass has started: further copies of its messages are duplicates. */
   backward: boolean;
+  /** The batch's features were taken (decoding or decoded): a further copy is a duplicate. */
+  features?: boolean;
   /** The client gave up on the batch (`abandon`): no task on it starts, no reply goes back. */
   abandoned?: boolean;
 }
@@ -97,12 +99,14 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
     switch (msg.kind) {
       case 'features.s1': {
         const old = stash[k];
-        if (old !== undefined && old.step === msg.step && old.backward) {
-          releaseAll(msg.blob); // a copy of features whose batch is already trained
+        if (old !== undefined && old.step === msg.step && (old.backward || old.features === true)) {
+          // A copy of features already taken: decoding it again would free the decoded tensor the
+          // batch's gradient needs, and a gradient arriving meanwhile would find none.
+          releaseAll(msg.blob);
           break;
         }
         if (old !== undefined) releaseAll(old.f1hat, old.step === msg.step ? null : old.labels);
-        stash[k] = { step: msg.step, f1hat: null, labels: old?.step === msg.step ? old.labels : null, backward: false };
+        stash[k] = { step: msg.step, f1hat: null, labels: old?.step === msg.step ? old.labels : null, backward: false, features: true };
         run('decode', k, msg.step, 'fwd', { slot: 'F1', inputs: [msg.blob] });
         if (ctx.variant === 'sflv2') armTurnTimer(ctx, effects, round, (patch.turnEpoch = ctx.turnEpoch + 1));
         break;
@@ -198,7 +202,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
               releaseAll(out);
               break;
             }
-            releaseAll(s.f1hat); // a duplicate's decode replaces the first one's
+            releaseAll(s.f1hat); // defensive: one decode of a batch's features runs at a time
             const train = ctx.topology !== 'u-shaped' && s.labels !== null;
             stash[p.client] = { ...s, f1hat: out ?? null, backward: train };
             if (ctx.topology === 'u-shaped') run('m.forward', p.client, p.step, 'fwd', { inputs: [out] });

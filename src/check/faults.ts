@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import type { MessageKind } from '../protocol/messages.js';
 import { formatVariation } from './neighbourhood.js';
-import { nominalRoundS } from './settings.js';
+import { featuresToGradientS, nominalRoundS } from './settings.js';
 import { isDatagram } from './transport.js';
 import type { CheckSettings, CrashFault, Direction, FaultSchedule, MessageFault, StraggleFault } from './types.js';
 
@@ -81,10 +81,22 @@ function delayArb(settings: CheckSettings, generator: Generator = 'uniform'): fc
   return fc.oneof(...sizes, { weight: 3, arbitrary: boundaryArb(settings) });
 }
 
-/** A delay near a boundary where the protocol's reaction flips: ± a few ms around a timeout, a deadline or a task's length. */
+/**
+ * A delay near a boundary where the protocol's reaction flips: ± a few ms around a timeout, a
+ * deadline, a task's length, or a step's round trip (a copy of a message racing its own reply).
+ */
 function boundaryArb(settings: CheckSettings): fc.Arbitrary<number> {
   const round = nominalRoundS(settings);
-  const edges = [settings.stepTimeoutS, settings.turnTimeoutS, settings.roundDeadlineS - round / 2, settings.roundDeadlineS, settings.clientTaskS, settings.serverTaskS, 3 * settings.clientTaskS];
+  const edges = [
+    settings.stepTimeoutS,
+    settings.turnTimeoutS,
+    settings.roundDeadlineS - round / 2,
+    settings.roundDeadlineS,
+    settings.clientTaskS,
+    settings.serverTaskS,
+    3 * settings.clientTaskS,
+    featuresToGradientS(settings),
+  ];
   return fc
     .tuple(fc.constantFrom(...edges), fc.integer({ min: -30, max: 30 }))
     .map(([edge, ms]) => Math.max(0, Math.round(edge * 1000) + ms) / 1000);

@@ -22,10 +22,51 @@ function batchGroups(t: Trace): Map<string, BatchRecord[]> {
   return groups;
 }
 
+/**
+ * U-shaped SFLV1: the first gradients.s2 of a batch the split server holds (it ran M forward on
+ * the batch's features) starts its backward pass, unless the server had a reason to drop it: a
+ * skipped notice, a late message, a newer batch of that client or its abandon notice first, or a
+ * restart since. (SFLV2 is left out: a turn that lapses with nobody waiting leaves no record.)
+ * Null when it holds.
+ */
+function droppedHeldGradient(t: Trace): string | null {
+  if (t.settings.topology !== 'u-shaped' || t.settings.variant !== 'sflv1') return null;
+  const entry = new Map(t.traffic.map((e) => [e.seq, e]));
+  const toServer = t.deliveries.flatMap((d) => {
+    const e = entry.get(d.seq);
+    return d.to === 'server' && e !== undefined ? [{ d, e }] : [];
+  });
+  const seen = new Set<string>();
+  for (const { d, e } of toServer) {
+    if (e.kind !== 'gradients.s2') continue;
+    const batch = `${e.src}/${e.round}/${e.step}`;
+    if (seen.has(batch)) continue; // a later copy: the first one decides
+    seen.add(batch);
+    if (d.late || d.computes > 0 || e.tags.includes('skip')) continue;
+    const k = Number(e.src.slice('client-'.length));
+    const forward = t.tasks.find((x) => x.actor === 'server' && x.task === 'm.forward' && x.client === k && x.round === e.round && x.step === e.step && x.time <= d.time);
+    if (forward === undefined) continue;
+    const moved = toServer.some(
+      (o) =>
+        o.d.index < d.index &&
+        o.e.src === e.src &&
+        o.e.round === e.round &&
+        ((o.e.kind === 'features.s1' && o.e.step > e.step) || (o.e.kind === 'control' && o.e.op === 'abandon' && o.e.step >= e.step)),
+    );
+    if (moved) continue;
+    if (t.tasks.some((x) => x.actor === 'server' && x.inc !== forward.inc && x.time >= forward.time)) continue; // restarted since
+    return `the split server dropped the gradients.s2 of ${e.src} round ${e.round} batch ${e.step} at t=${d.time} although it held the batch (M forward at t=${forward.time}): its work was lost`;
+  }
+  return null;
+}
+
 export const makesProgress: ProtocolProperty = {
   name: 'makes-progress',
-  description: "every batch a client starts is trained, or skipped by its step timer while a reply was missing; a round's batches run 0, 1, 2, … once each; a client that loaded a round finishes it unless a crash or newer weights interrupt",
+  description:
+    "every batch a client starts is trained, or skipped by its step timer while a reply was missing; a round's batches run 0, 1, 2, … once each; a client that loaded a round finishes it unless a crash or newer weights interrupt; the split server does not drop the gradient of a batch it holds",
   check(t) {
+    const dropped = droppedHeldGradient(t);
+    if (dropped !== null) return dropped;
     for (const b of t.batches) {
       const where = `client-${b.client} round ${b.round} batch ${b.step}`;
       if (b.end === 'lost') return `${where} ended at t=${b.endTime} neither trained nor timed out: its work was lost`;
@@ -112,7 +153,8 @@ export const turnsAreExclusive: ProtocolProperty = {
     }
     for (const task of t.tasks) {
       if (task.actor !== 'server' || !ON_M.has(task.task)) continue;
-      const holder = (byRound.get(`${task.inc}/${task.round}`) ?? []).filter((x) => x.time <= task.time).at(-1);
+      // In event order, not time: a task started in the same instant as, but before, a turn.done is the old holder's.
+      const holder = (byRound.get(`${task.inc}/${task.round}`) ?? []).filter((x) => x.index <= task.index).at(-1);
       if (holder === undefined || holder.client !== task.client) return `${describe(task)} while ${holder === undefined ? 'nobody' : `client-${holder.client}`} held the turn`;
     }
     return null;

@@ -121,6 +121,19 @@ const keepsIgnoredCopies: PlantedBug = {
   },
 };
 
+const redecodesDuplicateFeatures: PlantedBug = {
+  name: 'redecodes-duplicate-features',
+  description: 'the split server decodes a copy of features it already took again, freeing the decoded tensor the batch’s gradient needs (the bug the real-compute check found)',
+  caughtBy: 'makes-progress',
+  serverReact: (ctx, event) => {
+    if (event.type !== 'message' || event.msg.kind !== 'features.s1') return serverReact(ctx, event);
+    const k = clientIndex(event.from);
+    const s = ctx.stash[k];
+    if (s === undefined || s.features !== true || s.backward) return serverReact(ctx, event);
+    return serverReact({ ...ctx, stash: { ...ctx.stash, [k]: { ...s, features: false } } }, event);
+  },
+};
+
 /** A FIFO link that resends a lost packet without counting the resent bytes (on the wire, in the message, in its counters). */
 class LinkForgettingResentBytes extends Link {
   protected override resentWireBytes(_packetBytes: number): number {
@@ -146,4 +159,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   servesWhoeverSends,
   keepsIgnoredCopies,
   forgetsResentBytes,
+  redecodesDuplicateFeatures,
 ];

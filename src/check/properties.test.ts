@@ -13,8 +13,9 @@ import {
   noDoubleApply,
   terminatesByDeadline,
 } from './properties.js';
+import { turnsAreExclusive } from './lifecycleProperties.js';
 import { checkSettingsFromScenario } from './settings.js';
-import type { CheckSettings, Trace } from './types.js';
+import type { CheckSettings, FaultSchedule, Trace } from './types.js';
 import { runSchedule } from './world.js';
 
 async function settings(...sets: string[]): Promise<CheckSettings> {
@@ -134,5 +135,25 @@ describe('each property can fail: it rejects a tampered trace', () => {
     // Abandoned after the task ran: nothing late was used.
     const later = { ...notice, sendTime: user.time + 1 };
     expect(lateReplyNeverApplied.check({ ...t, traffic: [...t.traffic, later] }, same(t))).toBeNull();
+  });
+});
+
+describe('same-instant events are judged in event order', () => {
+  it('turns-are-exclusive: a decode started for the holder in the instant its turn.done then passes the turn is the holder’s (found at 1,000 runs, seed 7)', async () => {
+    // SFLV2: client-0's last batch is delayed to land with its own abandon and turn.done, all at one instant.
+    const schedule: FaultSchedule = {
+      ...noFaults(),
+      messages: [{ kind: 'features.s1', client: 0, dir: 'up', round: 0, step: 7, fault: 'delay', delayS: 60.025 }],
+      variation: { networkMode: null, loss: 0, variant: 'sflv2', topology: null, aggregateFirst: null },
+    };
+    const t = runSchedule(await settings(), schedule);
+    const decode = t.tasks.find((x) => x.actor === 'server' && x.task === 'decode' && x.client === 0 && x.round === 0 && x.step === 7);
+    const next = t.turns.find((x) => x.round === 0 && x.client === 1);
+    expect(decode?.time).toBe(next?.time);
+    expect(decode?.index).toBeLessThan(next?.index as number);
+    expect(turnsAreExclusive.check(t, () => t)).toBeNull();
+    // The same trace with the turn given one event earlier: the decode was served off-turn.
+    const early = { ...t, turns: t.turns.map((x) => (x === next ? { ...x, index: (decode?.index as number) - 1 } : x)) };
+    expect(turnsAreExclusive.check(early, () => early)).toMatch(/the server ran decode for client-0 \(round 0, batch 7\).* while client-1 held the turn/);
   });
 });

@@ -69,8 +69,8 @@ describe('--real-compute: the properties on the real simulation (tfjs, tiny mode
     };
     const t = await runReal(s, faults);
     expect(t.traffic.filter((m) => m.copy === 1).map((m) => m.kind)).toEqual(['gradients.s1', 'features.s1', 'weights.up']);
-    // The server serves the copy of the features again (its forward pass changes no state); the client uses one reply.
-    expect(t.traffic.filter((m) => m.kind === 'features.s2' && m.dst === 'client-0' && m.round === 0 && m.step === 1)).toHaveLength(2);
+    // The server takes a batch's features once: a copy gets no second answer.
+    expect(t.traffic.filter((m) => m.kind === 'features.s2' && m.dst === 'client-0' && m.round === 0 && m.step === 1)).toHaveLength(1);
     for (const name of Object.keys(REAL_PROPERTIES).filter((n) => n !== 'deterministic')) expect(`${name}: ${await judge(name, t)}`).toBe(`${name}: null`);
 
     const unmarked = (kind: string): RealTrace => ({ ...t, traffic: t.traffic.map((m) => (m.copy === 1 && m.kind === kind ? { ...m, copy: undefined } : m)) });

@@ -67,6 +67,17 @@ export function nominalRoundS(settings: CheckSettings): number {
   return steps * perStep * serial + 3 * settings.clientTaskS + 2 * settings.federatorTaskS;
 }
 
+/**
+ * Virtual seconds from a batch's features reaching the split server to its gradient coming back
+ * (u-shaped: decode, M forward, encode; down; the client's decode, BE step and encode; up), fastest
+ * client: the window in which a copy of the features races the batch's own gradient.
+ */
+export function featuresToGradientS(settings: CheckSettings): number {
+  const trip = (l: { latencyMs: number; bandwidthMbps: number }): number => l.latencyMs / 1000 + (settings.tensorBytes * 8) / (l.bandwidthMbps * 1e6);
+  const network = Math.min(...settings.links.map((l) => trip(l.uplink) + trip(l.downlink)));
+  return 3 * settings.serverTaskS + 3 * settings.clientTaskS + network;
+}
+
 /** Slack after the deadline within which a round must be complete: FedAvg, M's FedAvg, two backbone hops (1 ms each at most). */
 export function closeSlackS(settings: CheckSettings): number {
   return settings.federatorTaskS + settings.serverTaskS + 2 * (settings.backbone.latencyMs / 1000 + 0.001);

@@ -196,6 +196,8 @@ export interface TurnRecord {
   round: number;
   client: number;
   time: number;
+  /** Position in the run's event order (as TaskRecord.index): same-instant events keep their order. */
+  index: number;
   inc: number;
   /** round.start (first turn of a round), turn.done of client k, the turn timer, or something else. */
   cause: { type: 'round.start' } | { type: 'turn.done'; client: number } | { type: 'timer'; epoch: number } | { type: 'other'; what: string };

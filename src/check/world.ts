@@ -381,7 +381,7 @@ export class ProtocolWorld {
     else if (cause.type === 'message' && cause.msg.kind === 'control' && cause.msg.control.op === 'turn.done') c = { type: 'turn.done', client: clientIndex(cause.from) };
     else if (cause.type === 'timer' && cause.name === 'turn') c = { type: 'timer', epoch: cause.step };
     else c = { type: 'other', what: cause.type === 'message' ? `a ${cause.msg.kind} message` : cause.type };
-    this.trace.turns.push({ round, client, time: this.now, inc: slot.inc, cause: c });
+    this.trace.turns.push({ round, client, time: this.now, index: this.events, inc: slot.inc, cause: c });
   }
 }
 

@@ -102,4 +102,29 @@ describe('faults in a simulated run (the checker’s fault plan, applied by the 
     expect(byKind).toEqual(r.sentBufferBytes);
     expect(r.summary.rounds.map((x) => x.participants)).toEqual([2, 2]);
   });
+
+  it('a copy of a batch’s features racing its gradient costs nothing: the batch trains (the bug the real-compute check found)', async () => {
+    const run = async (faults: Parameters<typeof runScenario>[1]['faults']): Promise<{ traffic: TrafficRecord[]; timeline: TimelineLine[] }> => {
+      const dir = mkdtempSync(join(tmpdir(), 'splitwire-race-'));
+      await runScenario(tiny(), { outDir: dir, inProcessActors: true, ...(faults ? { faults } : {}) });
+      const lines = (f: string): string[] => readFileSync(join(dir, f), 'utf8').trim().split('\n');
+      return { traffic: lines('traffic.ndjson').map((l) => JSON.parse(l) as TrafficRecord), timeline: lines('timeline.ndjson').map((l) => JSON.parse(l) as TimelineLine) };
+    };
+    const at = (t: TrafficRecord[], kind: string): number => t.find((x) => x.kind === kind && x.src === 'client-0' && x.round === 0 && x.step === 0)?.recvTime as number;
+    const clean = await run(undefined);
+    const decode = clean.timeline.find((x) => x.actor === 'server' && x.task === 'decode' && x.round === 0 && x.step === 0);
+    // The copy lands after the first copy was decoded, a hair before the batch's gradient: its decode is still running when the gradient comes.
+    const delayS = at(clean.traffic, 'gradients.s2') - at(clean.traffic, 'features.s1') - 1e-4;
+    expect(delayS).toBeGreaterThan((decode?.end as number) - (decode?.start as number));
+    const raced = await run({
+      messages: [{ kind: 'features.s1', client: 0, dir: 'up', round: 0, step: 0, fault: 'duplicate', delayS }],
+      stragglers: [],
+      crashes: [],
+      serverRestarts: [],
+    });
+    const copies = raced.traffic.filter((x) => x.kind === 'features.s1' && x.src === 'client-0' && x.round === 0 && x.step === 0);
+    expect(copies.map((x) => x.copy)).toEqual([undefined, 1]);
+    const trained = (tl: TimelineLine[]): string[] => tl.filter((x) => x.round === 0 && x.step === 0 && (x.task === 'm.backward' || x.task === 'fe.backward')).map((x) => `${x.actor} ${x.task}`);
+    expect(trained(raced.timeline)).toEqual(trained(clean.timeline));
+  });
 });
