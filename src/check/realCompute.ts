@@ -25,8 +25,8 @@ import { PROPERTIES } from './properties.js';
 import { checkSettingsFromScenario } from './settings.js';
 import type { FaultSchedule } from './types.js';
 
-/** Runs of `--real-compute` unless `--runs` says otherwise. */
-export const DEFAULT_REAL_RUNS = 2;
+/** Runs of `--real-compute` unless `--runs` says otherwise: enough that the default seed draws message faults and crashes (2 drew none). */
+export const DEFAULT_REAL_RUNS = 6;
 
 /** What fast-check varies in a real run: the simulator's own fault knobs. */
 export interface RealFaults {
