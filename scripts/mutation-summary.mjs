@@ -37,5 +37,5 @@ console.log('| file | killed | timed out | survived | no coverage | score (detec
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [name, c] of rows) console.log(line(name, c));
 console.log(line('**all**', total));
-if (total.other > 0) console.log(`\n${total.other} mutants with another status (compile or runtime errors) left out of the scores.`);
+if (total.other > 0) console.log(`\n${total.other} mutants with another status (ignored as static, compile or runtime errors) left out of the scores.`);
 if (listSurvivors) console.log(`\n${left.join('\n')}`);
