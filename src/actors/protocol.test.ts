@@ -185,3 +185,58 @@ describe('weight deltas', () => {
     expect(downs(second)).toEqual([['client-0', 21], ['client-1', 20], ['client-2', 21]]);
   });
 });
+
+describe('codec sync (learned codecs: codec.up with the update in a sync round, codec.down to clients behind)', () => {
+  it('takes an update whole only with its codec.up, frees half updates, averages codecs after weights, and sends each client the codec form it lacks', () => {
+    const specs: ActorSpec[] = [
+      { id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 3, roundDeadlineS: 1000, seed: 1, codecSync: [true, false, true] } },
+    ];
+    const host = new ActorHost();
+    host.init(specs);
+    const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
+    const msg = (k: number, kind: 'weights.up' | 'codec.up', round: number, id: number): { to: string; event: ActorEvent } => ({
+      to: 'federator',
+      event: { type: 'message', from: `client-${k}`, msg: kind === 'weights.up' ? { kind, round, blob: blob(id), samples: 5 + k } : { kind, round, blob: blob(id) } },
+    });
+    const done = (taskId: number, task: 'global.pack' | 'aggregate', outputs: BlobRef[]): { to: string; event: ActorEvent } => ({ to: 'federator', event: { type: 'compute.done', taskId, task, outputs } });
+    const aggregated = (round: number): { to: string; event: ActorEvent } => ({ to: 'federator', event: { type: 'message', from: 'server', msg: { kind: 'control', round, control: { op: 'aggregated' } } } });
+    const downs = (effects: Effect[]): string[] =>
+      effects.flatMap((e) => (e.type === 'send' && (e.msg.kind === 'weights.down' || e.msg.kind === 'codec.down') ? [`${e.to} ${e.msg.kind} ${e.msg.blob.id}${e.msg.kind === 'weights.down' && e.msg.codec ? ' +codec' : ''}`] : []));
+    const task = (effects: Effect[]): Extract<Effect, { type: 'compute' }> | undefined => effects.find((e): e is Extract<Effect, { type: 'compute' }> => e.type === 'compute');
+
+    host.deliver([{ to: 'federator', event: { type: 'start' } }]);
+    // Round 0: everyone holds the seed's codecs (version 0): weights only.
+    expect(downs(host.deliver([done(1, 'global.pack', [blob(1)])]))).toEqual(['client-0 weights.down 1', 'client-1 weights.down 1', 'client-2 weights.down 1']);
+    // A sync round: client 0's codec.up first (it waits for its weights), client 2's after; client 1 sends weights only.
+    expect(host.deliver([msg(0, 'codec.up', 0, 30)])).toEqual([]);
+    expect(host.deliver([msg(0, 'weights.up', 0, 10), msg(1, 'weights.up', 0, 11), msg(2, 'weights.up', 0, 12)])).toEqual([]);
+    // A second codec.up of client 0 is nobody's: freed.
+    expect(host.deliver([msg(0, 'codec.up', 0, 31)])).toEqual([{ type: 'release', blobs: [31] }]);
+    const closing = host.deliver([msg(2, 'codec.up', 0, 32), { to: 'federator', event: { type: 'timer', name: 'deadline', round: 0, step: -1 } }]);
+    // Client 1's half update (weights without codecs) is freed, not averaged; codecs come after all weights.
+    expect(closing.filter((e) => e.type === 'release')).toEqual([{ type: 'release', blobs: [11] }]);
+    const agg = task(closing);
+    expect(agg?.task).toBe('aggregate');
+    expect(agg?.args.inputs?.map((b) => b.id)).toEqual([10, 12, 30, 32]);
+    expect(agg?.args.participants).toEqual([0, 2]);
+    expect(agg?.args.samples).toEqual([5, 7]);
+    host.deliver([done(2, 'aggregate', [])]);
+    const next = host.deliver([aggregated(0)]);
+    expect(next.filter((e) => e.type === 'round.complete')).toEqual([{ type: 'round.complete', round: 0, participants: [0, 2], samples: [5, 7] }]);
+    // Round 1 (no sync): codecs moved to version 1; every client holds version 0, one behind: the delta (42), not the full form (41).
+    expect(downs(host.deliver([done(3, 'global.pack', [blob(40), blob(41), blob(42)])]))).toEqual([
+      'client-0 codec.down 42', 'client-0 weights.down 40 +codec',
+      'client-1 codec.down 42', 'client-1 weights.down 40 +codec',
+      'client-2 codec.down 42', 'client-2 weights.down 40 +codec',
+    ]);
+    // Not a sync round: weights alone make an update, a codec.up is nobody's.
+    expect(host.deliver([msg(1, 'codec.up', 1, 50)])).toEqual([{ type: 'release', blobs: [50] }]);
+    const r1 = host.deliver([msg(0, 'weights.up', 1, 51), msg(1, 'weights.up', 1, 52), msg(2, 'weights.up', 1, 53)]);
+    expect(task(r1)?.args.inputs?.map((b) => b.id)).toEqual([51, 52, 53]);
+    host.deliver([done(4, 'aggregate', [])]);
+    host.deliver([aggregated(1)]);
+    // Round 2: everyone holds version 1, the current one: no codec.down, even when the pack offers codecs.
+    expect(downs(host.deliver([done(5, 'global.pack', [blob(60), blob(61), blob(62)])]))).toEqual(['client-0 weights.down 60', 'client-1 weights.down 60', 'client-2 weights.down 60']);
+  });
+});
+
