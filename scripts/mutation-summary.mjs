@@ -1,14 +1,44 @@
 #!/usr/bin/env node
 // Summarises a Stryker JSON report (`npm run mutate` writes reports/mutation/mutation.json):
 // per file, mutants by status and the score (killed + timed out over all, and over those with
-// coverage), then every survivor and uncovered mutant as `file:line mutator: original -> replacement`.
-// Usage: node scripts/mutation-summary.mjs [reports/mutation/mutation.json] [--survivors]
+// coverage). With --triage, every survivor and uncovered mutant is sorted by the rules below
+// (equivalent / unit-level / a gap in the checker's world / a gap in its properties) and listed
+// as markdown (docs/mutation-survivors.md is this output).
+// Usage: node scripts/mutation-summary.mjs [reports/mutation/mutation.json] [--triage]
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--')) ?? 'reports/mutation/mutation.json';
-const listSurvivors = args.includes('--survivors');
+const triage = args.includes('--triage');
 const report = JSON.parse(readFileSync(file, 'utf8'));
+
+/**
+ * Triage rules, first match wins (a line's text and the mutator decide, so the triage is
+ * reproducible; the rules are coarse, and a `property gap` is a candidate until looked at):
+ * - `equivalent`: no world can tell the mutant from the original;
+ * - `unit`: not observable by a protocol property (the link's loss draws and their costs, traces,
+ *   Gilbert–Elliott bursts, argument checks no caller violates): the module's own tests
+ *   (src/sim/link.test.ts, lossModel.test.ts) are its killers, and are not among the checker's;
+ * - `world gap`: behaviour the checker's stand-in world does not have (learned-codec sync and
+ *   weight deltas, loss gates, codec slot names and round-level fields it does not read): the
+ *   world needs extending, then the properties judge it;
+ * - `property gap`: reachable by `check`, and no property tells.
+ */
+const RULES = [
+  ['equivalent', 'task ids only need to be distinct (nextTaskId ± 1, taskId += / -= 1)', (m, src) => /nextTaskId [+-] 1|taskId [+-]= 1|next\(context\)/.test(src) && /Arithmetic|Assignment/.test(m.mutatorName)],
+  ['equivalent', 'initial context arrays, overwritten before first read', (m, src) => m.mutatorName === 'ArrayDeclaration' && /^(selected|received|reported|turnQueue|lastEffects): \[\],?$/.test(src)],
+  ['world gap', 'learned-codec sync (codec.up / codec.down, codec versions) and weight deltas', (_m, src) => /codec|Codec|weightDelta|reported|deltas/.test(src)],
+  ['world gap', 'loss gates (skipped notices) and the loss they read', (_m, src) => /isSkipped|SKIPPED|lastLoss/.test(src)],
+  ['world gap', 'codec slot names and round-level step fields the stand-in does not read', (m, src) => (/slot: '/.test(src) && m.mutatorName === 'StringLiteral') || (/step: -1/.test(src) && m.mutatorName === 'UnaryOperator')],
+  ['unit', 'link traces, Gilbert–Elliott bursts and argument checks', (_m, src, f) => f.endsWith('link.ts') && /trace|Trace|burst|carry|level|throw new Error|Number\.is|bytes < 0|wireBytesOf|packetCount|field = /.test(src)],
+  ['unit', 'loss draws and their costs (the link stays self-consistent whatever it draws; link.test.ts tests the rates)', (_m, _src, f, line) => f.endsWith('link.ts') && line >= 264 && line <= 296],
+];
+
+function categorise(m, src, f) {
+  for (const [cat, why, test] of RULES) if (test(m, src, f, m.location.start.line)) return [cat, why];
+  return ['property gap', 'reachable by check, no property tells'];
+}
+
 const rows = [];
 const total = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, other: 0 };
 const left = [];
@@ -20,9 +50,9 @@ for (const [name, f] of Object.entries(report.files)) {
     c[k]++;
     total[k]++;
     if (m.status === 'Survived' || m.status === 'NoCoverage') {
-      const l = m.location.start.line;
-      const original = (lines[l - 1] ?? '').trim().slice(0, 90);
-      left.push(`${name}:${l} ${m.status} ${m.mutatorName}: ${original} -> ${String(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 90)}`);
+      const src = (lines[m.location.start.line - 1] ?? '').trim();
+      const [cat, why] = categorise(m, src, name);
+      left.push({ name, line: m.location.start.line, status: m.status, mutator: m.mutatorName, src, replacement: String(m.replacement ?? '').replace(/\s+/g, ' '), cat, why });
     }
   }
   rows.push([name, c]);
@@ -38,4 +68,20 @@ console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [name, c] of rows) console.log(line(name, c));
 console.log(line('**all**', total));
 if (total.other > 0) console.log(`\n${total.other} mutants with another status (ignored as static, compile or runtime errors) left out of the scores.`);
-if (listSurvivors) console.log(`\n${left.join('\n')}`);
+if (triage) {
+  const detected = total.Killed + total.Timeout;
+  const all = detected + total.Survived + total.NoCoverage;
+  const by = (cat) => left.filter((x) => x.cat === cat);
+  const equivalent = by('equivalent').length;
+  const unit = by('unit').length;
+  const world = by('world gap').length;
+  console.log(`\nSurvivors and uncovered mutants: ${left.length}: equivalent ${equivalent}, unit-level ${unit}, world gaps ${world}, property gaps ${by('property gap').length}.`);
+  console.log(`Score over non-equivalent mutants: ${pct(detected, all - equivalent)}; leaving out the unit-level ones too: ${pct(detected, all - equivalent - unit)}.`);
+  console.log('\n| category | why | mutants |\n| --- | --- | --- |');
+  const groups = new Map();
+  for (const x of left) groups.set(`${x.cat}\t${x.why}`, (groups.get(`${x.cat}\t${x.why}`) ?? 0) + 1);
+  for (const [k, n] of groups) console.log(`| ${k.split('\t')[0]} | ${k.split('\t')[1]} | ${n} |`);
+  console.log('\n| file:line | status | mutator | category | original → replacement |\n| --- | --- | --- | --- | --- |');
+  const cell = (s) => s.replace(/\|/g, '\\|').slice(0, 100);
+  for (const x of left) console.log(`| ${x.name}:${x.line} | ${x.status} | ${x.mutator} | ${x.cat} | \`${cell(x.src)}\` → \`${cell(x.replacement)}\` |`);
+}
