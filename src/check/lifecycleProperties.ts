@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MTU_BYTES, HEADER_BYTES } from '../sim/index.js';
 import type { ProtocolProperty } from './properties.js';
-import type { BatchRecord, TaskRecord, Trace } from './types.js';
+import type { BatchRecord, DeliveryRecord, TaskRecord, TrafficEntry, Trace, TurnRecord } from './types.js';
 
 /** Slack for comparing virtual times computed along different paths. */
 const EPS = 1e-9;
@@ -111,7 +111,8 @@ const ON_M = new Set(['decode', 'm.forward', 'm.backward', 's.train']);
 
 export const turnsAreExclusive: ProtocolProperty = {
   name: 'turns-are-exclusive',
-  description: "SFLV2: one client's turn at a time on M — a turn starts with the round or ends by its holder's turn.done or its timeout, each client once a round, and M serves only the holder",
+  description:
+    "SFLV2: one client's turn at a time on M — a turn starts with the round or ends by its holder's turn.done or its timeout, each client once a round, M serves only the holder, and a holder silent for the turn timeout loses the turn while a client waits",
   judges: (t) => t.settings.variant === 'sflv2',
   check(t) {
     if (t.settings.variant !== 'sflv2') return null;
@@ -151,6 +152,8 @@ export const turnsAreExclusive: ProtocolProperty = {
         }
       }
     }
+    const liveness = silentHolderKeptTurn(t, byRound, featuresAt, entryOf);
+    if (liveness !== null) return liveness;
     for (const task of t.tasks) {
       if (task.actor !== 'server' || !ON_M.has(task.task)) continue;
       // In event order, not time: a task started in the same instant as, but before, a turn.done is the old holder's.
@@ -160,6 +163,46 @@ export const turnsAreExclusive: ProtocolProperty = {
     return null;
   },
 };
+
+/**
+ * SFLV2 liveness: a holder the server has not heard from (its turn began, or its last features
+ * were taken) for `turnTimeoutS` loses the turn then, while a selected client still waits for
+ * one: by the next turn, or the round's close at the server, whichever is first.
+ */
+function silentHolderKeptTurn(
+  t: Trace,
+  byRound: Map<string, TurnRecord[]>,
+  featuresAt: DeliveryRecord[],
+  entryOf: Map<number, TrafficEntry>,
+): string | null {
+  const closedAt = new Map<number, number>();
+  for (const e of t.traffic) {
+    if (e.dst === 'server' && e.op === 'aggregate' && e.recvTime !== null) closedAt.set(e.round, Math.min(closedAt.get(e.round) ?? Infinity, e.recvTime));
+  }
+  for (const list of byRound.values()) {
+    const round = list[0]?.round as number;
+    const selected = t.roundStarts.find((r) => r.round === round)?.selected ?? [];
+    for (const [i, x] of list.entries()) {
+      const next = list[i + 1];
+      // The turn ends with the next one, the round's close at the server, or the server's restart.
+      const restart = t.serverRestarted.find((r) => r.inc === x.inc)?.time;
+      const ends = [next?.time, closedAt.get(round), restart].filter((v): v is number => v !== undefined && v >= x.time);
+      if (ends.length === 0) continue; // the run ended first
+      const end = Math.min(...ends);
+      const waiting = selected.some((k) => !list.slice(0, i + 1).some((y) => y.client === k));
+      if (!waiting) continue;
+      const heard = featuresAt
+        .filter((d) => d.time >= x.time && d.time <= end)
+        .map((d) => entryOf.get(d.seq))
+        .filter((e) => e !== undefined && e.kind === 'features.s1' && e.src === `client-${x.client}` && e.round === round)
+        .reduce((a, e) => Math.max(a, e?.recvTime ?? -Infinity), x.time);
+      if (end > heard + t.settings.turnTimeoutS + 1e-6) {
+        return `round ${round}: client-${x.client} kept the turn until t=${end} although the server had not heard from it since t=${heard} (turn timeout ${t.settings.turnTimeoutS} s) while a client waited`;
+      }
+    }
+  }
+  return null;
+}
 
 function describe(task: TaskRecord): string {
   return `the server ran ${task.task} for client-${task.client} (round ${task.round}, batch ${task.step}) at t=${task.time}`;

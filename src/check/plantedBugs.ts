@@ -134,6 +134,13 @@ const redecodesDuplicateFeatures: PlantedBug = {
   },
 };
 
+const keepsTurnOfSilentHolder: PlantedBug = {
+  name: 'keeps-turn-of-silent-holder',
+  description: 'the SFLV2 split server ignores its turn timer, so a holder that crashed or went silent keeps the turn and the clients behind it never train',
+  caughtBy: 'turns-are-exclusive',
+  serverReact: (ctx, event) => (event.type === 'timer' && event.name === 'turn' ? { context: {}, effects: [] } : serverReact(ctx, event)),
+};
+
 /** A FIFO link that resends a lost packet without counting the resent bytes (on the wire, in the message, in its counters). */
 class LinkForgettingResentBytes extends Link {
   protected override resentWireBytes(_packetBytes: number): number {
@@ -160,4 +167,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   keepsIgnoredCopies,
   forgetsResentBytes,
   redecodesDuplicateFeatures,
+  keepsTurnOfSilentHolder,
 ];

@@ -173,6 +173,8 @@ export interface Trace {
   links: Record<string, LinkBytes>;
   /** Client incarnations that crashed (by the schedule or a model-based command), and when. */
   crashed: { client: number; inc: number; time: number }[];
+  /** Split server incarnations that ended (a scheduled or model-based restart), and when. */
+  serverRestarted: { inc: number; time: number }[];
   /** SFLV2: every turn the split server handed out, with what ended the one before. */
   turns: TurnRecord[];
   /** Client batches: each fe.forward a client started, and how the batch ended. */

@@ -91,6 +91,7 @@ export class ProtocolWorld {
       turns: [],
       batches: [],
       crashed: [],
+      serverRestarted: [],
     };
     this.tasks = new StandInTasks(settings, this.blobs, this.ledger, this.trace);
     this.interpreter = new EffectInterpreter(this.ports(), faults);
@@ -167,6 +168,7 @@ export class ProtocolWorld {
     const slot = this.slot('server');
     slot.ref?.stop();
     this.ledger.forget(slot.name);
+    this.trace.serverRestarted.push({ inc: slot.inc, time: this.now });
     slot.inc++;
     slot.delivered = new Map();
     this.startMachine(slot);
@@ -262,8 +264,6 @@ export class ProtocolWorld {
         const slot = this.slot(ev.actor);
         if (slot.ref === null || slot.inc !== ev.inc || !slot.ref.active) return; // a crashed incarnation's work, or a finished actor
         if (ev.type === 'timer' && ev.actor === 'federator' && ev.name === 'deadline') this.deadlineFired.add(ev.round);
-        const b = slot.batch;
-        if (ev.type === 'timer' && ev.name === 'step' && b !== null && b.round === ev.round && b.step === ev.step && b.timerAt === null) b.timerAt = this.now;
         const event: ActorEvent =
           ev.type === 'done'
             ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: ev.outputs, loss: 0.5 }
@@ -358,6 +358,10 @@ export class ProtocolWorld {
   private send(slot: Slot, e: Extract<Effect, { type: 'send' }>, cause: ActorEvent): void {
     const now = this.now;
     if (e.msg.kind === 'features.s1' && slot.name.startsWith('client-')) slot.step = e.msg.step;
+    // A batch is skipped when its client gives up on it (the abandon notice its step timer makes
+    // it send), not when the timer merely fires: a client already decoding its reply ignores it.
+    const b = slot.batch;
+    if (e.msg.kind === 'control' && e.msg.control.op === 'abandon' && cause.type === 'timer' && b !== null && b.round === e.msg.round && b.step === e.msg.control.step && b.timerAt === null) b.timerAt = now;
     if (slot.name === 'server' && e.msg.kind === 'control' && e.msg.control.op === 'turn') this.turnGiven(slot, e.msg.round, clientIndex(e.to), cause);
     const sentBlob = blobOf(e.msg);
     if (sentBlob !== null) this.ledger.sent(slot.name, sentBlob.id, e.msg.kind, now);
