@@ -56,12 +56,16 @@ export function checkSettingsFromScenario(s: Scenario): CheckSettings {
   };
 }
 
+/** Virtual seconds one stand-in tensor takes over a link: latency plus serialisation. */
+function tensorTripS(settings: CheckSettings, l: { latencyMs: number; bandwidthMbps: number }): number {
+  return l.latencyMs / 1000 + (settings.tensorBytes * 8) / (l.bandwidthMbps * 1e6);
+}
+
 /** Virtual seconds a fault-free round takes with the stand-in compute (an estimate that scales fault sizes). */
 export function nominalRoundS(settings: CheckSettings): number {
   const steps = Math.max(...settings.steps);
   // Two trips up and two down per step: latency plus serialisation of one tensor, slowest client.
-  const trip = (l: { latencyMs: number; bandwidthMbps: number }): number => l.latencyMs / 1000 + (settings.tensorBytes * 8) / (l.bandwidthMbps * 1e6);
-  const network = Math.max(...settings.links.map((l) => 2 * trip(l.uplink) + 2 * trip(l.downlink)));
+  const network = Math.max(...settings.links.map((l) => 2 * tensorTripS(settings, l.uplink) + 2 * tensorTripS(settings, l.downlink)));
   const perStep = 5 * settings.clientTaskS + 4 * settings.serverTaskS + network;
   const serial = settings.variant === 'sflv2' ? settings.clientsPerRound : 1;
   return steps * perStep * serial + 3 * settings.clientTaskS + 2 * settings.federatorTaskS;
@@ -73,8 +77,7 @@ export function nominalRoundS(settings: CheckSettings): number {
  * client: the window in which a copy of the features races the batch's own gradient.
  */
 export function featuresToGradientS(settings: CheckSettings): number {
-  const trip = (l: { latencyMs: number; bandwidthMbps: number }): number => l.latencyMs / 1000 + (settings.tensorBytes * 8) / (l.bandwidthMbps * 1e6);
-  const network = Math.min(...settings.links.map((l) => trip(l.uplink) + trip(l.downlink)));
+  const network = Math.min(...settings.links.map((l) => tensorTripS(settings, l.uplink) + tensorTripS(settings, l.downlink)));
   return 3 * settings.serverTaskS + 3 * settings.clientTaskS + network;
 }
 
