@@ -47,7 +47,8 @@ Options:
   --seeds 1,2,3     run every setting with each of these seeds (paired across settings)
   --seed N          one seed for every run (as --seeds N, without the seed=N folder level)
   --out DIR         output folder (default: runs/<scenario name>-sweep)
-  --jobs N          runs at once on this machine (default: the number of cores, ${availableParallelism()} here)
+  --jobs N          runs at once on this machine (default: the number of cores, ${availableParallelism()} here);
+                    with N >= the cores each run computes in its own thread, not in pool threads
   --queue URL       run the points as jobs on a BullMQ queue in Redis instead:
                     redis://[user:password@]host:port[/db] or rediss://… (TLS); served by
                     'splitwire worker --queue URL' on any number of machines

@@ -1,4 +1,5 @@
 /** `splitwire worker`: serves sweep points from a BullMQ queue until stopped. */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseRedisUrl, redactRedisUrl } from '../sweep/redisUrl.js';
 import { DEFAULT_LOCK_SECONDS, DEFAULT_QUEUE_NAME, MAX_STALLED } from '../sweep/queueNames.js';
@@ -16,7 +17,8 @@ Stop with Ctrl-C / SIGTERM: running jobs finish first.
 Options:
   --queue URL         redis://[user:password@]host:port[/db] or rediss://… (TLS)
   --queue-name N      queue (and Redis key prefix) name (default: ${DEFAULT_QUEUE_NAME})
-  --concurrency N     jobs at once (default: 1; each run already uses the pool of its scenario)
+  --concurrency N     jobs at once (default: 1: each run uses its scenario's compute pool;
+                      with N >= the cores, ${availableParallelism()} here, each computes in its own thread)
   --lock-seconds S    a job's lock; a dead worker's job is retried after about 1–2× this (default: ${DEFAULT_LOCK_SECONDS})
   -h, --help          this text
 `;

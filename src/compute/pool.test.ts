@@ -77,4 +77,33 @@ describe('ComputePool', () => {
       await pool.close();
     }
   });
+
+  it('in-thread: runs tasks one at a time in this thread, the same results as a worker, kept buffers copied, a failure not blocking the next', async () => {
+    const inThread = new ComputePool({ inThread: true, backend: 'wasm' });
+    const worker = new ComputePool({ threads: 1, backend: 'wasm' });
+    try {
+      expect(inThread.info).toMatchObject({ threads: 1, inThread: true });
+      expect(inThread.computeThreads).toBe(0);
+      expect(worker.computeThreads).toBe(1);
+      expect(await inThread.warmUp()).toBe('wasm');
+      const tensor = (): { data: Float32Array; shape: number[] } => ({ data: Float32Array.from({ length: 64 }, (_, i) => Math.sin(i)), shape: [1, 4, 4, 4] });
+      const kept = tensor();
+      const pending = inThread.run({ task: 'encode', codec: { name: 'quant', bits: 8 }, tensor: kept }, new Set([kept.data.buffer]));
+      kept.data.fill(0); // the sender keeps its buffer and may change it: the task saw a copy
+      const a = await pending;
+      const b = await worker.run({ task: 'encode', codec: { name: 'quant', bits: 8 }, tensor: tensor() });
+      expect(Buffer.from(a.bytes as Uint8Array).equals(Buffer.from(b.bytes as Uint8Array))).toBe(true);
+      // Three at once finish in the order given; a failing one rejects alone.
+      const order: number[] = [];
+      const bad = inThread.run({ task: 'decode', bytes: new Uint8Array([1, 2, 3]) }).then(
+        () => order.push(-1),
+        () => order.push(0),
+      );
+      const next = [1, 2].map((i) => inThread.run({ task: 'encode', codec: { name: 'none' }, tensor: tensor() }).then(() => order.push(i)));
+      await Promise.all([bad, ...next]);
+      expect(order).toEqual([0, 1, 2]);
+    } finally {
+      await Promise.all([inThread.close(), worker.close()]);
+    }
+  }, 30_000);
 });

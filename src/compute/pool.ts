@@ -22,6 +22,12 @@ export interface ComputePoolOptions {
   backend?: string;
   /** Whether a GPU backend's packages are installed; default: {@link gpuPackagesInstalled}(). */
   gpuPackagesInstalled?: boolean;
+  /**
+   * Run tasks one at a time in the calling thread instead of worker threads (`threads` is then
+   * 1). For a process that is one of several running at once on a machine's cores (a sweep's
+   * points): no second thread to start, no buffers to move, and the same results.
+   */
+  inThread?: boolean;
 }
 
 /** Backends that drive a GPU: one device context per process is what they are built for. */
@@ -42,6 +48,8 @@ export interface PoolThreads {
 /** What the pool runs, for run summaries and logs. */
 export interface PoolInfo extends PoolThreads {
   backendPreference: string;
+  /** Tasks run in the calling thread, one at a time (no worker threads). */
+  inThread?: boolean;
   requestedThreads: number;
   /** The backend the workers selected; known after {@link ComputePool.warmUp}. */
   backend?: string;
@@ -125,8 +133,36 @@ function transferList(req: PoolRequest, keep: ReadonlySet<ArrayBufferLike>): Arr
   return [...out];
 }
 
+type RunTask = (req: PoolRequest, use: WorkerSettings) => Promise<PoolResult>;
+
+/** `req` with every buffer in `keep` replaced by a copy (what a message to a worker thread does). */
+function copyKept(req: PoolRequest, keep: ReadonlySet<ArrayBufferLike>): PoolRequest {
+  const copied = new Map<ArrayBufferLike, ArrayBuffer>();
+  const own = <T extends ArrayBufferView>(v: T): T => {
+    if (!keep.has(v.buffer)) return v;
+    let b = copied.get(v.buffer);
+    if (b === undefined) {
+      b = (v.buffer as ArrayBuffer).slice(0);
+      copied.set(v.buffer, b);
+    }
+    const C = v.constructor as new (b: ArrayBuffer, o: number, n: number) => T;
+    return new C(b, v.byteOffset, v.byteLength / ((v as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1));
+  };
+  const walk = (x: unknown): unknown => {
+    if (ArrayBuffer.isView(x)) return own(x);
+    if (Array.isArray(x)) return x.map(walk);
+    if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, walk(v)]));
+    return x;
+  };
+  return walk(req) as PoolRequest;
+}
+
 export class ComputePool {
-  private piscina: Piscina<PoolRequest, PoolResult>;
+  /** Worker threads; null in the in-thread mode. */
+  private piscina: Piscina<PoolRequest, PoolResult> | null;
+  /** In-thread mode: the worker's task function, and the tail of the one-at-a-time queue. */
+  private runTask: Promise<RunTask> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
   private inFlight = 0;
   private busySince = 0;
   private busyTotal = 0;
@@ -139,11 +175,14 @@ export class ComputePool {
     this.settings = { backend: options.backend ?? 'auto' };
     const requestedThreads = options.threads ?? 2;
     const installed = this.settings.backend === 'auto' && (options.gpuPackagesInstalled ?? gpuPackagesInstalled());
-    this.plan = {
-      backendPreference: this.settings.backend,
-      requestedThreads,
-      ...poolThreadsFor(this.settings.backend, requestedThreads, installed),
-    };
+    const threads = poolThreadsFor(this.settings.backend, requestedThreads, installed);
+    if (options.inThread === true) {
+      this.plan = { backendPreference: this.settings.backend, requestedThreads, threads: 1, gpuShared: threads.gpuShared, provisional: false, inThread: true };
+      this.piscina = null;
+      this.runTask = import('./worker.js').then((m) => m.runTask);
+      return;
+    }
+    this.plan = { backendPreference: this.settings.backend, requestedThreads, ...threads };
     this.piscina = this.start(this.plan.threads);
   }
 
@@ -171,11 +210,29 @@ export class ComputePool {
     this.inFlight += 1;
     this.counts[req.task] = (this.counts[req.task] ?? 0) + 1;
     try {
-      return await this.piscina.run(req, { transferList: transferList(req, keep) });
+      if (this.piscina !== null) return await this.piscina.run(req, { transferList: transferList(req, keep) });
+      return await this.inThread(req, keep);
     } finally {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.busyTotal += wallSeconds() - this.busySince;
     }
+  }
+
+  /**
+   * Runs `req` in this thread after the tasks before it, as one worker thread would. Buffers the
+   * sender keeps are copied, as the worker threads' messages would copy them.
+   */
+  private inThread(req: PoolRequest, keep: ReadonlySet<ArrayBufferLike>): Promise<PoolResult> {
+    const own = keep.size === 0 ? req : copyKept(req, keep);
+    const runTask = this.runTask as Promise<RunTask>;
+    const job = this.queue.then(async () => (await runTask)(own, this.settings));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  /** Worker threads the tasks run on; 0 in the in-thread mode (summary.json `computeThreads`). */
+  get computeThreads(): number {
+    return this.plan.inThread === true ? 0 : this.plan.threads;
   }
 
   /** Wall seconds during which at least one task was running. */
@@ -193,7 +250,7 @@ export class ComputePool {
     let backend = await this.ping();
     // Only wasm and cpu are surely CPU-bound: 'tensorflow' may be tfjs-node-gpu (and
     // tfjs-node threads inside TensorFlow anyway).
-    if (this.plan.provisional && (backend === 'wasm' || backend === 'cpu') && this.inFlight === 0) {
+    if (this.piscina !== null && this.plan.provisional && (backend === 'wasm' || backend === 'cpu') && this.inFlight === 0) {
       const old = this.piscina;
       this.piscina = this.start(this.plan.requestedThreads);
       await old.destroy();
@@ -205,12 +262,14 @@ export class ComputePool {
   }
 
   private async ping(): Promise<string> {
-    const threads = this.piscina.options.maxThreads;
-    const pings = await Promise.all(Array.from({ length: threads }, () => this.piscina.run({ task: 'ping' })));
+    if (this.piscina === null) return (await this.run({ task: 'ping' })).backend ?? 'unknown';
+    const piscina = this.piscina;
+    const pings = await Promise.all(Array.from({ length: piscina.options.maxThreads }, () => piscina.run({ task: 'ping' })));
     return pings[0]?.backend ?? 'unknown';
   }
 
   async close(): Promise<void> {
-    await this.piscina.destroy();
+    if (this.piscina !== null) await this.piscina.destroy();
+    else await this.queue;
   }
 }

@@ -32,7 +32,7 @@ import { adamStepShared } from './optimizer.js';
 import type { LearnedRef, ModelKey, PoolRequest, PoolResult, TensorMsg, WorkerSettings } from './types.js';
 import type { CodecOptions } from '../codecs/types.js';
 
-const settings = (workerData ?? { backend: 'auto' }) as WorkerSettings;
+let settings = (workerData ?? { backend: 'auto' }) as WorkerSettings;
 let ready: Promise<string> | null = null;
 const models = new Map<string, SplitModel>();
 
@@ -235,11 +235,20 @@ function isLearned(c: CodecOptions | LearnedRef): c is LearnedRef {
   return (c as LearnedRef).spec !== undefined;
 }
 
-/** Pool entry point. */
-export default async function handle(req: PoolRequest): Promise<unknown> {
+/**
+ * Runs one task in the calling thread and returns its result as is (the pool's in-thread mode).
+ * The first call selects the backend from `use` (later calls keep the first choice).
+ */
+export async function runTask(req: PoolRequest, use?: WorkerSettings): Promise<PoolResult> {
+  if (ready === null && use !== undefined) settings = use;
   await init();
   const t0 = wallMs();
   const result = await run(req);
   result.workerMs = wallMs() - t0;
-  return transferable(result);
+  return result;
+}
+
+/** Pool entry point. */
+export default async function handle(req: PoolRequest): Promise<unknown> {
+  return transferable(await runTask(req));
 }

@@ -233,6 +233,7 @@ export async function runServe(s: Scenario, o: ServeOptions): Promise<PilotSumma
       simulatedSeconds: measured,
       wallSeconds: (monotonicMs() - wallStart) / 1000,
       poolBusySeconds: pool.busySeconds,
+      computeThreads: pool.computeThreads,
       clients: s.protocol.clients,
       clientSamples: world.data.clientIndices.map((idx) => idx.length),
       runId: runIdOf(s),

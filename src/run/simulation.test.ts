@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateScenario } from '../scenario/load.js';
+import { ComputePool } from '../compute/pool.js';
 import { runScenario } from './simulation.js';
 import type { TrafficRecord } from './trafficLog.js';
 
@@ -79,6 +80,25 @@ describe('runScenario (real compute, tiny model)', { timeout: 120_000 }, () => {
     expect(new Set(split.map((x) => x.wireBytes)).size).toBeGreaterThan(1);
     expect(r.summary.totals.compressionRatio as number).toBeGreaterThan(1);
     expect(r.summary.final.meanIoU).not.toBeNull();
+  });
+
+  it('computing in the run\'s own thread gives the same logs as pool threads, learned codec included, and says so in the summary', async () => {
+    const scenario = tiny({ codec: { name: 'factorized', latent: 4 }, protocol: { clients: 2, rounds: 1, batchSize: 4, variant: 'sflv2' } });
+    const a = mkdtempSync(join(tmpdir(), 'splitwire-run-pool-'));
+    const b = mkdtempSync(join(tmpdir(), 'splitwire-run-inthread-'));
+    const ra = await runScenario(scenario, { outDir: a, inProcessActors: true });
+    const pool = new ComputePool({ inThread: true, backend: scenario.compute.backend });
+    try {
+      const rb = await runScenario(scenario, { outDir: b, inProcessActors: true, pool });
+      expect(ra.summary.computeThreads).toBe(2);
+      expect(rb.summary.computeThreads).toBe(0);
+      expect(rb.summary.final).toEqual(ra.summary.final);
+    } finally {
+      await pool.close();
+    }
+    for (const log of ['traffic.ndjson', 'timeline.ndjson']) {
+      expect(readFileSync(join(b, log), 'utf8'), log).toBe(readFileSync(join(a, log), 'utf8'));
+    }
   });
 
   it('SFLV2 and label-sharing runs finish', async () => {

@@ -202,6 +202,7 @@ export class Simulation {
       simulatedSeconds: this.kernel.now,
       wallSeconds: wallSeconds() - this.wall0,
       poolBusySeconds: this.poolBusy(),
+      computeThreads: this.pool.computeThreads,
       clients: this.world.scenario.protocol.clients,
       clientSamples: this.world.data.clientIndices.map((idx) => idx.length),
       data: this.dataInfo.data,

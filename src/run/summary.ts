@@ -86,6 +86,11 @@ export interface RunSummary {
   timeToAccuracy: Array<{ meanIoU: number; simulatedSeconds: number | null; trivial: boolean }>;
   simulatedSeconds: number;
   wallSeconds: number;
+  /**
+   * Compute-pool worker threads the run's tasks ran on; 0: they ran in the run's own thread
+   * (a sweep point sharing the machine's cores with as many others). Results do not depend on it.
+   */
+  computeThreads: number;
   /** Share of wall time when no compute task was running (start-up, orchestration). */
   orchestrationOverhead: number;
   /** What the run did not do as configured (see src/run/warnings.ts); empty when all went as set. */
@@ -125,6 +130,8 @@ export function buildSummary(input: {
   simulatedSeconds: number;
   wallSeconds: number;
   poolBusySeconds: number;
+  /** See {@link RunSummary.computeThreads}. */
+  computeThreads: number;
   clients: number;
   clientSamples: number[];
   /** Warnings of the run (src/run/warnings.ts). */
@@ -199,6 +206,7 @@ export function buildSummary(input: {
     })),
     simulatedSeconds: input.simulatedSeconds,
     wallSeconds: input.wallSeconds,
+    computeThreads: input.computeThreads,
     orchestrationOverhead: input.wallSeconds > 0 ? Math.max(0, 1 - input.poolBusySeconds / input.wallSeconds) : 0,
     warnings: input.warnings ?? [],
   };

@@ -23,10 +23,17 @@ import { parseRedisUrl } from './redisUrl.js';
 /** What the sweep bench reports. */
 export interface SweepBench {
   sweepBenchPoints: number;
+  /** How many times each of the two was run (interleaved). */
+  sweepBenchRepeats: number;
+  /** Mean wall seconds of the quickstart-size points with 1 process, and with 2. */
   sweepLocal1Seconds: number;
   sweepLocal2Seconds: number;
-  /** Points per second with 2 processes ÷ with 1. */
+  /** Points per second with 2 processes ÷ with 1 (Σ over the repeats). */
   sweepLocal2vs1: number;
+  sweepLocal2vs1EachRepeat: number[];
+  /** summary.json `computeThreads` of a point of each (0: computed in its process's own thread). */
+  sweepLocal1ComputeThreads: number;
+  sweepLocal2ComputeThreads: number;
   /** The points one by one through the queue (one worker), each right after the same point locally. */
   sweepQueue1Seconds: number | null;
   /** The points one by one through a local pool of one, each right before the same point on the queue. */
@@ -39,7 +46,7 @@ export interface SweepBench {
    * shared machine happened to compute each run.
    */
   sweepQueueOverheadOutsideRunsPerJobSeconds: number | null;
-  /** Σ of the runs' own wall seconds, local pool of one and queue. */
+  /** Σ of the runs' own wall seconds, local pool of one and queue (the tiny points paired). */
   sweepLocal1RunSeconds: number;
   sweepQueue1RunSeconds: number | null;
   sweepQueueSkipped?: string;
@@ -82,16 +89,25 @@ async function benchRedis(): Promise<{ url: string; stop: () => void } | string>
   return Promise.race([ready, failed]);
 }
 
-/** Runs the sweep bench on `n` tiny quickstart points (seeds 1..n, one round, one pool thread each). */
-export async function benchSweep(n = 4): Promise<SweepBench> {
+/** Sweep points of the quickstart, seeds 1..n, one round each, with `extra` overrides. */
+async function benchPoints(n: number, extra: readonly string[]): Promise<PointJob[]> {
   const points: PointJob[] = [];
   for (let seed = 1; seed <= n; seed++) {
-    const s = await loadScenario(
-      'scenarios/quickstart.yaml',
-      ['data.samplesPerClient=16', 'data.testSamples=16', 'protocol.rounds=1', 'compute.workers=1', `seed=${seed}`].map(parseOverride),
-    );
+    const s = await loadScenario('scenarios/quickstart.yaml', ['protocol.rounds=1', ...extra, `seed=${seed}`].map(parseOverride));
     points.push(makePoint(s, { seed }, `seed=${seed}`));
   }
+  return points;
+}
+
+/**
+ * Runs the sweep bench. Throughput: `n` one-round points of the quickstart's size (a point of a
+ * real sweep spends most of its time training, not starting), each set run `reps` times with 1
+ * and with 2 local processes, interleaved, as `splitwire sweep --jobs 1|2` runs them. Queue
+ * overhead: `n` tiny points (16 samples per client), paired point by point with a local pool of one.
+ */
+export async function benchSweep(n = 4, reps = 2): Promise<SweepBench> {
+  const sized = await benchPoints(n, []);
+  const points = await benchPoints(n, ['data.samplesPerClient=16', 'data.testSamples=16']);
   const root = mkdtempSync(join(tmpdir(), 'splitwire-sweep-bench-'));
   const runSeconds = (dir: string, which: readonly PointJob[] = points): number =>
     which.reduce((a, p) => a + (JSON.parse(readFileSync(join(dir, p.dir, 'summary.json'), 'utf8')) as { wallSeconds: number }).wallSeconds, 0);
@@ -101,17 +117,36 @@ export async function benchSweep(n = 4): Promise<SweepBench> {
     return wallSeconds() - t0;
   };
   try {
-    const local1 = await timed(() => runPointsLocally(points, join(root, 'local1'), 1));
-    const local2 = await timed(() => runPointsLocally(points, join(root, 'local2'), 2));
+    const local1: number[] = [];
+    const local2: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      // Alternating which goes first, so a drift in the machine's speed falls on both.
+      const one = (): Promise<number> => timed(() => runPointsLocally(sized, join(root, `local1-${r}`), 1));
+      const two = (): Promise<number> => timed(() => runPointsLocally(sized, join(root, `local2-${r}`), 2));
+      if (r % 2 === 0) {
+        local1.push(await one());
+        local2.push(await two());
+      } else {
+        local2.push(await two());
+        local1.push(await one());
+      }
+    }
+    const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+    const threadsOf = (dir: string): number =>
+      (JSON.parse(readFileSync(join(root, dir, sized[0]?.dir ?? '', 'summary.json'), 'utf8')) as { computeThreads: number }).computeThreads;
     const out: SweepBench = {
       sweepBenchPoints: n,
-      sweepLocal1Seconds: local1,
-      sweepLocal2Seconds: local2,
-      sweepLocal2vs1: local1 / local2,
+      sweepBenchRepeats: reps,
+      sweepLocal1Seconds: sum(local1) / reps,
+      sweepLocal2Seconds: sum(local2) / reps,
+      sweepLocal2vs1: sum(local1) / sum(local2),
+      sweepLocal2vs1EachRepeat: local1.map((t, i) => t / (local2[i] as number)),
+      sweepLocal1ComputeThreads: threadsOf('local1-0'),
+      sweepLocal2ComputeThreads: threadsOf('local2-0'),
       sweepQueue1Seconds: null,
       sweepQueueOverheadPerJobSeconds: null,
       sweepQueueOverheadOutsideRunsPerJobSeconds: null,
-      sweepLocal1RunSeconds: runSeconds(join(root, 'local1')),
+      sweepLocal1RunSeconds: 0,
       sweepQueue1RunSeconds: null,
     };
     const redis = await benchRedis();
@@ -139,6 +174,7 @@ export async function benchSweep(n = 4): Promise<SweepBench> {
         sweepQueuePairedLocal1Seconds: local,
         sweepQueueOverheadPerJobSeconds: (queued - local) / n,
         sweepQueue1RunSeconds: queuedRuns,
+        sweepLocal1RunSeconds: localRuns,
         sweepQueueOverheadOutsideRunsPerJobSeconds: (queued - queuedRuns - (local - localRuns)) / n,
       };
     } finally {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/cli.js';
+import { computeInThread } from './forkPoint.js';
 
 const out = mkdtempSync(join(tmpdir(), 'splitwire-local-sweep-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -23,8 +24,10 @@ describe('local sweep', () => {
     const doc = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8')) as { rows: Array<{ dir: string; seed: number }>; stats: Array<{ seeds: number[] }> };
     expect(doc.rows.map((r) => [r.dir, r.seed])).toEqual([['base/seed=1', 1], ['base/seed=2', 2]]);
     expect(doc.stats[0]?.seeds).toEqual([1, 2]);
-    const s1 = JSON.parse(readFileSync(join(out, 'base/seed=1/summary.json'), 'utf8')) as { seed: number };
+    const s1 = JSON.parse(readFileSync(join(out, 'base/seed=1/summary.json'), 'utf8')) as { seed: number; computeThreads: number };
     expect(s1.seed).toBe(1);
+    // Two at once: on a machine of at most 2 cores each computes in its own thread, else in its pool.
+    expect(s1.computeThreads).toBe(computeInThread(2) ? 0 : 2);
     const mtime = statSync(join(out, 'base/seed=2/traffic.ndjson')).mtimeMs;
     const again = capture();
     expect(await main(args, again.io)).toBe(0);

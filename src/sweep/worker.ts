@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { checkFiles, type PointJob } from './point.js';
-import { forkPoint } from './forkPoint.js';
+import { computeInThread, forkPoint } from './forkPoint.js';
 import { readRunFiles } from './pointDir.js';
 import { ResultStore } from './resultStore.js';
 import { MAX_STALLED } from './queueNames.js';
@@ -46,9 +46,13 @@ export async function startWorker(o: WorkerOptions): Promise<{ worker: Worker; s
     const problems = checkFiles(p.files);
     if (problems.length > 0) throw new UnrecoverableError(`point ${p.dir} cannot run on ${me}:\n  ${problems.join('\n  ')}`);
     o.log(`job ${p.dir} (${p.key.slice(0, 8)}): started, attempt ${job.attemptsMade + 1}`);
-    const wall = await forkPoint(p, scratch, `w${process.pid}`, (round, rounds) => {
-      void job.updateProgress({ round, rounds });
-    });
+    const wall = await forkPoint(
+      p,
+      scratch,
+      `w${process.pid}`,
+      (round, rounds) => void job.updateProgress({ round, rounds }),
+      computeInThread(o.concurrency),
+    );
     const dir = join(scratch, p.dir);
     const bytes = await store.put(p.key, readRunFiles(dir));
     rmSync(dir, { recursive: true, force: true });
