@@ -152,11 +152,11 @@ const ENTRIES: Record<string, Entry> = {
   },
   /**
    * Sweeps (issue 15): throughput of 2 local processes vs 1 on the same points, and the queue's
-   * overhead per job (one BullMQ worker vs the local pool of one); 2 points with --quick.
+   * overhead per job (one BullMQ worker vs the local pool of one); 2 points, once, with --quick.
    */
   sweep: async ({ quick }) => {
     const { benchSweep } = await import('../sweep/bench.js');
-    return { backend: null, ...(await benchSweep(quick ? 2 : 4)) };
+    return { backend: null, ...(await benchSweep(quick ? 2 : 4, quick ? 1 : 3)) };
   },
   /** splitwire roi on a 1,000,000-line traffic log (issue 6). */
   roi: async () => {

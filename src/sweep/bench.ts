@@ -105,7 +105,7 @@ async function benchPoints(n: number, extra: readonly string[]): Promise<PointJo
  * and with 2 local processes, interleaved, as `splitwire sweep --jobs 1|2` runs them. Queue
  * overhead: `n` tiny points (16 samples per client), paired point by point with a local pool of one.
  */
-export async function benchSweep(n = 4, reps = 2): Promise<SweepBench> {
+export async function benchSweep(n = 4, reps = 3): Promise<SweepBench> {
   const sized = await benchPoints(n, []);
   const points = await benchPoints(n, ['data.samplesPerClient=16', 'data.testSamples=16']);
   const root = mkdtempSync(join(tmpdir(), 'splitwire-sweep-bench-'));
