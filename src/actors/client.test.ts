@@ -40,8 +40,10 @@ describe('client: completions of an abandoned step', () => {
     c.send({ type: 'message', from: 'server', msg: { kind: 'features.s2', round: 0, step: 0, blob: blob(4) } });
     const staleDecode = c.lastTask();
     expect(staleDecode.task).toBe('decode');
-    // Round 1's weights arrive while round 0's decode is still running: the client moves on.
-    c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 1, blob: blob(5) } });
+    // Round 1's weights arrive while round 0's decode is still running: the client moves on,
+    // freeing what the dropped batch held (its skip tensor), which its state then forgets.
+    const moveOn = c.send({ type: 'message', from: 'federator', msg: { kind: 'weights.down', round: 1, blob: blob(5) } });
+    expect(moveOn[0]).toEqual({ type: 'release', blobs: [3] });
     const load = c.lastTask();
     c.send(done(load.id, 'weights.load', []));
     c.send(done(c.lastTask().id, 'fe.forward', [blob(6), blob(7)]));

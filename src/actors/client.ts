@@ -96,6 +96,8 @@ export const clientMachine = setup({
       guard: 'newRound',
       target: '.loading',
       actions: [
+        // What the dropped batch held is freed first: the assign below forgets it.
+        { type: 'emit', params: ({ context }) => releaseHeld(context) },
         assign(({ context, event }) => ({
           round: (event as Extract<ActorEvent, { type: 'message' }>).msg.round,
           step: 0,
@@ -111,18 +113,14 @@ export const clientMachine = setup({
             const msg = (event as Extract<ActorEvent, { type: 'message' }>).msg;
             const box = inboxWith({ ...context, round: msg.round - 1, inbox: context.inbox }, event) as Inbox;
             const blobs = [box.weights, box.codec].filter((b): b is BlobRef => b !== null);
-            const effects: Effect[] = [];
-            const held = [context.skip, context.gskip, context.labels].filter((b): b is BlobRef => b !== null);
-            if (held.length > 0) effects.push({ type: 'release', blobs: held.map((b) => b.id) });
-            effects.push(
+            return [
               compute(context.name, context.nextTaskId, 'weights.load', {
                 client: context.id,
                 round: msg.round,
                 step: -1,
                 inputs: blobs,
               }),
-            );
-            return effects;
+            ];
           },
         },
         assign({ inbox: null }),

@@ -30,7 +30,7 @@ fast stand-in (docs/check.md). Properties:
   link-accounting            the link's counters, wire bytes and retransmission times add up
   makes-progress             every batch is trained or skipped by its timeout; no round resumes mid-way; the server drops no gradient of a batch it holds
   turns-are-exclusive        SFLV2: one turn at a time on M, ended only by its holder or its timeout, and by its timeout when the holder is silent
-  buffers-live-right         no buffer used after release, none leaked; duplicates are separate buffers
+  buffers-live-right         no buffer used after release, none leaked or let go of unfreed; duplicates are separate buffers
   deterministic              same scenario, schedule and seed: same traffic-log hash
   late-reply-never-applied   a reply to a batch its client abandoned is never used by it
 

@@ -6,7 +6,7 @@
 import { assign } from 'xstate';
 import { clientIndex } from '../actors/common.js';
 import { serverReact } from '../actors/splitServer.js';
-import type { ActorEvent, WireMessage } from '../protocol/messages.js';
+import type { ActorEvent, Effect, WireMessage } from '../protocol/messages.js';
 import { Link } from '../sim/index.js';
 import { isMessage } from '../actors/common.js';
 import type { ProtocolVariant } from './variant.js';
@@ -141,6 +141,23 @@ const keepsTurnOfSilentHolder: PlantedBug = {
   serverReact: (ctx, event) => (event.type === 'timer' && event.name === 'turn' ? { context: {}, effects: [] } : serverReact(ctx, event)),
 };
 
+const dropsStaleOutputs: PlantedBug = {
+  name: 'drops-stale-outputs',
+  description: "the split server ignores a finished task's outputs when their batch has moved on, without freeing them (nothing refers to them any more)",
+  caughtBy: 'buffers-live-right',
+  serverReact: (ctx, event) => {
+    const step = serverReact(ctx, event);
+    if (event.type !== 'compute.done') return step;
+    const outs = new Set(event.outputs.map((b) => b.id));
+    const effects = step.effects.flatMap((e): Effect[] => {
+      if (e.type !== 'release') return [e];
+      const blobs = e.blobs.filter((id) => !outs.has(id));
+      return blobs.length > 0 ? [{ type: 'release', blobs }] : [];
+    });
+    return { ...step, effects };
+  },
+};
+
 /** A FIFO link that resends a lost packet without counting the resent bytes (on the wire, in the message, in its counters). */
 class LinkForgettingResentBytes extends Link {
   protected override resentWireBytes(_packetBytes: number): number {
@@ -168,4 +185,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   forgetsResentBytes,
   redecodesDuplicateFeatures,
   keepsTurnOfSilentHolder,
+  dropsStaleOutputs,
 ];

@@ -229,6 +229,12 @@ export interface LifetimeReport {
   useAfterRelease: string | null;
   /** Buffers a receiver was handed and neither used, passed on nor freed, described (a few). */
   leaked: string[];
+  /**
+   * Buffers an actor owned (a task's outputs, message copies) that its state no longer refers to
+   * at the end, unfreed: nothing can free them any more. Described (a few), and counted.
+   */
+  dropped: string[];
+  droppedCount: number;
   /** Copies of one message that shared a buffer (a real network never does that). */
   sharedCopies: number;
 }

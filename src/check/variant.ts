@@ -47,6 +47,25 @@ export interface CheckedActor {
   readonly error: unknown;
   /** State and round, for deadlock messages. */
   describe(): string;
+  /** Ids of the buffers its state still refers to (what it can still use or free). */
+  refersTo(): Set<number>;
+}
+
+/** Ids of every buffer reference (`{ id, bytes, … }`) in an actor's context, its last effects left out. */
+export function blobIdsIn(context: unknown): Set<number> {
+  const ids = new Set<number>();
+  const walk = (x: unknown): void => {
+    if (x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) {
+      for (const v of x) walk(v);
+      return;
+    }
+    const o = x as Record<string, unknown>;
+    if (typeof o['id'] === 'number' && typeof o['bytes'] === 'number') ids.add(o['id']);
+    for (const [k, v] of Object.entries(o)) if (k !== 'lastEffects') walk(v);
+  };
+  walk(context);
+  return ids;
 }
 
 /** Starts actors of a variant, their `emit` pushing onto `outbox`. */
@@ -77,6 +96,7 @@ function xstateActor(ref: ReturnType<typeof createActor>): CheckedActor {
       const snap = ref.getSnapshot() as { value?: unknown; context?: { round?: number } };
       return `${JSON.stringify(snap.value)} of round ${snap.context?.round ?? '?'}`;
     },
+    refersTo: () => blobIdsIn((ref.getSnapshot() as { context?: unknown }).context),
   };
 }
 
@@ -99,6 +119,7 @@ function functionServer(input: ServerInput, react: ServerReaction, emit: (effect
     },
     error: undefined,
     describe: () => `"serving" of round ${ctx.round}`,
+    refersTo: () => blobIdsIn(ctx),
   };
 }
 

@@ -34,7 +34,7 @@ export interface WorldOptions {
 type WorldEvent =
   | { type: 'start' }
   | { type: 'message'; from: string; to: string; msg: WireMessage; entry: TrafficEntry }
-  | { type: 'done'; actor: string; inc: number; taskId: number; task: TaskName; outputs: BlobRef[] }
+  | { type: 'done'; actor: string; inc: number; taskId: number; task: TaskName; outputs: BlobRef[]; round: number; step: number }
   | { type: 'timer'; actor: string; inc: number; name: string; round: number; step: number }
   | { type: 'crash'; client: number; downS: number | null }
   | { type: 'rejoin'; client: number; inc: number };
@@ -194,7 +194,10 @@ export class ProtocolWorld {
       ...this.trace,
       traffic,
       links: this.transport.linkBytes(),
-      lifetimes: this.ledger.report(),
+      lifetimes: this.ledger.report((actor, inc) => {
+        const slot = this.slots.get(actor);
+        return slot?.ref != null && slot.inc === inc ? slot.ref.refersTo() : null;
+      }),
       finished: this.finished,
       stuck,
       events: this.events,
@@ -264,6 +267,7 @@ export class ProtocolWorld {
         const slot = this.slot(ev.actor);
         if (slot.ref === null || slot.inc !== ev.inc || !slot.ref.active) return; // a crashed incarnation's work, or a finished actor
         if (ev.type === 'timer' && ev.actor === 'federator' && ev.name === 'deadline') this.deadlineFired.add(ev.round);
+        if (ev.type === 'done' && ev.task !== 'global.pack') this.ledger.produced(ev.actor, slot.inc, ev.task, ev.outputs, ev.round, ev.step);
         const event: ActorEvent =
           ev.type === 'done'
             ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: ev.outputs, loss: 0.5 }
@@ -330,7 +334,7 @@ export class ProtocolWorld {
         const outputs = this.tasks.start(slot, e, trigger, this.now, this.events);
         const s = this.settings;
         const base = slot.name === 'server' ? s.serverTaskS : slot.name === 'federator' ? s.federatorTaskS : s.clientTaskS;
-        this.kernel.after(base * slowdown, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs });
+        this.kernel.after(base * slowdown, { type: 'done', actor: e.actor, inc: slot.inc, taskId: e.taskId, task: e.task, outputs, round: e.args.round, step: e.args.step });
       },
       timer: (e, { slot }) => {
         this.kernel.after(e.delay, { type: 'timer', actor: e.actor, inc: slot.inc, name: e.name, round: e.round, step: e.step });
