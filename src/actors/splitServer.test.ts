@@ -137,6 +137,47 @@ describe('split server: an abandoned batch (the client timed out and said so)', 
     expect(s.sent.filter((m) => m.kind === 'features.s2')).toHaveLength(1);
   });
 
+  it('label-sharing: S train running when the notice comes, and the next batch already here, sends no gradient back (found by check)', () => {
+    const s = new Server({ topology: 'label-sharing', variant: 'sflv1', turnTimeoutS: 60 });
+    start(s, 0);
+    s.msg('client-0', { kind: 'features.s1', round: 0, step: 0, blob: s.ref() });
+    s.finish('decode');
+    s.msg('client-0', { kind: 'control', round: 0, control: { op: 'labels', step: 0, blob: s.ref() } });
+    expect(s.count('s.train')).toBe(1);
+    abandon(s, 0, 0);
+    s.msg('client-0', { kind: 'features.s1', round: 0, step: 1, blob: s.ref() }); // the client went on
+    s.finish('s.train');
+    expect(s.count('encode')).toBe(0);
+    expect(s.ctx.stash[0]?.step).toBe(1);
+  });
+
+  it("late features (or labels) of an earlier batch of the round leave the batch in progress alone (found by check)", () => {
+    const s = new Server({ topology: 'label-sharing', variant: 'sflv1', turnTimeoutS: 60 });
+    start(s, 0);
+    s.msg('client-0', { kind: 'features.s1', round: 0, step: 1, blob: s.ref() });
+    const lateFeatures = s.msg('client-0', { kind: 'features.s1', round: 0, step: 0, blob: s.ref() });
+    const lateLabels = s.msg('client-0', { kind: 'control', round: 0, control: { op: 'labels', step: 0, blob: s.ref() } });
+    for (const effects of [lateFeatures, lateLabels]) {
+      expect(effects.filter((e) => e.type === 'compute')).toEqual([]);
+      expect(effects).toEqual([{ type: 'release', blobs: [expect.any(Number)] }]);
+    }
+    expect(s.ctx.stash[0]?.step).toBe(1);
+    s.finish('decode');
+    s.msg('client-0', { kind: 'control', round: 0, control: { op: 'labels', step: 1, blob: s.ref() } });
+    expect(s.tasks.filter((t) => t.task === 's.train').map((t) => t.step)).toEqual([1]);
+  });
+
+  it('a batch still running when its round is aggregated sends nothing back', () => {
+    const s = new Server({ topology: 'u-shaped', variant: 'sflv1', turnTimeoutS: 60 });
+    start(s, 0);
+    s.msg('client-0', { kind: 'features.s1', round: 0, step: 0, blob: s.ref() });
+    s.finish('decode');
+    s.msg('federator', { kind: 'control', round: 0, control: { op: 'aggregate', participants: [], samples: [] } });
+    start(s, 1);
+    s.finish('m.forward');
+    expect(s.count('encode')).toBe(0);
+  });
+
   it('a notice for a batch the server has not seen yet drops that batch when it comes', () => {
     const s = new Server({ topology: 'u-shaped', variant: 'sflv1', turnTimeoutS: 60 });
     start(s, 0);

@@ -99,6 +99,12 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
     switch (msg.kind) {
       case 'features.s1': {
         const old = stash[k];
+        if (old !== undefined && msg.step < old.step) {
+          // Features of an earlier batch of this round, late: the client has gone on (it abandoned
+          // that batch); taking them would throw away the batch in progress.
+          releaseAll(msg.blob);
+          break;
+        }
         if (old !== undefined && old.step === msg.step && (old.backward || old.features === true)) {
           // A copy of features already taken: decoding it again would free the decoded tensor the
           // batch's gradient needs, and a gradient arriving meanwhile would find none.
@@ -131,8 +137,8 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
         const c = msg.control;
         if (c.op === 'labels') {
           const s = stash[k];
-          if (s !== undefined && s.step === c.step && s.backward) {
-            releaseAll(c.blob); // a copy of labels whose batch is already trained
+          if (s !== undefined && (c.step < s.step || (s.step === c.step && s.backward))) {
+            releaseAll(c.blob); // labels of an earlier batch (late), or a copy of labels whose batch is already trained
           } else if (s !== undefined && s.step === c.step) {
             if (s.labels !== null && s.labels.id !== c.blob.id) releaseAll(s.labels); // a copy replaces the labels it repeats
             stash[k] = { ...s, labels: c.blob, backward: s.f1hat !== null };
@@ -188,8 +194,13 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
       delete pending[done.taskId];
       const s = stash[p.client];
       const out = done.outputs[0];
-      if (s !== undefined && s.step === p.step && s.abandoned === true) {
-        // Work on an abandoned batch that had already started: its result is dropped here.
+      if (done.task === 'm.aggregate') {
+        effects.push(send('server', 'federator', { kind: 'control', round: ctx.round, control: { op: 'aggregated' } }));
+        return { context: { ...patch, stash, pending, nextTaskId: taskId }, effects };
+      }
+      if (s === undefined || s.step !== p.step || s.abandoned === true) {
+        // Work on a batch the server no longer holds (abandoned, its client gone on to the next
+        // batch, or its round aggregated) had already started: its result is dropped here.
         releaseAll(...done.outputs);
         return { context: { ...patch, stash, pending, nextTaskId: taskId }, effects };
       }
@@ -198,7 +209,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
           if (!holds(ctx, p.client)) {
             releaseAll(out); // its turn ended while the batch was decoded
           } else if (p.phase === 'fwd') {
-            if (s === undefined || s.step !== p.step || s.backward) {
+            if (s.backward) {
               releaseAll(out);
               break;
             }
@@ -207,7 +218,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
             stash[p.client] = { ...s, f1hat: out ?? null, backward: train };
             if (ctx.topology === 'u-shaped') run('m.forward', p.client, p.step, 'fwd', { inputs: [out] });
             else if (train) run('s.train', p.client, p.step, 'bwd', { inputs: [out, s.labels] });
-          } else if (s !== undefined && s.f1hat !== null && s.step === p.step) {
+          } else if (s.f1hat !== null) {
             run('m.backward', p.client, p.step, 'bwd', { inputs: [s.f1hat, out] });
           } else {
             releaseAll(out);
@@ -219,7 +230,7 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
         case 'm.backward':
         case 's.train':
           // The task consumed f1hat (and the labels); forget them.
-          if (s !== undefined && s.step === p.step) stash[p.client] = { step: p.step, f1hat: null, labels: null, backward: true };
+          stash[p.client] = { step: p.step, f1hat: null, labels: null, backward: true };
           run('encode', p.client, p.step, 'bwd', { slot: 'G1', inputs: [out] });
           break;
         case 'encode': {
@@ -227,9 +238,6 @@ export function serverReact(ctx: ServerContext, event: ActorEvent): Step {
           effects.push(send('server', clientName(p.client), { kind, round: ctx.round, step: p.step, blob: out as BlobRef }));
           break;
         }
-        case 'm.aggregate':
-          effects.push(send('server', 'federator', { kind: 'control', round: ctx.round, control: { op: 'aggregated' } }));
-          break;
         default:
           break;
       }

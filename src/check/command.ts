@@ -32,7 +32,7 @@ fast stand-in (docs/check.md). Properties:
   turns-are-exclusive        SFLV2: one turn at a time on M, ended only by its holder or its timeout, and by its timeout when the holder is silent
   buffers-live-right         no buffer used after release, none leaked or let go of unfreed; duplicates are separate buffers
   deterministic              same scenario, schedule and seed: same traffic-log hash
-  late-reply-never-applied   a reply to a batch its client abandoned is never used by it
+  late-reply-never-applied   a reply to a batch its client abandoned is never used by it; once told, the server starts no more work on it
 
 By default each schedule also varies what the scenario does not pin down — network mode,
 packet loss on or off, SFLV1 or SFLV2, topology, over-selection — and each schedule enables

@@ -158,6 +158,14 @@ const dropsStaleOutputs: PlantedBug = {
   },
 };
 
+const servesAbandonedBatches: PlantedBug = {
+  name: 'serves-abandoned-batches',
+  description: "the split server ignores a client's abandon notice and goes on with the batch (work and a reply nobody waits for)",
+  caughtBy: 'late-reply-never-applied',
+  serverReact: (ctx, event) =>
+    event.type === 'message' && event.msg.kind === 'control' && event.msg.control.op === 'abandon' ? { context: {}, effects: [] } : serverReact(ctx, event),
+};
+
 /** A FIFO link that resends a lost packet without counting the resent bytes (on the wire, in the message, in its counters). */
 class LinkForgettingResentBytes extends Link {
   protected override resentWireBytes(_packetBytes: number): number {
@@ -186,4 +194,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   redecodesDuplicateFeatures,
   keepsTurnOfSilentHolder,
   dropsStaleOutputs,
+  servesAbandonedBatches,
 ];

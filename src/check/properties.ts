@@ -243,7 +243,8 @@ export const deterministic: ProtocolProperty = {
 
 export const lateReplyNeverApplied: ProtocolProperty = {
   name: 'late-reply-never-applied',
-  description: 'a reply (features.s2, gradients.s1) to a batch its client abandoned (step timeout, `abandon` notice) is never used by that client afterwards',
+  description:
+    'a reply (features.s2, gradients.s1) to a batch its client abandoned (step timeout, `abandon` notice) is never used by that client afterwards; the split server, once it has the notice, starts no more work on that batch',
   check(t) {
     const abandoned = new Map<string, number>();
     for (const e of t.traffic) {
@@ -263,9 +264,34 @@ export const lateReplyNeverApplied: ProtocolProperty = {
         }
       }
     }
-    return null;
+    return serverWorkAfterAbandon(t, entries);
   },
 };
+
+/**
+ * The server's side of an abandon (docs/formats.md): once an incarnation of the split server has
+ * the notice, it starts no task for that batch (work already running finishes and is dropped).
+ * A restarted server never heard it.
+ */
+function serverWorkAfterAbandon(t: Trace, entries: ReadonlyMap<number, TrafficEntry>): string | null {
+  const heard = new Map<string, { index: number; inc: number; time: number }>();
+  for (const d of t.deliveries) {
+    if (d.to !== 'server') continue;
+    const e = entries.get(d.msgId);
+    if (e === undefined || e.op !== 'abandon') continue;
+    const key = `${clientIndex(e.src)}/${e.round}/${e.step}/${d.inc}`;
+    if (!heard.has(key)) heard.set(key, { index: d.index, inc: d.inc, time: d.time });
+  }
+  if (heard.size === 0) return null;
+  for (const task of t.tasks) {
+    if (task.actor !== 'server') continue;
+    const h = heard.get(`${task.client}/${task.round}/${task.step}/${task.inc}`);
+    if (h !== undefined && task.index >= h.index) {
+      return `the server ran ${task.task} for client-${task.client} (round ${task.round}, batch ${task.step}) at t=${task.time}, after that client's abandon notice reached it at t=${h.time}`;
+    }
+  }
+  return null;
+}
 
 /** Every property, in the order the command prints them. */
 export const PROPERTIES: readonly ProtocolProperty[] = [

@@ -88,6 +88,8 @@ export interface DeliveryRecord {
   index: number;
   time: number;
   to: string;
+  /** The receiver's incarnation. */
+  inc: number;
   msgId: number;
   seq: number;
   /** The receiver's round as the checker saw it (from its actions), when the message arrived. */

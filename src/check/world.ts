@@ -302,7 +302,7 @@ export class ProtocolWorld {
       if (msg.control.op === 'round.start') slot.round = Math.max(slot.round, msg.round);
       if (msg.control.op === 'aggregate') slot.closed = Math.max(slot.closed, msg.round);
     }
-    const record = { index: this.events, time: this.now, to: ev.to, msgId: entry.msgId, seq: entry.seq, late: lateWhy !== null, lateWhy, sends: 0, computes: 0 };
+    const record = { index: this.events, time: this.now, to: ev.to, inc: slot.inc, msgId: entry.msgId, seq: entry.seq, late: lateWhy !== null, lateWhy, sends: 0, computes: 0 };
     this.trace.deliveries.push(record);
     if (!slot.ref.active) return; // the federator finished: nothing listens
     if (entry.blob !== null && msg.kind !== 'weights.down') this.ledger.delivered(ev.to, slot.inc, entry.blob, `${msg.kind}${entry.op ? ` ${entry.op}` : ''} #${entry.msgId} copy ${entry.copy} (round ${msg.round}, step ${entry.step})`);
