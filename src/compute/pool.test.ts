@@ -102,6 +102,14 @@ describe('ComputePool', () => {
       const next = [1, 2].map((i) => inThread.run({ task: 'encode', codec: { name: 'none' }, tensor: tensor() }).then(() => order.push(i)));
       await Promise.all([bad, ...next]);
       expect(order).toEqual([0, 1, 2]);
+      // The event loop turns between tasks (a killed parent, signals and progress are heard).
+      let heard = false;
+      setImmediate(() => {
+        heard = true;
+      });
+      const seen: boolean[] = [];
+      await Promise.all([1, 2, 3].map(() => inThread.run({ task: 'encode', codec: { name: 'none' }, tensor: tensor() }).then(() => seen.push(heard))));
+      expect(seen).toEqual([true, true, true]);
     } finally {
       await Promise.all([inThread.close(), worker.close()]);
     }

@@ -225,7 +225,10 @@ export class ComputePool {
   private inThread(req: PoolRequest, keep: ReadonlySet<ArrayBufferLike>): Promise<PoolResult> {
     const own = keep.size === 0 ? req : copyKept(req, keep);
     const runTask = this.runTask as Promise<RunTask>;
-    const job = this.queue.then(async () => (await runTask)(own, this.settings));
+    // A turn of the event loop before each task: on wasm a task's awaits resolve at once, so a
+    // chain of tasks would otherwise starve I/O, and the process would not hear its parent go
+    // away (a killed sweep), signals or progress until the whole run ended.
+    const job = this.queue.then(() => new Promise<void>((r) => setImmediate(r))).then(async () => (await runTask)(own, this.settings));
     this.queue = job.catch(() => undefined);
     return job;
   }
