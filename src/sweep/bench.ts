@@ -47,7 +47,7 @@ export interface SweepBench {
    */
   sweepQueueOverheadOutsideRunsPerJobSeconds: number | null;
   /** Σ of the runs' own wall seconds, local pool of one and queue (the tiny points paired). */
-  sweepLocal1RunSeconds: number;
+  sweepLocal1RunSeconds: number | null;
   sweepQueue1RunSeconds: number | null;
   sweepQueueSkipped?: string;
 }
@@ -146,7 +146,7 @@ export async function benchSweep(n = 4, reps = 3): Promise<SweepBench> {
       sweepQueue1Seconds: null,
       sweepQueueOverheadPerJobSeconds: null,
       sweepQueueOverheadOutsideRunsPerJobSeconds: null,
-      sweepLocal1RunSeconds: 0,
+      sweepLocal1RunSeconds: null,
       sweepQueue1RunSeconds: null,
     };
     const redis = await benchRedis();
