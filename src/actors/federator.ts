@@ -86,20 +86,12 @@ export const federatorMachine = setup({
     emit: (_: unknown, _effects: Effect[]) => {},
     /**
      * Keeps an accepted update (who, how many samples, which buffers) for the round's FedAvg. A
-     * codec.up that comes first waits under a placeholder weights buffer (id -1).
+     * codec.up that comes first waits under a placeholder weights buffer (id -1). Either shows the
+     * client loaded this round's weights, and so holds the round's codec version: only then does
+     * the federator count on it (a client that crashed or was cut off before its codec.down came
+     * does not hold it, and a delta against it would spoil its codecs).
      */
-    recordUpdate: assign(({ context, event }) => {
-      const e = event as MessageEvent;
-      const k = clientIndex(e.from);
-      const old = context.received.find((u) => u.client === k);
-      const rest = context.received.filter((u) => u.client !== k);
-      if (e.msg.kind === 'codec.up') {
-        const u: Update = old ?? { client: k, samples: 0, blob: { id: -1, bytes: 0, rawBytes: 0, codec: 'none' } };
-        return { received: [...rest, { ...u, codec: e.msg.blob }] };
-      }
-      const msg = e.msg as Extract<typeof e.msg, { kind: 'weights.up' }>;
-      return { received: [...rest, { client: k, samples: msg.samples, blob: msg.blob, ...(old?.codec ? { codec: old.codec } : {}) }] };
-    }),
+    recordUpdate: assign(({ context, event }) => withUpdate(context, event as MessageEvent)),
   },
 }).createMachine({
   id: 'federator',
@@ -190,12 +182,6 @@ export const federatorMachine = setup({
               return effects;
             },
             },
-            assign(({ context, event }) => ({
-              clientCodec:
-                (event as DoneEvent).outputs.length > (context.weightDeltas === true && context.round > 0 ? 2 : 1)
-                  ? context.clientCodec.map((v, k) => (context.selected.includes(k) ? context.codecVersion : v))
-                  : context.clientCodec,
-            })),
           ],
         },
       },
@@ -278,6 +264,20 @@ export const federatorMachine = setup({
     done: { type: 'final' },
   },
 });
+
+/** The context once an accepted update (weights.up or codec.up) is recorded: recordUpdate's work. */
+export function withUpdate(context: FederatorContext, e: MessageEvent): Pick<FederatorContext, 'received' | 'clientCodec'> {
+  const k = clientIndex(e.from);
+  const old = context.received.find((u) => u.client === k);
+  const rest = context.received.filter((u) => u.client !== k);
+  const clientCodec = context.clientCodec.map((v, i) => (i === k ? context.codecVersion : v));
+  if (e.msg.kind === 'codec.up') {
+    const u: Update = old ?? { client: k, samples: 0, blob: { id: -1, bytes: 0, rawBytes: 0, codec: 'none' } };
+    return { received: [...rest, { ...u, codec: e.msg.blob }], clientCodec };
+  }
+  const msg = e.msg as Extract<typeof e.msg, { kind: 'weights.up' }>;
+  return { received: [...rest, { client: k, samples: msg.samples, blob: msg.blob, ...(old?.codec ? { codec: old.codec } : {}) }], clientCodec };
+}
 
 /** Whether this round's updates come with a codec.up. */
 function expectsCodecUp(context: FederatorContext): boolean {

@@ -238,5 +238,35 @@ describe('codec sync (learned codecs: codec.up with the update in a sync round, 
     // Round 2: everyone holds version 1, the current one: no codec.down, even when the pack offers codecs.
     expect(downs(host.deliver([done(5, 'global.pack', [blob(60), blob(61), blob(62)])]))).toEqual(['client-0 weights.down 60', 'client-1 weights.down 60', 'client-2 weights.down 60']);
   });
-});
 
+  it('counts a codec version as held only once the client reported in that round: one cut off before its codec.down gets the full form, not a delta', () => {
+    const specs: ActorSpec[] = [
+      { id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 3, roundDeadlineS: 1000, seed: 1, codecSync: [true, true, true] } },
+    ];
+    const host = new ActorHost();
+    host.init(specs);
+    const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
+    const up = (k: number, kind: 'weights.up' | 'codec.up', round: number, id: number): { to: string; event: ActorEvent } => ({
+      to: 'federator',
+      event: { type: 'message', from: `client-${k}`, msg: kind === 'weights.up' ? { kind, round, blob: blob(id), samples: 5 } : { kind, round, blob: blob(id) } },
+    });
+    const codecDowns = (effects: Effect[]): string[] => effects.flatMap((e) => (e.type === 'send' && e.msg.kind === 'codec.down' ? [`${e.to} ${e.msg.blob.id}`] : []));
+    host.deliver([{ to: 'federator', event: { type: 'start' } }]);
+    host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 1, task: 'global.pack', outputs: [blob(1), blob(2)] } }]);
+    for (let k = 0; k < 3; k++) host.deliver([up(k, 'weights.up', 0, 10 + k), up(k, 'codec.up', 0, 20 + k)]);
+    host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 2, task: 'aggregate', outputs: [] } }]);
+    host.deliver([{ to: 'federator', event: { type: 'message', from: 'server', msg: { kind: 'control', round: 0, control: { op: 'aggregated' } } } }]);
+    // Round 1: version 1 (full 31, delta 32); everyone holds version 0: the delta.
+    const r1 = host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 3, task: 'global.pack', outputs: [blob(30), blob(31), blob(32)] } }]);
+    expect(codecDowns(r1)).toEqual(['client-0 32', 'client-1 32', 'client-2 32']);
+    // Client 2 is cut off (crashed before its weights came): only clients 0 and 1 report.
+    for (let k = 0; k < 2; k++) host.deliver([up(k, 'weights.up', 1, 40 + k), up(k, 'codec.up', 1, 50 + k)]);
+    host.deliver([{ to: 'federator', event: { type: 'timer', name: 'deadline', round: 1, step: -1 } }]);
+    host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 4, task: 'aggregate', outputs: [] } }]);
+    host.deliver([{ to: 'federator', event: { type: 'message', from: 'server', msg: { kind: 'control', round: 1, control: { op: 'aggregated' } } } }]);
+    // Round 2: version 2 (full 61, delta 62 against version 1). Clients 0 and 1 hold version 1;
+    // client 2 still holds version 0, so it needs the full form.
+    const r2 = host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 5, task: 'global.pack', outputs: [blob(60), blob(61), blob(62)] } }]);
+    expect(codecDowns(r2)).toEqual(['client-0 62', 'client-1 62', 'client-2 61']);
+  });
+});

@@ -22,6 +22,9 @@ split-server restarts between rounds. The protocol machines are the real ones; c
 fast stand-in (docs/check.md). Properties:
   terminates-by-deadline     every round completes by its deadline; no deadlock or livelock
   fedavg-matches-reference   FedAvg of exactly the updates that arrived in time, sample-weighted
+                             (with their codec updates, in a round that syncs learned codecs)
+  loads-match-global         a client starts each round on that round's global weights and synced
+                             codec version; a delta rebuilds only the version it was made against
   no-double-apply            no message is applied twice
   gradient-after-features    a gradient is applied to its own batch, after its features were sent
   late-messages-ignored      a message from an earlier round changes nothing
@@ -35,7 +38,8 @@ fast stand-in (docs/check.md). Properties:
   late-reply-never-applied   a reply to a batch its client abandoned is never used by it; once told, the server starts no more work on it
 
 By default each schedule also varies what the scenario does not pin down — network mode,
-packet loss on or off, SFLV1 or SFLV2, topology, over-selection — and each schedule enables
+packet loss on or off, SFLV1 or SFLV2, topology, over-selection, learned codecs synced every
+1–3 rounds (full or delta codec.down; client-sent or server-only), weight deltas — and each schedule enables
 a random subset of fault kinds, with delays aimed at timeouts and deadlines; --pin checks
 the scenario exactly as given. A coverage table says which fault kinds and protocol paths
 each property saw.

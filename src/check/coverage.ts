@@ -24,6 +24,9 @@ export const COVERAGE_ITEMS = [
   'path:late-delivery',
   'path:update-left-out',
   'path:turn-timeout',
+  'path:codec-sync',
+  'path:codec-delta',
+  'path:weights-delta',
 ] as const;
 
 /** The coverage items one trace shows. */
@@ -49,5 +52,9 @@ export function coverageOf(t: Trace): string[] {
   if (t.deliveries.some((d) => d.late)) out.push('path:late-delivery');
   if (t.updateArrivals.some((u) => !u.beforeDeadline || !u.first)) out.push('path:update-left-out');
   if (t.turns.some((x) => x.cause.type === 'timer')) out.push('path:turn-timeout');
+  if (t.traffic.some((e) => e.kind === 'codec.up' || e.kind === 'codec.down')) out.push('path:codec-sync');
+  // Delta forms are the smaller blobs of a round's pack (standInTasks.ts): codec.down, weights.down.
+  if (t.traffic.some((e) => e.kind === 'codec.down' && e.bytes < s.tensorBytes)) out.push('path:codec-delta');
+  if (t.traffic.some((e) => e.kind === 'weights.down' && e.bytes < s.weightsBytes)) out.push('path:weights-delta');
   return out;
 }

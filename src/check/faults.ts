@@ -58,6 +58,10 @@ export function messageTypes(settings: CheckSettings): MessageType[] {
   if (settings.variant === 'sflv2') {
     types.push({ kind: 'control', dir: 'down', perStep: false }, { kind: 'control', dir: 'up', perStep: false }); // turn, turn.done
   }
+  if (settings.codecSync !== undefined) {
+    types.push({ kind: 'codec.down', dir: 'down', perStep: false });
+    if (settings.clientCodecs !== false) types.push({ kind: 'codec.up', dir: 'up', perStep: false });
+  }
   return types;
 }
 

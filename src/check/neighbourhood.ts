@@ -3,7 +3,8 @@
  * bugs of the issue showed only after a user changed `network.mode` or the profile by hand, so
  * by default each schedule also draws a variation of the protocol settings — reliable or lossy
  * split tensors, packet loss on or off (the link's retransmission path), SFLV1 or SFLV2, either
- * topology, over-selection — each field `null` meaning "as the scenario says", which is also
+ * topology, over-selection, learned codecs synced every n rounds (with or without deltas, with or
+ * without client-sent codecs), weight deltas — each field `null` meaning "as the scenario says", which is also
  * where shrinking goes. `--pin` (or `pinned: true`) keeps the scenario as given.
  */
 import fc from 'fast-check';
@@ -19,10 +20,30 @@ export interface Variation {
   topology: CheckSettings['topology'] | null;
   /** Over-selection: aggregate once this many selected clients reported. */
   aggregateFirst: number | null;
+  /**
+   * Learned codecs: none, or synced every `syncEvery` rounds (and in the last), codec.down with a
+   * delta form or not, clients sending codecs of their own or only the server. Absent in
+   * schedules written before codecs were varied: as the scenario says.
+   */
+  codecs?: CodecVariation | 'none' | null;
+  /** weights.down as deltas from round 1 on (protocol.weightBits < 32), or in full. */
+  weightDeltas?: boolean | null;
+}
+
+/** A learned-codec set-up the neighbourhood may draw. */
+export interface CodecVariation {
+  syncEvery: number;
+  deltas: boolean;
+  clientCodecs: boolean;
 }
 
 /** The variation that changes nothing. */
-export const AS_GIVEN: Variation = { networkMode: null, loss: null, variant: null, topology: null, aggregateFirst: null };
+export const AS_GIVEN: Variation = { networkMode: null, loss: null, variant: null, topology: null, aggregateFirst: null, codecs: null, weightDeltas: null };
+
+/** The rounds that sync codecs trained in every round, every `every` rounds and in the last (as codecSync.ts plans them). */
+export function syncRounds(rounds: number, every: number): boolean[] {
+  return Array.from({ length: rounds }, (_, r) => (r + 1) % every === 0 || r === rounds - 1);
+}
 
 /** Packet-loss rates drawn when loss is varied: off, and two rates that exercise retransmission. */
 export const LOSS_RATES = [0, 0.01, 0.04] as const;
@@ -43,12 +64,29 @@ export function applyVariation(settings: CheckSettings, v: Variation | undefined
   if (v.variant !== null) out.variant = v.variant;
   if (v.topology !== null) out.topology = v.topology;
   if (v.aggregateFirst !== null) out.aggregateFirst = Math.min(v.aggregateFirst, settings.clientsPerRound);
+  if (v.codecs === 'none') {
+    delete out.codecSync;
+    delete out.clientCodecs;
+    delete out.codecDeltas;
+  } else if (v.codecs != null) {
+    out.codecSync = syncRounds(settings.rounds, v.codecs.syncEvery);
+    out.clientCodecs = v.codecs.clientCodecs;
+    out.codecDeltas = v.codecs.deltas;
+  }
+  if (v.weightDeltas != null) out.weightDeltas = v.weightDeltas;
   if (v.loss !== null) {
     const loss = v.loss;
     out.links = settings.links.map((l) => ({ uplink: withLoss(l.uplink, loss), downlink: withLoss(l.downlink, loss) }));
   }
   return out;
 }
+
+const codecArb: fc.Arbitrary<CodecVariation> = fc.record({
+  syncEvery: fc.integer({ min: 1, max: 3 }),
+  deltas: fc.boolean(),
+  // Server-only codecs (no codec.up) are the rarer set-up.
+  clientCodecs: fc.constantFrom(true, true, true, false),
+});
 
 /** Variations of `settings`' neighbourhood; with `pinned`, only the scenario as given. */
 export function variationArb(settings: CheckSettings, pinned = false): fc.Arbitrary<Variation> {
@@ -61,6 +99,8 @@ export function variationArb(settings: CheckSettings, pinned = false): fc.Arbitr
     variant: other(settings.variant, ['sflv1', 'sflv2'] as const),
     topology: other(settings.topology, ['u-shaped', 'label-sharing'] as const),
     aggregateFirst: settings.clientsPerRound > 1 ? opt(fc.integer({ min: 1, max: settings.clientsPerRound - 1 })) : fc.constant(null),
+    codecs: opt(settings.codecSync === undefined ? codecArb : fc.oneof(fc.constant('none' as const), codecArb)),
+    weightDeltas: other(settings.weightDeltas === true, [false, true]),
   });
 }
 
@@ -73,5 +113,11 @@ export function formatVariation(v: Variation | undefined): string | null {
   if (v.variant !== null) parts.push(`protocol.variant=${v.variant}`);
   if (v.topology !== null) parts.push(`protocol.topology=${v.topology}`);
   if (v.aggregateFirst !== null) parts.push(`protocol.aggregateFirst=${v.aggregateFirst}`);
+  if (v.codecs === 'none') parts.push('no learned codec');
+  else if (v.codecs != null) {
+    const c = v.codecs;
+    parts.push(`learned codecs synced every ${c.syncEvery} round(s)${c.deltas ? ' as deltas' : ''}${c.clientCodecs ? '' : ', server-side only'}`);
+  }
+  if (v.weightDeltas != null) parts.push(`protocol.weightBits=${v.weightDeltas ? 8 : 32}`);
   return parts.length > 0 ? `scenario varied: ${parts.join(', ')}` : null;
 }

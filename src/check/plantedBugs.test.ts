@@ -7,9 +7,9 @@ import { PROPERTIES } from './properties.js';
 import { checkSettingsFromScenario } from './settings.js';
 import type { CheckSettings } from './types.js';
 
-/** The quickstart protocol made small (3 clients, 3 rounds, 3 steps) so that shrinking is quick. */
+/** The quickstart protocol made small (3 clients, 4 rounds, 3 steps) so that shrinking is quick. */
 async function small(): Promise<CheckSettings> {
-  const overrides = ['protocol.clients=3', 'protocol.rounds=3', 'data.samplesPerClient=24'].map(parseOverride);
+  const overrides = ['protocol.clients=3', 'protocol.rounds=4', 'data.samplesPerClient=24'].map(parseOverride);
   return checkSettingsFromScenario(await loadScenario('scenarios/quickstart.yaml', overrides));
 }
 
@@ -18,7 +18,7 @@ describe('planted bugs are caught with a shrunk counterexample', () => {
     it(`${bug.name}: ${bug.description}`, async () => {
       const settings = await small();
       const t0 = performance.now();
-      const results = checkProtocol(settings, { variant: bug, runs: 60, seed: 42 });
+      const results = checkProtocol(settings, { variant: bug, runs: 100, seed: 42 });
       const r = results.find((x) => x.name === bug.caughtBy);
       expect(r?.passed).toBe(false);
       const failed = results.filter((x) => !x.passed).map((x) => x.name);

@@ -6,6 +6,7 @@
 import { assign } from 'xstate';
 import { clientIndex } from '../actors/common.js';
 import { serverReact } from '../actors/splitServer.js';
+import { withUpdate, type FederatorContext } from '../actors/federator.js';
 import type { ActorEvent, Effect, WireMessage } from '../protocol/messages.js';
 import { Link } from '../sim/index.js';
 import { isMessage } from '../actors/common.js';
@@ -166,6 +167,22 @@ const servesAbandonedBatches: PlantedBug = {
     event.type === 'message' && event.msg.kind === 'control' && event.msg.control.op === 'abandon' ? { context: {}, effects: [] } : serverReact(ctx, event),
 };
 
+const countsCodecsSentAsHeld: PlantedBug = {
+  name: 'counts-codecs-sent-as-held',
+  description:
+    "once any client reports, the federator counts the round's codec version as held by every client it selected (the bug loads-match-global found): one cut off before its codec.down then gets a delta against a version it never had",
+  caughtBy: 'loads-match-global',
+  federator: {
+    actions: {
+      recordUpdate: assign(({ context, event }) => {
+        const ctx = context as FederatorContext;
+        const next = withUpdate(ctx, event as MessageEvent);
+        return { ...next, clientCodec: next.clientCodec.map((v, k) => (ctx.selected.includes(k) ? ctx.codecVersion : v)) };
+      }),
+    },
+  },
+};
+
 /** A FIFO link that resends a lost packet without counting the resent bytes (on the wire, in the message, in its counters). */
 class LinkForgettingResentBytes extends Link {
   protected override resentWireBytes(_packetBytes: number): number {
@@ -195,4 +212,5 @@ export const PLANTED_BUGS: readonly PlantedBug[] = [
   keepsTurnOfSilentHolder,
   dropsStaleOutputs,
   servesAbandonedBatches,
+  countsCodecsSentAsHeld,
 ];

@@ -33,7 +33,7 @@ function expectAllHold(results: ReturnType<typeof checkProtocol>): void {
 describe('the real protocol holds every property under generated faults (fixed seed)', () => {
   it('quickstart: 4 clients, 8 rounds, SFLV1 U-shaped, reliable network', async () => {
     const results = checkProtocol(await settings(), { runs: 12, seed: 42 });
-    expect(results.map((r) => r.name)).toHaveLength(13);
+    expect(results.map((r) => r.name)).toHaveLength(14);
     expectAllHold(results);
   }, 60_000);
 

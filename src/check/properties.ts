@@ -5,6 +5,7 @@
 import { clientIndex } from '../actors/common.js';
 import type { MessageKind, TaskName } from '../protocol/messages.js';
 import { buffersLiveRight, linkAccounting, makesProgress, turnsAreExclusive } from './lifecycleProperties.js';
+import { codecVersionAt } from '../run/codecSync.js';
 import { packedWeights } from './standIn.js';
 import type { TaskRecord, Trace, TrafficEntry, Verdict } from './types.js';
 
@@ -63,8 +64,7 @@ export const fedAvgMatchesReference: ProtocolProperty = {
     for (const start of t.roundStarts) {
       const r = start.round;
       // Over-selection: FedAvg begins once the first `aggregateFirst` of them arrived.
-      const inTime = t.updateArrivals
-        .filter((u) => u.round === r && u.first && u.beforeDeadline && start.selected.includes(u.client))
+      const inTime = wholeUpdates(t, r, start.selected)
         .slice(0, t.settings.aggregateFirst ?? Infinity)
         .sort((a, b) => a.client - b.client);
       const participants = inTime.map((u) => u.client);
@@ -77,6 +77,11 @@ export const fedAvgMatchesReference: ProtocolProperty = {
       }
       if (JSON.stringify(agg.samples) !== JSON.stringify(samples)) {
         return `round ${r}: FedAvg weights [${agg.samples}], but those clients hold [${samples}] samples`;
+      }
+      const codecs = agg.codecs.map((c) => `client-${c.client} of round ${c.round}`).sort();
+      const wanted = syncsClientCodecs(t, r) ? participants.map((k) => `client-${k} of round ${r}`).sort() : [];
+      if (JSON.stringify(codecs) !== JSON.stringify(wanted)) {
+        return `round ${r}: FedAvg averaged the codec updates [${codecs.join(', ')}], expected [${wanted.join(', ')}]`;
       }
       const global = t.globals[r];
       if (global === undefined) return `round ${r}: no global weights were sent`;
@@ -100,6 +105,50 @@ export const fedAvgMatchesReference: ProtocolProperty = {
       const m = srv[0] as (typeof srv)[number];
       if (JSON.stringify(m.participants) !== JSON.stringify(participants) || JSON.stringify(m.samples) !== JSON.stringify(samples)) {
         return `round ${r}: the split server averaged M over [${m.participants}] with weights [${m.samples}], expected [${participants}] with [${samples}]`;
+      }
+    }
+    return null;
+  },
+};
+
+/** Whether round `r` syncs codecs that clients send (codec.up): an update is then whole only with its codecs. */
+function syncsClientCodecs(t: Trace, r: number): boolean {
+  return t.settings.codecSync?.[r] === true && t.settings.clientCodecs !== false;
+}
+
+/**
+ * The updates of round `r` from `selected` clients that were whole before the deadline — the
+ * first weights.up and, in a round that syncs client codecs, the first codec.up — in the order
+ * they became whole.
+ */
+function wholeUpdates(t: Trace, r: number, selected: readonly number[]): { client: number; msgId: number }[] {
+  const codecs = syncsClientCodecs(t, r);
+  const out: { client: number; msgId: number; at: number }[] = [];
+  for (const k of selected) {
+    const w = t.updateArrivals.findIndex((u) => u.kind === 'weights.up' && u.round === r && u.client === k && u.first);
+    const c = codecs ? t.updateArrivals.findIndex((u) => u.kind === 'codec.up' && u.round === r && u.client === k && u.first) : w;
+    if (w < 0 || c < 0) continue;
+    const at = Math.max(w, c);
+    if (!(t.updateArrivals[at]?.beforeDeadline ?? false)) continue;
+    out.push({ client: k, msgId: (t.updateArrivals[w] as (typeof t.updateArrivals)[number]).msgId, at });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+export const loadsMatchGlobal: ProtocolProperty = {
+  name: 'loads-match-global',
+  description:
+    "every weights.load leaves its client holding the round's global weights and, with learned codecs, the round's synced codec version (a delta rebuilds only the version it was made against)",
+  judges: (t) => t.settings.codecSync !== undefined || t.settings.weightDeltas === true,
+  check(t) {
+    const sync = t.settings.codecSync;
+    for (const l of t.loads) {
+      if (l.weightsWrong !== null) return `client-${l.client} loaded round ${l.round}'s weights at t=${l.time} from ${l.weightsWrong}`;
+      if (sync === undefined) continue;
+      const want = codecVersionAt(sync, l.round);
+      if (l.codecVersion !== want) {
+        const held = l.codecVersion < 0 ? 'a codec spoilt by a delta made against another version' : `codec version ${l.codecVersion}`;
+        return `client-${l.client} starts round ${l.round} at t=${l.time} with ${held}; the round's is version ${want}`;
       }
     }
     return null;
@@ -297,6 +346,7 @@ function serverWorkAfterAbandon(t: Trace, entries: ReadonlyMap<number, TrafficEn
 export const PROPERTIES: readonly ProtocolProperty[] = [
   terminatesByDeadline,
   fedAvgMatchesReference,
+  loadsMatchGlobal,
   noDoubleApply,
   gradientAfterFeatures,
   lateMessagesIgnored,

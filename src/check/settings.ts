@@ -3,6 +3,8 @@
  * variant and topology, deadline and timeouts, the network mode and links. Compute, data and
  * codecs are replaced by the checker's stand-in, whose sizes and durations are set here.
  */
+import { SENDER, codecPlan } from '../codecs/index.js';
+import { codecSyncRounds } from '../run/codecSync.js';
 import { clientLinks, resolvedNetworkConfig } from '../scenario/resolveNetwork.js';
 import { TraceFiles, networkSpecFromConfig } from '../sim/index.js';
 import type { Scenario } from '../scenario/schema.js';
@@ -53,6 +55,24 @@ export function checkSettingsFromScenario(s: Scenario): CheckSettings {
     // As src/run/world.ts builds it: one fast link inside the data centre.
     backbone: { bandwidthMbps: 10_000, latencyMs: 0.1, jitterMs: 0, loss: 0, mode: 'reliable' },
     ...STAND_IN,
+    ...codecSettings(s),
+    ...(s.protocol.weightBits !== 32 ? { weightDeltas: true } : {}),
+  };
+}
+
+/**
+ * The scenario's learned codecs as the federator sees them (as src/run/world.ts builds its
+ * input): the rounds that sync them, whether clients send any, whether codec.down has a delta
+ * form. The split geometry only sizes a learned codec, which the stand-in does not run.
+ */
+function codecSettings(s: Scenario): Pick<CheckSettings, 'codecSync' | 'clientCodecs' | 'codecDeltas'> {
+  const plans = codecPlan(s.codec, { topology: s.protocol.topology, channels: s.model.baseChannels, size: s.data.size });
+  const learned = plans.filter((p) => p.kind === 'learned');
+  if (learned.length === 0) return {};
+  return {
+    codecSync: codecSyncRounds(plans, s.protocol.rounds, s.codec.syncEvery),
+    clientCodecs: learned.some((p) => SENDER[p.slot] === 'client'),
+    ...(s.codec.updateBits !== 32 ? { codecDeltas: true } : {}),
   };
 }
 

@@ -17,6 +17,12 @@ export interface BlobInfo {
   tags: readonly string[];
   /** Weight vector, for weights blobs. */
   value: readonly number[] | null;
+  /** A weights delta: the round whose global it must be added to. */
+  base?: number;
+  /** A codec.down form: the synced codec version it carries, and for a delta the version it must be added to. */
+  codec?: { version: number; base: number | null };
+  /** A codec.up: the client that trained it, and in which round. */
+  codecUp?: { client: number; round: number };
 }
 
 /** The global client-side weights before round 0. */
@@ -76,6 +82,10 @@ export function taskOutputs(task: TaskName, topology: 'u-shaped' | 'label-sharin
     case 'be.train':
       // [g2, the skip tensor's gradient]
       return { count: 2, secondTag: null };
+    case 'weights.pack':
+    case 'global.pack':
+      // The stand-in builds their outputs itself (weights, deltas, codec forms): standInTasks.ts.
+      return { count: 0, secondTag: null };
     case 'fe.backward':
     case 'weights.load':
     case 'aggregate':

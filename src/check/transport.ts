@@ -143,10 +143,12 @@ export class FaultyTransport {
     return b;
   }
 
-  /** Stand-in payload sizes: tensors and weights fixed, control ops as their JSON. */
+  /** Stand-in payload sizes: tensors fixed, weights and codecs as their blobs (a delta is smaller), control ops as their JSON. */
   private bytesOf(msg: WireMessage): number {
     const s = this.settings;
-    if (msg.kind === 'weights.down' || msg.kind === 'weights.up') return s.weightsBytes;
+    if (msg.kind === 'weights.down' || msg.kind === 'weights.up') return msg.blob.bytes;
+    // A codec update, or a round's codecs: in full or (smaller) as a delta.
+    if (msg.kind === 'codec.down' || msg.kind === 'codec.up') return msg.blob.bytes;
     if (msg.kind !== 'control') return s.tensorBytes;
     const { blob, ...rest } = msg.control as { blob?: unknown };
     const header = JSON.stringify({ round: msg.round, ...rest }).length;

@@ -41,6 +41,17 @@ export interface CheckSettings {
   /** Stand-in payload sizes in bytes: one split tensor on the wire, the packed client-side weights. */
   tensorBytes: number;
   weightsBytes: number;
+  /**
+   * Learned codecs: per round, whether their weights sync at its end (codec.up, then codec.down
+   * with the next round's weights). Absent: no learned codec.
+   */
+  codecSync?: boolean[];
+  /** Whether clients train codecs of their own and send codec.up in a sync round (default true with codecSync). */
+  clientCodecs?: boolean;
+  /** codec.down also offered as a delta against the version before (codec.updateBits < 32). */
+  codecDeltas?: boolean;
+  /** weights.down offered as a delta against the previous round's global from round 1 on (protocol.weightBits < 32). */
+  weightDeltas?: boolean;
 }
 
 /** The fault shapes are every world's (src/interpret/faultPlan.ts); the checker generates and shrinks them. */
@@ -124,6 +135,20 @@ export interface AggregateRecord {
   participants: number[];
   samples: number[];
   result: number[];
+  /** The codec updates (codec.up) it averaged: whose, and of which round. */
+  codecs: { client: number; round: number }[];
+}
+
+/** A client's weights.load: whether it ends up holding the round's global weights and which codec version. */
+export interface LoadRecord {
+  client: number;
+  inc: number;
+  round: number;
+  time: number;
+  /** Null when the load rebuilt the round's global; else why not (a delta against weights it does not hold). */
+  weightsWrong: string | null;
+  /** The codec version it holds after the load (-1: none it can name, a delta applied to another version). */
+  codecVersion: number;
 }
 
 /** What the checker's stand-in weights.pack produced: enough to recompute the vector. */
@@ -170,8 +195,10 @@ export interface Trace {
   globals: number[][];
   roundStarts: { round: number; time: number; deadline: number; selected: number[] }[];
   roundCompletes: { round: number; time: number; participants: number[] }[];
-  /** weights.up arrivals at the federator, with whether the deadline timer of that round had fired. */
-  updateArrivals: { round: number; client: number; msgId: number; time: number; beforeDeadline: boolean; first: boolean }[];
+  /** weights.up and codec.up arrivals at the federator, with whether the deadline timer of that round had fired. */
+  updateArrivals: { kind: 'weights.up' | 'codec.up'; round: number; client: number; msgId: number; time: number; beforeDeadline: boolean; first: boolean }[];
+  /** Every weights.load a client started, and what it left the client holding. */
+  loads: LoadRecord[];
   links: Record<string, LinkBytes>;
   /** Client incarnations that crashed (by the schedule or a model-based command), and when. */
   crashed: { client: number; inc: number; time: number }[];

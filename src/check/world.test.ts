@@ -30,6 +30,24 @@ describe('the checker world (real machines, stand-in compute)', () => {
     expect(Object.values(verdicts(s, noFaults(), t)).every((v) => v === null)).toBe(true);
   }, 60_000);
 
+  it('takes learned codecs and weight deltas from the scenario: codec.up in sync rounds, codec.down and delta weights to clients that hold the version before', async () => {
+    const s = await settings('codec.name=factorized', 'codec.syncEvery=2', 'codec.updateBits=8', 'protocol.weightBits=8', 'protocol.rounds=4');
+    expect(s.codecSync).toEqual([false, true, false, true]);
+    expect(s.clientCodecs).toBe(true);
+    expect(s.codecDeltas).toBe(true);
+    expect(s.weightDeltas).toBe(true);
+    const t = runSchedule(s, noFaults());
+    expect(t.finished).toBe(true);
+    // codec.up from every client in rounds 1 and 3; version 1 goes down with round 2's weights (a delta: all hold version 0).
+    expect(t.traffic.filter((e) => e.kind === 'codec.up').map((e) => e.round)).toEqual([1, 1, 1, 1, 3, 3, 3, 3]);
+    expect(t.traffic.filter((e) => e.kind === 'codec.down').map((e) => [e.round, e.bytes])).toEqual(Array.from({ length: 4 }, () => [2, s.tensorBytes / 4]));
+    // Weights: in full in round 0, then as deltas (everyone reported).
+    expect(t.traffic.filter((e) => e.kind === 'weights.down').map((e) => e.bytes)).toEqual([...Array(4).fill(s.weightsBytes), ...Array(12).fill(s.weightsBytes / 4)]);
+    expect(t.loads.map((l) => l.codecVersion)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(t.aggregates.map((a) => a.codecs.length)).toEqual([0, 4, 0, 4]);
+    expect(Object.values(verdicts(s, noFaults(), t)).every((v) => v === null)).toBe(true);
+  });
+
   it('runs the split server as its machine or as its reaction function with the same traffic log', async () => {
     const s = await settings('protocol.clients=3', 'protocol.rounds=3', 'data.samplesPerClient=24');
     for (const schedule of fc.sample(faultScheduleArb(s), { seed: 7, numRuns: 6 })) {

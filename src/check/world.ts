@@ -88,6 +88,7 @@ export class ProtocolWorld {
       roundStarts: [],
       roundCompletes: [],
       updateArrivals: [],
+      loads: [],
       turns: [],
       batches: [],
       crashed: [],
@@ -218,7 +219,7 @@ export class ProtocolWorld {
   }
 
   private newSlot(name: string): Slot {
-    const slot: Slot = { name, ref: null, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0, batch: null };
+    const slot: Slot = { name, ref: null, inc: 0, delivered: new Map(), round: -1, step: -1, closed: -1, loaded: null, stepsDone: 0, batch: null, heldRound: -1, codecVersion: 0 };
     this.startMachine(slot);
     return slot;
   }
@@ -234,6 +235,8 @@ export class ProtocolWorld {
         roundDeadlineS: s.roundDeadlineS,
         seed: s.seed,
         ...(s.aggregateFirst !== undefined ? { aggregateFirst: s.aggregateFirst } : {}),
+        ...(s.weightDeltas === true ? { weightDeltas: true } : {}),
+        ...(s.codecSync !== undefined ? { codecSync: s.codecSync, clientCodecs: s.clientCodecs !== false } : {}),
       });
     } else if (slot.name === 'server') {
       slot.ref = this.actors.server({ topology: s.topology, variant: s.variant, turnTimeoutS: s.turnTimeoutS });
@@ -286,15 +289,15 @@ export class ProtocolWorld {
     const { msg, entry } = ev;
     if (slot.ref === null) {
       this.transport.drop(entry, 'down');
-      if (entry.blob !== null && msg.kind !== 'weights.down') this.ledger.lost(entry.blob);
+      if (entry.blob !== null && !isShared(msg)) this.ledger.lost(entry.blob);
       return;
     }
     this.transport.delivered(entry, this.now);
     const lateWhy = lateness(slot, msg);
-    if (ev.to === 'federator' && msg.kind === 'weights.up') {
+    if (ev.to === 'federator' && (msg.kind === 'weights.up' || msg.kind === 'codec.up')) {
       const k = clientIndex(ev.from);
-      const first = !this.trace.updateArrivals.some((u) => u.msgId === entry.msgId || (u.round === msg.round && u.client === k));
-      this.trace.updateArrivals.push({ round: msg.round, client: k, msgId: entry.msgId, time: this.now, beforeDeadline: !this.deadlineFired.has(msg.round), first });
+      const first = !this.trace.updateArrivals.some((u) => u.msgId === entry.msgId || (u.kind === msg.kind && u.round === msg.round && u.client === k));
+      this.trace.updateArrivals.push({ kind: msg.kind, round: msg.round, client: k, msgId: entry.msgId, time: this.now, beforeDeadline: !this.deadlineFired.has(msg.round), first });
     }
     if (entry.blob !== null && !slot.delivered.has(entry.blob)) slot.delivered.set(entry.blob, entry.msgId);
     if (msg.kind === 'control' && ev.to === 'server') {
@@ -305,7 +308,7 @@ export class ProtocolWorld {
     const record = { index: this.events, time: this.now, to: ev.to, inc: slot.inc, msgId: entry.msgId, seq: entry.seq, late: lateWhy !== null, lateWhy, sends: 0, computes: 0 };
     this.trace.deliveries.push(record);
     if (!slot.ref.active) return; // the federator finished: nothing listens
-    if (entry.blob !== null && msg.kind !== 'weights.down') this.ledger.delivered(ev.to, slot.inc, entry.blob, `${msg.kind}${entry.op ? ` ${entry.op}` : ''} #${entry.msgId} copy ${entry.copy} (round ${msg.round}, step ${entry.step})`);
+    if (entry.blob !== null && !isShared(msg)) this.ledger.delivered(ev.to, slot.inc, entry.blob, `${msg.kind}${entry.op ? ` ${entry.op}` : ''} #${entry.msgId} copy ${entry.copy} (round ${msg.round}, step ${entry.step})`);
     const b = slot.batch;
     if (b !== null && (msg.kind === 'features.s2' || msg.kind === 'gradients.s1') && msg.round === b.round && msg.step === b.step) b.replies.push({ kind: msg.kind, time: this.now });
     const effects = this.deliver(slot, { type: 'message', from: ev.from, msg }, entry.msgId);
@@ -379,7 +382,7 @@ export class ProtocolWorld {
         msg = withBlob(e.msg, clone);
       }
       if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg, entry: copy.entry });
-      else if (copy.entry.blob !== null && msg.kind !== 'weights.down') this.ledger.lost(copy.entry.blob);
+      else if (copy.entry.blob !== null && !isShared(msg)) this.ledger.lost(copy.entry.blob);
     }
   }
 
@@ -391,6 +394,14 @@ export class ProtocolWorld {
     else c = { type: 'other', what: cause.type === 'message' ? `a ${cause.msg.kind} message` : cause.type };
     this.trace.turns.push({ round, client, time: this.now, index: this.events, inc: slot.inc, cause: c });
   }
+}
+
+/**
+ * A round's weights and codecs (weights.down, codec.down): one buffer every selected client reads,
+ * which the simulation frees, not its receivers (src/run/messageNetwork.ts).
+ */
+function isShared(msg: WireMessage): boolean {
+  return msg.kind === 'weights.down' || msg.kind === 'codec.down';
 }
 
 /** sha256 of a traffic log written as NDJSON. */
