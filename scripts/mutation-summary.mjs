@@ -19,15 +19,20 @@ const report = JSON.parse(readFileSync(file, 'utf8'));
  * - `unit`: not observable by a protocol property (the link's loss draws and their costs, traces,
  *   Gilbert–Elliott bursts, argument checks no caller violates): the module's own tests
  *   (src/sim/link.test.ts, lossModel.test.ts) are its killers, and are not among the checker's;
- * - `world gap`: behaviour the checker's stand-in world does not have (learned-codec sync and
- *   weight deltas, loss gates, codec slot names and round-level fields it does not read): the
- *   world needs extending, then the properties judge it;
+ * - `world gap`: behaviour the checker's stand-in world does not have (loss gates, codec slot
+ *   names and round-level fields it does not read): the world needs extending, then the
+ *   properties judge it (learned-codec sync and weight deltas were one, until the world got them);
  * - `property gap`: reachable by `check`, and no property tells.
  */
 const RULES = [
   ['equivalent', 'task ids only need to be distinct (nextTaskId ± 1, taskId += / -= 1)', (m, src) => /nextTaskId [+-] 1|taskId [+-]= 1|next\(context\)/.test(src) && /Arithmetic|Assignment/.test(m.mutatorName)],
   ['equivalent', 'initial context arrays, overwritten before first read', (m, src) => m.mutatorName === 'ArrayDeclaration' && /^(selected|received|reported|turnQueue|lastEffects): \[\],?$/.test(src)],
-  ['world gap', 'learned-codec sync (codec.up / codec.down, codec versions) and weight deltas', (_m, src) => /codec|Codec|weightDelta|reported|deltas/.test(src)],
+  [
+    'equivalent',
+    "the client's stale-completion guard: only completions of tasks it abandoned reach it (its states take their current task's), and freeing no blobs is a no-op",
+    (_m, src) => /event\.taskId !== context\.nextTaskId && event\.outputs\.length > 0/.test(src),
+  ],
+  ['equivalent', 'blob ids start at 1: a placeholder id -1 is the only one below 1', (m) => /^u\.blob\.id (<= 0|> 0)$/.test(String(m.replacement ?? ''))],
   ['world gap', 'loss gates (skipped notices) and the loss they read', (_m, src) => /isSkipped|SKIPPED|lastLoss/.test(src)],
   ['world gap', 'codec slot names and round-level step fields the stand-in does not read', (m, src) => (/slot: '/.test(src) && m.mutatorName === 'StringLiteral') || (/step: -1/.test(src) && m.mutatorName === 'UnaryOperator')],
   ['unit', 'link traces, Gilbert–Elliott bursts and argument checks', (_m, src, f) => f.endsWith('link.ts') && /trace|Trace|burst|carry|level|throw new Error|Number\.is|bytes < 0|wireBytesOf|packetCount|field = /.test(src)],

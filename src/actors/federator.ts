@@ -69,7 +69,6 @@ export const federatorMachine = setup({
     input: {} as FederatorInput,
   },
   guards: {
-    moreRounds: ({ context }) => context.round + 1 < context.rounds,
     allReported: ({ context }) =>
       complete(context).length >= Math.min(context.selected.length, context.aggregateFirst ?? context.selected.length),
     /** A first update (weights.up, or in a codec sync round codec.up) of this round from a selected client. */

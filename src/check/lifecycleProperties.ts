@@ -112,7 +112,7 @@ const ON_M = new Set(['decode', 'm.forward', 'm.backward', 's.train']);
 export const turnsAreExclusive: ProtocolProperty = {
   name: 'turns-are-exclusive',
   description:
-    "SFLV2: one client's turn at a time on M — a turn starts with the round or ends by its holder's turn.done or its timeout, each client once a round, M serves only the holder, and a holder silent for the turn timeout loses the turn while a client waits",
+    "SFLV2: one client's turn at a time on M — a turn starts with the round or ends by its holder's turn.done or its timeout, each client once a round, M serves only the holder, a holder that is done hands the turn back with its update, and a holder silent for the turn timeout loses the turn while a client waits",
   judges: (t) => t.settings.variant === 'sflv2',
   check(t) {
     if (t.settings.variant !== 'sflv2') return null;
@@ -152,6 +152,8 @@ export const turnsAreExclusive: ProtocolProperty = {
         }
       }
     }
+    const handedBack = updateWithoutTurnDone(t);
+    if (handedBack !== null) return handedBack;
     const liveness = silentHolderKeptTurn(t, byRound, featuresAt, entryOf);
     if (liveness !== null) return liveness;
     for (const task of t.tasks) {
@@ -163,6 +165,19 @@ export const turnsAreExclusive: ProtocolProperty = {
     return null;
   },
 };
+
+/**
+ * SFLV2: a client that trained its batches and sends its update (weights.up) hands the turn back
+ * with turn.done in the same instant, so the clients behind it wait for no timeout.
+ */
+function updateWithoutTurnDone(t: Trace): string | null {
+  const done = new Set(t.traffic.filter((e) => e.copy === 0 && e.op === 'turn.done').map((e) => `${e.src}/${e.round}/${e.sendTime}`));
+  for (const e of t.traffic) {
+    if (e.copy !== 0 || e.kind !== 'weights.up' || done.has(`${e.src}/${e.round}/${e.sendTime}`)) continue;
+    return `round ${e.round}: ${e.src} sent its update at t=${e.sendTime} without handing the turn back (no turn.done)`;
+  }
+  return null;
+}
 
 /**
  * SFLV2 liveness: a holder the server has not heard from (its turn began, or its last features

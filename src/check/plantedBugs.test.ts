@@ -18,7 +18,7 @@ describe('planted bugs are caught with a shrunk counterexample', () => {
     it(`${bug.name}: ${bug.description}`, async () => {
       const settings = await small();
       const t0 = performance.now();
-      const results = checkProtocol(settings, { variant: bug, runs: 100, seed: 42 });
+      const results = checkProtocol(settings, { variant: bug, runs: 300, seed: 42 });
       const r = results.find((x) => x.name === bug.caughtBy);
       expect(r?.passed).toBe(false);
       const failed = results.filter((x) => !x.passed).map((x) => x.name);

@@ -6,6 +6,7 @@ import { clientIndex } from '../actors/common.js';
 import type { MessageKind, TaskName } from '../protocol/messages.js';
 import { buffersLiveRight, linkAccounting, makesProgress, turnsAreExclusive } from './lifecycleProperties.js';
 import { codecVersionAt } from '../run/codecSync.js';
+import { Rng } from '../sim/rng.js';
 import { packedWeights } from './standIn.js';
 import type { TaskRecord, Trace, TrafficEntry, Verdict } from './types.js';
 
@@ -57,12 +58,17 @@ export const terminatesByDeadline: ProtocolProperty = {
 
 export const fedAvgMatchesReference: ProtocolProperty = {
   name: 'fedavg-matches-reference',
-  description: 'each round aggregates exactly the updates that arrived by the deadline, weighted by samples (client side and server side)',
+  description:
+    "each round selects the scenario's seeded sample of clients and aggregates exactly the updates that arrived by the deadline, weighted by samples (client side and server side)",
   check(t) {
     const entries = firstEntries(t);
     const packs = new Map(t.packs.map((p) => [p.blob, p]));
     for (const start of t.roundStarts) {
       const r = start.round;
+      const drawn = seededSample(t.settings.seed, r, t.settings.clients, t.settings.clientsPerRound);
+      if (JSON.stringify(start.selected) !== JSON.stringify(drawn)) {
+        return `round ${r}: the federator selected [${start.selected}]; the scenario's seed draws [${drawn}] (${t.settings.clientsPerRound} of ${t.settings.clients}, ascending)`;
+      }
       // Over-selection: FedAvg begins once the first `aggregateFirst` of them arrived.
       const inTime = wholeUpdates(t, r, start.selected)
         .slice(0, t.settings.aggregateFirst ?? Infinity)
@@ -110,6 +116,17 @@ export const fedAvgMatchesReference: ProtocolProperty = {
     return null;
   },
 };
+
+/**
+ * The clients round `r` takes part with: all, or the seeded sample of `perRound` in ascending
+ * order — the reference the federator's selection is held to, written here apart from its code.
+ */
+function seededSample(seed: number, round: number, clients: number, perRound: number): number[] {
+  const all = Array.from({ length: clients }, (_, k) => k);
+  if (perRound >= clients) return all;
+  const sample = new Rng(seed, `select/round-${round}`).shuffle(all).slice(0, perRound);
+  return sample.sort((a, b) => a - b);
+}
 
 /** Whether round `r` syncs codecs that clients send (codec.up): an update is then whole only with its codecs. */
 function syncsClientCodecs(t: Trace, r: number): boolean {

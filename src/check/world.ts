@@ -368,7 +368,9 @@ export class ProtocolWorld {
     // A batch is skipped when its client gives up on it (the abandon notice its step timer makes
     // it send), not when the timer merely fires: a client already decoding its reply ignores it.
     const b = slot.batch;
-    if (e.msg.kind === 'control' && e.msg.control.op === 'abandon' && cause.type === 'timer' && b !== null && b.round === e.msg.round && b.step === e.msg.control.step && b.timerAt === null) b.timerAt = now;
+    // Only the batch's own step timer skips it: a timer left from an earlier batch must not.
+    const ownTimer = cause.type === 'timer' && cause.name === 'step' && b !== null && cause.round === b.round && cause.step === b.step;
+    if (e.msg.kind === 'control' && e.msg.control.op === 'abandon' && ownTimer && b.round === e.msg.round && b.step === e.msg.control.step && b.timerAt === null) b.timerAt = now;
     if (slot.name === 'server' && e.msg.kind === 'control' && e.msg.control.op === 'turn') this.turnGiven(slot, e.msg.round, clientIndex(e.to), cause);
     const sentBlob = blobOf(e.msg);
     if (sentBlob !== null) this.ledger.sent(slot.name, sentBlob.id, e.msg.kind, now);
