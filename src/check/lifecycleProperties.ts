@@ -152,7 +152,7 @@ export const turnsAreExclusive: ProtocolProperty = {
         }
       }
     }
-    const handedBack = updateWithoutTurnDone(t);
+    const handedBack = updateWithoutTurnDone(t) ?? turnDoneNotHeeded(t, byRound, entryOf);
     if (handedBack !== null) return handedBack;
     const liveness = silentHolderKeptTurn(t, byRound, featuresAt, entryOf);
     if (liveness !== null) return liveness;
@@ -175,6 +175,35 @@ function updateWithoutTurnDone(t: Trace): string | null {
   for (const e of t.traffic) {
     if (e.copy !== 0 || e.kind !== 'weights.up' || done.has(`${e.src}/${e.round}/${e.sendTime}`)) continue;
     return `round ${e.round}: ${e.src} sent its update at t=${e.sendTime} without handing the turn back (no turn.done)`;
+  }
+  return null;
+}
+
+/**
+ * SFLV2: the holder's turn.done passes the turn on in the instant it reaches the server (the
+ * same incarnation, while the turn is still the holder's), when a selected client still waits.
+ */
+function turnDoneNotHeeded(t: Trace, byRound: Map<string, TurnRecord[]>, entryOf: Map<number, TrafficEntry>): string | null {
+  const dones = t.deliveries.filter((d) => d.to === 'server' && entryOf.get(d.seq)?.op === 'turn.done');
+  if (dones.length === 0) return null;
+  for (const list of byRound.values()) {
+    const round = list[0]?.round as number;
+    const selected = t.roundStarts.find((r) => r.round === round)?.selected ?? [];
+    for (const [i, x] of list.entries()) {
+      const next = list[i + 1];
+      const waiting = selected.some((k) => !list.slice(0, i + 1).some((y) => y.client === k));
+      if (!waiting) continue;
+      const done = dones.find((d) => {
+        const e = entryOf.get(d.seq);
+        return d.inc === x.inc && d.index > x.index && (next === undefined || d.index <= next.index) && e?.src === `client-${x.client}` && e.round === round;
+      });
+      if (done === undefined) continue;
+      const closed = t.traffic.some((e) => e.dst === 'server' && e.op === 'aggregate' && e.round === round && e.recvTime !== null && e.recvTime <= done.time);
+      if (closed) continue;
+      if (next === undefined || next.index !== done.index || next.cause.type !== 'turn.done') {
+        return `round ${round}: client-${x.client}'s turn.done reached the server at t=${done.time}, but the turn ${next === undefined ? 'never passed on' : `passed on only at t=${next.time} (${next.cause.type})`} while a client waited`;
+      }
+    }
   }
   return null;
 }

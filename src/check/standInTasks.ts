@@ -57,8 +57,9 @@ export class StandInTasks {
     };
     const values: (readonly number[] | null)[] = [];
     const infos: (BlobInfo | undefined)[] = [];
-    for (const b of a.inputs ?? []) {
-      if (b == null) continue; // a broken variant may pass nothing; the properties see the consequences
+    for (const [i, b] of (a.inputs ?? []).entries()) {
+      // The real runner fails the run on a missing input (src/run/taskRunner.ts): so does the check.
+      if (b == null) throw new Error(`${e.actor} started ${e.task} (round ${a.round}, step ${a.step}) without input ${i}`);
       const info = this.blobs.info(b.id);
       if (info !== undefined) {
         for (const m of info.msgs) add(msgs, m);
