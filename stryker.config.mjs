@@ -1,7 +1,8 @@
 // Mutation score of the protocol checker (issue 18): `npm run mutate`. Mutates the protocol
 // machines, the message vocabulary and the link's accounting (class Link); the killers are
-// `check` (src/check/mutationKiller.test.ts), the protocol tests (src/actors/*.test.ts) and the
-// link's own tests (src/sim/link.test.ts), as vitest.mutate.config.ts lists them. Slow (see docs/check.md): not part of CI.
+// `check` (src/check/mutationKiller.test.ts), the protocol tests (src/actors/*.test.ts,
+// src/protocol/*.test.ts) and the link's own tests (src/sim/link.test.ts), as
+// vitest.mutate.config.ts lists them. Slow (see docs/check.md): not part of CI.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
