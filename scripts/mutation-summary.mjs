@@ -32,6 +32,30 @@ const RULES = [
     "the client's stale-completion guard: only completions of tasks it abandoned reach it (its states take their current task's), and freeing no blobs is a no-op",
     (_m, src) => /event\.taskId !== context\.nextTaskId && event\.outputs\.length > 0/.test(src),
   ],
+  [
+    'equivalent',
+    "an actor's one kind of timer: the client sets only step timers, the split server only turn timers, the federator only deadline timers, and only timer events carry a round and step, so the type and name tests are redundant with the round and step tests after them (whose mutants are killed)",
+    (_m, src, _f, _line, orig) =>
+      /event\.type === 'timer' && event\.name === '(step|turn|deadline)'/.test(src) && /^(event\.type === 'timer'( && event\.name === '(step|turn|deadline)')?|event\.name === '(step|turn|deadline)')$/.test(orig),
+  ],
+  [
+    'equivalent',
+    'turn timers are armed only in SFLV2, with an epoch that grows across rounds: the epoch test alone names the current turn (its mutants are killed)',
+    (_m, src, _f, _line, orig) =>
+      /ctx\.variant === 'sflv2' && event\.round === ctx\.round && event\.step === ctx\.turnEpoch/.test(src) &&
+      ["ctx.variant === 'sflv2' && event.round === ctx.round", "ctx.variant === 'sflv2'", 'event.round === ctx.round'].includes(orig),
+  ],
+  [
+    'equivalent',
+    "isDone's type test: only compute.done events carry a task; each caller's task is unique when it waits (the federator's two tasks never overlap, the client also matches the task id)",
+    (_m, src, _f, _line, orig) => /return event\.type === 'compute\.done' && event\.task === task;/.test(src) && orig !== "event.type === 'compute.done' && event.task === task",
+  ],
+  [
+    'equivalent',
+    "isMessage's step test: every call that passes a step names a kind that carries one (features.s2, gradients.s1), calls without one name kinds without",
+    (_m, src, _f, _line, orig) => /if \(step !== undefined && 'step' in event\.msg && event\.msg\.step !== step\) return false;/.test(src) && orig === "step !== undefined && 'step' in event.msg",
+  ],
+  ['equivalent', "weights.up's codec flag: no receiver reads it (the federator knows from codecSync which rounds send codec.up)", (_m, src, f) => f.endsWith('client.ts') && /^\.\.\.\(codec \? \{ codec: true \} : \{\}\),$/.test(src)],
   ['equivalent', 'blob ids start at 1: a placeholder id -1 is the only one below 1', (m) => /^u\.blob\.id (<= 0|> 0)$/.test(String(m.replacement ?? ''))],
   ['world gap', 'loss gates (skipped notices) and the loss they read', (_m, src) => /isSkipped|SKIPPED|lastLoss/.test(src)],
   ['world gap', 'codec slot names and round-level step fields the stand-in does not read', (m, src) => (/slot: '/.test(src) && m.mutatorName === 'StringLiteral') || (/step: -1/.test(src) && m.mutatorName === 'UnaryOperator')],
@@ -39,8 +63,8 @@ const RULES = [
   ['unit', 'loss draws and their costs (the link stays self-consistent whatever it draws; link.test.ts tests the rates)', (_m, _src, f, line) => f.endsWith('link.ts') && line >= 264 && line <= 296],
 ];
 
-function categorise(m, src, f) {
-  for (const [cat, why, test] of RULES) if (test(m, src, f, m.location.start.line)) return [cat, why];
+function categorise(m, src, f, orig) {
+  for (const [cat, why, test] of RULES) if (test(m, src, f, m.location.start.line, orig)) return [cat, why];
   return ['property gap', 'reachable by check, no property tells'];
 }
 
@@ -56,7 +80,10 @@ for (const [name, f] of Object.entries(report.files)) {
     total[k]++;
     if (m.status === 'Survived' || m.status === 'NoCoverage') {
       const src = (lines[m.location.start.line - 1] ?? '').trim();
-      const [cat, why] = categorise(m, src, name);
+      // The mutated expression itself (on one line), to tell the mutants of a line apart.
+      const { start, end } = m.location;
+      const orig = start.line === end.line ? (lines[start.line - 1] ?? '').slice(start.column - 1, end.column - 1) : '';
+      const [cat, why] = categorise(m, src, name, orig);
       left.push({ name, line: m.location.start.line, status: m.status, mutator: m.mutatorName, src, replacement: String(m.replacement ?? '').replace(/\s+/g, ' '), cat, why });
     }
   }

@@ -39,10 +39,21 @@ export class BlobLedger {
   private readonly owned = new Map<number, Held>();
   private useAfterRelease: string | null = null;
   private sharedCopies = 0;
+  /** The round's weights and codecs (global.pack's outputs, and copies of their messages): the simulation's to free. */
+  private readonly roundBuffers = new Set<number>();
+  private sharedFreed: string | null = null;
+
+  /** `blobs` are a round's shared weights or codecs: every selected client reads them, none may free them. */
+  shared(blobs: readonly number[]): void {
+    for (const id of blobs) this.roundBuffers.add(id);
+  }
 
   /** `actor` frees `blobs` (freeing twice is harmless: the store ignores it). */
   released(actor: string, blobs: readonly number[], time: number): void {
     for (const id of blobs) {
+      if (this.roundBuffers.has(id) && this.sharedFreed === null) {
+        this.sharedFreed = `${actor} freed blob ${id} at t=${time}, a round's shared weights or codecs (the simulation frees those, after every client read them)`;
+      }
       if (!this.freed.has(id)) this.freed.set(id, `freed by ${actor} at t=${time}`);
       this.untouched.delete(id);
       this.owned.delete(id);
@@ -86,7 +97,7 @@ export class BlobLedger {
   }
 
   /** Two copies of one message carried the same buffer. */
-  shared(): void {
+  copyShared(): void {
     this.sharedCopies++;
   }
 
@@ -114,7 +125,7 @@ export class BlobLedger {
       droppedCount++;
       if (dropped.length < 5) dropped.push(`${h.actor} let go of ${h.what} without freeing it`);
     }
-    return { useAfterRelease: this.useAfterRelease, leaked, dropped, droppedCount, sharedCopies: this.sharedCopies };
+    return { useAfterRelease: this.useAfterRelease, sharedFreed: this.sharedFreed, leaked, dropped, droppedCount, sharedCopies: this.sharedCopies };
   }
 
   private use(actor: string, id: number, how: string, time: number): void {

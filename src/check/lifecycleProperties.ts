@@ -255,10 +255,11 @@ function describe(task: TaskRecord): string {
 export const buffersLiveRight: ProtocolProperty = {
   name: 'buffers-live-right',
   description:
-    'no buffer is used after it was freed; every message copy a receiver is handed is used, passed on or freed (none left at the end); no actor lets go of a buffer it owns without freeing it; duplicates are separate buffers',
+    "no buffer is used after it was freed; no actor frees a round's shared weights or codecs; every message copy a receiver is handed is used, passed on or freed (none left at the end); no actor lets go of a buffer it owns without freeing it; duplicates are separate buffers",
   check(t) {
     const l = t.lifetimes;
     if (l.useAfterRelease !== null) return l.useAfterRelease;
+    if (l.sharedFreed !== null) return l.sharedFreed;
     if (l.sharedCopies > 0) return `${l.sharedCopies} duplicated message(s) shared their first copy's buffer`;
     if (l.leaked.length > 0 && t.finished) return `at the end of the run ${l.leaked.join('; ')}`;
     if (l.droppedCount > 0 && t.finished) return `at the end of the run ${l.droppedCount} buffer(s) can no longer be freed: ${l.dropped.join('; ')}`;

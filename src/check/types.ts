@@ -256,6 +256,8 @@ export interface BatchRecord {
 export interface LifetimeReport {
   /** First use of a freed buffer (a task input or a send), described; null if none. */
   useAfterRelease: string | null;
+  /** First release of a round's shared weights or codecs by an actor, described; null if none. */
+  sharedFreed: string | null;
   /** Buffers a receiver was handed and neither used, passed on nor freed, described (a few). */
   leaked: string[];
   /**

@@ -271,6 +271,7 @@ export class ProtocolWorld {
         if (slot.ref === null || slot.inc !== ev.inc || !slot.ref.active) return; // a crashed incarnation's work, or a finished actor
         if (ev.type === 'timer' && ev.actor === 'federator' && ev.name === 'deadline') this.deadlineFired.add(ev.round);
         if (ev.type === 'done' && ev.task !== 'global.pack') this.ledger.produced(ev.actor, slot.inc, ev.task, ev.outputs, ev.round, ev.step);
+        if (ev.type === 'done' && ev.task === 'global.pack') this.ledger.shared(ev.outputs.map((b) => b.id));
         const event: ActorEvent =
           ev.type === 'done'
             ? { type: 'compute.done', taskId: ev.taskId, task: ev.task, outputs: ev.outputs, loss: 0.5 }
@@ -381,6 +382,7 @@ export class ProtocolWorld {
         const info = this.blobs.info(sentBlob.id);
         const clone = this.blobs.make(sentBlob.bytes, info ?? { msgs: [], tags: [], value: null });
         copy.entry.blob = clone.id;
+        if (isShared(e.msg)) this.ledger.shared([clone.id]);
         msg = withBlob(e.msg, clone);
       }
       if (copy.arrival !== null) this.kernel.schedule(copy.arrival, { type: 'message', from: e.from, to: e.to, msg, entry: copy.entry });

@@ -70,6 +70,9 @@ export class EffectInterpreter<C> {
       case 'finished':
         p.finished(ctx);
         return;
+      default:
+        // A machine that emits something no world knows is broken: say so, never drop it silently.
+        throw new Error(`effect interpreter: unknown effect ${JSON.stringify(e satisfies never)}`);
     }
   }
 
