@@ -32,8 +32,10 @@ fast stand-in (docs/check.md). Properties:
   bytes-conserved            per link: bytes sent = delivered + dropped
   link-accounting            the link's counters, wire bytes and retransmission times add up
   makes-progress             every batch is trained or skipped by its timeout; no round resumes mid-way; the server drops no gradient of a batch it holds
-  turns-are-exclusive        SFLV2: one turn at a time on M, ended only by its holder or its timeout, and by its timeout when the holder is silent
-  buffers-live-right         no buffer used after release, none leaked or let go of unfreed; duplicates are separate buffers
+  turns-are-exclusive        SFLV2: one turn at a time on M, ended only by its holder or its timeout, and by its timeout when the holder is silent;
+                             a holder that is done hands it back, and its turn.done passes it at once
+  buffers-live-right         no buffer used after release, none leaked or let go of unfreed, no round's
+                             shared weights freed by an actor; duplicates are separate buffers
   deterministic              same scenario, schedule and seed: same traffic-log hash
   late-reply-never-applied   a reply to a batch its client abandoned is never used by it; once told, the server starts no more work on it
 
