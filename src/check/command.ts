@@ -1,4 +1,5 @@
 /** `splitwire check`: property-test the scenario's protocol under generated faults. */
+import type { CheckSettings } from './types.js';
 import { parseArgs } from 'node:util';
 import { loadScenario, parseOverride } from '../scenario/load.js';
 import { checkProtocol, DEFAULT_CHECK_OPTIONS, type PropertyResult } from './checker.js';
@@ -72,6 +73,17 @@ function positiveInt(flag: string, text: string | undefined, fallback: number, m
 }
 
 class UsageError extends Error {}
+
+/** The learned-codec sync and weight deltas the check runs with, for the header (empty when neither). */
+function syncLine(s: CheckSettings): string {
+  const parts: string[] = [];
+  if (s.codecSync !== undefined) {
+    const rounds = s.codecSync.flatMap((on, r) => (on ? [r] : []));
+    parts.push(`learned codecs synced after rounds ${rounds.join(', ') || 'none'}${s.codecDeltas === true ? ' (delta codec.down)' : ''}${s.clientCodecs === false ? ', server-side only' : ''}`);
+  }
+  if (s.weightDeltas === true) parts.push('weight deltas');
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
 
 /** The coverage table: per property, the schedules it judged and how many showed each fault kind and protocol path. */
 export function formatCoverage(results: readonly PropertyResult[]): string {
@@ -150,7 +162,7 @@ export async function runCheckCommand(argv: string[], io: CheckIo): Promise<numb
   const p = scenario.protocol;
   io.stdout(
     `splitwire check: ${scenario.name} — ${p.clients} clients (${settings.clientsPerRound} a round), ${p.rounds} rounds, ${p.topology} ${p.variant}, ` +
-      `deadline ${p.roundDeadlineS} s, step timeout ${p.stepTimeoutS} s, network ${scenario.network.mode}\n` +
+      `deadline ${p.roundDeadlineS} s, step timeout ${p.stepTimeoutS} s, network ${scenario.network.mode}${syncLine(settings)}\n` +
       `${real ? `real compute (tiny model), ${runs} runs` : `stand-in compute, ${runs} schedules per property`}, seed ${seed}\n\n`,
   );
   const results = real
