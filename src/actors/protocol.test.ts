@@ -187,17 +187,22 @@ describe('weight deltas', () => {
 });
 
 describe('codec sync (learned codecs: codec.up with the update in a sync round, codec.down to clients behind)', () => {
-  it('takes an update whole only with its codec.up, frees half updates, averages codecs after weights, and sends each client the codec form it lacks', () => {
-    const specs: ActorSpec[] = [
-      { id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 3, roundDeadlineS: 1000, seed: 1, codecSync: [true, false, true] } },
-    ];
+  const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
+  /** Client k's weights.up (5 + k samples) or codec.up of `round`, carrying blob `id`, to the federator. */
+  const update = (k: number, kind: 'weights.up' | 'codec.up', round: number, id: number): { to: string; event: ActorEvent } => ({
+    to: 'federator',
+    event: { type: 'message', from: `client-${k}`, msg: kind === 'weights.up' ? { kind, round, blob: blob(id), samples: 5 + k } : { kind, round, blob: blob(id) } },
+  });
+  /** A federator alone: 3 clients, all selected, 3 rounds, codecs synced where `codecSync` says. */
+  const federatorWith = (codecSync: boolean[]): ActorHost => {
     const host = new ActorHost();
-    host.init(specs);
-    const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
-    const msg = (k: number, kind: 'weights.up' | 'codec.up', round: number, id: number): { to: string; event: ActorEvent } => ({
-      to: 'federator',
-      event: { type: 'message', from: `client-${k}`, msg: kind === 'weights.up' ? { kind, round, blob: blob(id), samples: 5 + k } : { kind, round, blob: blob(id) } },
-    });
+    host.init([{ id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 3, roundDeadlineS: 1000, seed: 1, codecSync } }]);
+    return host;
+  };
+
+  it('takes an update whole only with its codec.up, frees half updates, averages codecs after weights, and sends each client the codec form it lacks', () => {
+    const host = federatorWith([true, false, true]);
+    const msg = update;
     const done = (taskId: number, task: 'global.pack' | 'aggregate', outputs: BlobRef[]): { to: string; event: ActorEvent } => ({ to: 'federator', event: { type: 'compute.done', taskId, task, outputs } });
     const aggregated = (round: number): { to: string; event: ActorEvent } => ({ to: 'federator', event: { type: 'message', from: 'server', msg: { kind: 'control', round, control: { op: 'aggregated' } } } });
     const downs = (effects: Effect[]): string[] =>
@@ -240,16 +245,8 @@ describe('codec sync (learned codecs: codec.up with the update in a sync round, 
   });
 
   it('counts a codec version as held only once the client reported in that round: one cut off before its codec.down gets the full form, not a delta', () => {
-    const specs: ActorSpec[] = [
-      { id: 'federator', kind: 'federator', input: { clients: 3, clientsPerRound: 3, rounds: 3, roundDeadlineS: 1000, seed: 1, codecSync: [true, true, true] } },
-    ];
-    const host = new ActorHost();
-    host.init(specs);
-    const blob = (id: number): BlobRef => ({ id, bytes: 8, rawBytes: 8, codec: 'none' });
-    const up = (k: number, kind: 'weights.up' | 'codec.up', round: number, id: number): { to: string; event: ActorEvent } => ({
-      to: 'federator',
-      event: { type: 'message', from: `client-${k}`, msg: kind === 'weights.up' ? { kind, round, blob: blob(id), samples: 5 } : { kind, round, blob: blob(id) } },
-    });
+    const host = federatorWith([true, true, true]);
+    const up = update;
     const codecDowns = (effects: Effect[]): string[] => effects.flatMap((e) => (e.type === 'send' && e.msg.kind === 'codec.down' ? [`${e.to} ${e.msg.blob.id}`] : []));
     host.deliver([{ to: 'federator', event: { type: 'start' } }]);
     host.deliver([{ to: 'federator', event: { type: 'compute.done', taskId: 1, task: 'global.pack', outputs: [blob(1), blob(2)] } }]);
